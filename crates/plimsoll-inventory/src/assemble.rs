@@ -1,0 +1,178 @@
+//! Combining per-layer facts into the image's inventory.
+//!
+//! Package databases are rewritten whole by each layer that changes them, so the *final*
+//! package list is what the database files visible in the final filesystem say. The layer
+//! that introduced a package is the lowest layer whose databases already listed the same
+//! package at the same version (Trivy and Syft attribute the same way): a layer that upgrades
+//! a package becomes its origin, a layer that merely rewrites the database does not.
+
+use std::collections::{BTreeMap, HashMap};
+
+use plimsoll_model::{LayerRef, OsRelease, Package, PackageKind};
+
+use crate::{os_release, Facts};
+
+/// The facts of one layer (or of a directory scan, as layer 0), one entry per analysed file.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LayerFacts {
+    pub files: Vec<(String, Facts)>,
+}
+
+/// The image's OS and packages, each package tied to its origin layer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inventory {
+    pub os: Option<OsRelease>,
+    pub packages: Vec<Package>,
+}
+
+type PkgKey = (PackageKind, String, Option<String>);
+
+fn key(p: &Package) -> PkgKey {
+    (p.kind, p.name.clone(), p.arch.clone())
+}
+
+/// Builds the inventory from each layer's facts (index = layer index, bottom first).
+///
+/// `visible(layer, path)` says whether the file `path` as written by `layer` survives in the
+/// final filesystem (not deleted by a whiteout nor overwritten by a later layer).
+/// `layer_refs[i]` is attached to packages whose origin is layer `i`; pass an empty slice for a
+/// directory scan.
+pub fn assemble(layers: &[LayerFacts], visible: impl Fn(usize, &str) -> bool, layer_refs: &[LayerRef]) -> Inventory {
+    // Origin layer of each (package, version), scanning layers bottom-up.
+    let mut origin: HashMap<PkgKey, (String, usize)> = HashMap::new();
+    for (idx, layer) in layers.iter().enumerate() {
+        for (_, facts) in &layer.files {
+            for p in &facts.packages {
+                match origin.get(&key(p)) {
+                    Some((v, _)) if *v == p.version => {}
+                    _ => {
+                        origin.insert(key(p), (p.version.clone(), idx));
+                    }
+                }
+            }
+        }
+    }
+
+    let mut os_candidates: Vec<(u8, usize, &OsRelease)> = Vec::new();
+    let mut final_pkgs: BTreeMap<(PackageKind, String, String, Option<String>), Package> = BTreeMap::new();
+    let mut file_lists: HashMap<(PackageKind, &str), Vec<String>> = HashMap::new();
+    for (idx, layer) in layers.iter().enumerate() {
+        for (path, facts) in &layer.files {
+            if !visible(idx, path) {
+                continue;
+            }
+            if let Some(os) = &facts.os {
+                os_candidates.push((os_release::priority(path), idx, os));
+            }
+            for f in &facts.installed_files {
+                file_lists.entry((f.kind, f.package.as_str())).or_default().extend(f.files.iter().cloned());
+            }
+            for p in &facts.packages {
+                let mut p = p.clone();
+                if let Some((v, origin_idx)) = origin.get(&key(&p)) {
+                    if *v == p.version {
+                        p.layer = layer_refs.get(*origin_idx).cloned();
+                    } else {
+                        p.layer = layer_refs.get(idx).cloned();
+                    }
+                }
+                final_pkgs.entry((p.kind, p.name.clone(), p.version.clone(), p.arch.clone())).or_insert(p);
+            }
+        }
+    }
+
+    let mut packages: Vec<Package> = final_pkgs.into_values().collect();
+    for p in &mut packages {
+        if p.files.is_empty() {
+            if let Some(files) = file_lists.get(&(p.kind, p.name.as_str())) {
+                p.files = files.clone();
+            }
+        }
+    }
+
+    Inventory { os: pick_os(os_candidates), packages }
+}
+
+/// The best-ranked OS fact wins; gaps (codename, version) are filled from the others of the
+/// same distribution, e.g. Debian's `debian_version` refines os-release's `VERSION_ID`.
+fn pick_os(mut candidates: Vec<(u8, usize, &OsRelease)>) -> Option<OsRelease> {
+    // Lower priority value is better; among equals, the higher layer wins.
+    candidates.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let (_, _, best) = candidates.first()?;
+    let mut os = (*best).clone();
+    for (_, _, other) in &candidates[1..] {
+        if other.family != os.family {
+            continue;
+        }
+        if os.codename.is_none() {
+            os.codename.clone_from(&other.codename);
+        }
+        if os.version_id.is_none() {
+            os.version_id.clone_from(&other.version_id);
+        }
+        if os.pretty_name.is_none() {
+            os.pretty_name.clone_from(&other.pretty_name);
+        }
+    }
+    Some(os)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plimsoll_model::PackageKind;
+
+    fn pkg(name: &str, version: &str) -> Package {
+        let mut p = Package::new(PackageKind::Dpkg, name, version, "var/lib/dpkg/status");
+        p.arch = Some("amd64".into());
+        p
+    }
+
+    fn layer(pkgs: Vec<Package>) -> LayerFacts {
+        LayerFacts { files: vec![("var/lib/dpkg/status".into(), Facts { packages: pkgs, ..Facts::default() })] }
+    }
+
+    fn refs(n: usize) -> Vec<LayerRef> {
+        (0..n).map(|index| LayerRef { index, digest: None, diff_id: None, created_by: None }).collect()
+    }
+
+    #[test]
+    fn origin_is_first_layer_with_same_version() {
+        let layers =
+            vec![layer(vec![pkg("a", "1"), pkg("b", "1")]), layer(vec![pkg("a", "1"), pkg("b", "2"), pkg("c", "1")])];
+        // Layer 1 rewrote the status file, so layer 0's copy is no longer visible.
+        let inv = assemble(&layers, |l, _| l == 1, &refs(2));
+        let got: Vec<_> = inv
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str(), p.layer.as_ref().unwrap().index))
+            .collect();
+        assert_eq!(got, vec![("a", "1", 0), ("b", "2", 1), ("c", "1", 1)]);
+    }
+
+    #[test]
+    fn deleted_database_yields_no_packages() {
+        let layers = vec![layer(vec![pkg("a", "1")]), LayerFacts::default()];
+        let inv = assemble(&layers, |_, _| false, &refs(2));
+        assert!(inv.packages.is_empty());
+    }
+
+    #[test]
+    fn file_lists_attach_to_packages() {
+        let mut l = layer(vec![pkg("a", "1")]);
+        l.files.push((
+            "var/lib/dpkg/info/a.list".into(),
+            Facts {
+                installed_files: vec![crate::InstalledFiles {
+                    kind: PackageKind::Dpkg,
+                    package: "a".into(),
+                    files: vec!["usr/bin/a".into()],
+                }],
+                ..Facts::default()
+            },
+        ));
+        let inv = assemble(&[l], |_, _| true, &[]);
+        assert_eq!(inv.packages[0].files, vec!["usr/bin/a".to_string()]);
+        assert!(inv.packages[0].layer.is_none());
+    }
+}

@@ -1,0 +1,1 @@
+//! Misconfiguration findings (issue 6). Owned by the lint work; placeholder.

@@ -1,0 +1,81 @@
+use crate::{Digest, OsRelease, Package};
+
+/// Version of the JSON report layout (`docs/json-report.md`). Bump the minor part for additions,
+/// the major part for anything that can break a consumer.
+pub const REPORT_SCHEMA_VERSION: &str = "1.0";
+
+/// The result of one scan: what every output format renders.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScanReport {
+    pub schema_version: String,
+    /// `plimsoll <version>`.
+    pub tool: String,
+    /// When the scan ran, RFC 3339 UTC.
+    pub created_at: String,
+    pub artifact: Artifact,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub os: Option<OsRelease>,
+    #[serde(default)]
+    pub layers: Vec<LayerInfo>,
+    #[serde(default)]
+    pub packages: Vec<Package>,
+    /// Problems that did not stop the scan (a corrupt database in one layer, an unreadable file).
+    #[serde(default)]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactKind {
+    ContainerImage,
+    Filesystem,
+}
+
+/// What was scanned.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Artifact {
+    /// The reference the user gave (path, `oci:DIR:tag`, ...).
+    pub name: String,
+    pub kind: ArtifactKind,
+    /// Image ID: the config blob's digest.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub image_id: Option<Digest>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub manifest_digest: Option<Digest>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub repo_tags: Vec<String>,
+    /// `os/architecture[/variant]` from the image config.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub platform: Option<String>,
+}
+
+/// One layer of the scanned image, bottom first.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LayerInfo {
+    pub index: usize,
+    pub digest: Digest,
+    pub diff_id: Digest,
+    pub media_type: String,
+    /// Compressed size as stored.
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub created_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiagnosticLevel {
+    Warning,
+    Error,
+}
+
+/// A problem found while scanning that did not stop the scan.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Diagnostic {
+    pub level: DiagnosticLevel,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub layer: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub path: Option<String>,
+}

@@ -1,0 +1,1 @@
+//! Secret findings (issue 5). Owned by the secrets work; placeholder.

@@ -1,0 +1,1 @@
+//! Rendering a [`plimsoll_model::ScanReport`]. (Being written.)

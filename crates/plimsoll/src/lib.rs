@@ -1,0 +1,1 @@
+//! The plimsoll pipeline. (Being written.)
