@@ -1,31 +1,42 @@
 //! Reading container images and walking their layers.
 //!
-//! API contract used by the `plimsoll` facade (being implemented):
+//! Data flow: [`ImageRef::parse`] turns `docker-archive:PATH`, `oci-archive:PATH[:TAG]`,
+//! `oci:DIR[:TAG]` or a bare path (sniffed) into a reference. [`open`] resolves it
+//! (`index.json` -> tag -> nested indexes -> platform -> manifest -> config), verifying every
+//! JSON blob against its digest and size, and returns an [`Image`]. [`Image::open_layer`]
+//! streams one layer's *uncompressed* tar, checking the stored blob's digest and the config's
+//! `diff_id` when the stream ends; `Image` is `Sync`, so layers are read in parallel.
 //!
-//! - [`ImageRef::parse`] turns `docker-archive:PATH`, `oci-archive:PATH[:TAG]`, `oci:DIR[:TAG]`
-//!   or a bare path (sniffed) into a reference; [`open`] resolves it (index -> platform ->
-//!   manifest -> config), verifying every blob it reads against its digest.
-//! - [`Image::open_layer`] returns the layer's *uncompressed* tar stream; it verifies the
-//!   compressed blob's digest and the uncompressed `diff_id` when the stream reaches its end and
-//!   fails the read (`io::ErrorKind::InvalidData`) on a mismatch. `Image` is `Sync`, so layers
-//!   can be opened and walked in parallel.
-//! - [`walk::walk_layer`] streams one layer tar once, calling a [`walk::LayerVisitor`] for each
-//!   entry and handing file bytes to it only when it asks; it returns a [`walk::LayerIndex`] of
-//!   every entry (paths normalised, whiteouts recorded).
-//! - [`squash::Squashed`] applies whiteouts across layer indexes to give the final view, which
-//!   answers `visible(layer, path)` and `hidden_by(layer, path)`.
-//! - [`rootfs::walk_dir`] feeds a directory through the same visitor as one layer.
+//! [`walk::walk_layer`] reads such a stream once, asking a [`walk::LayerVisitor`] which files it
+//! wants and handing it their bytes; it returns a [`walk::LayerIndex`] of every entry, with
+//! paths normalised and whiteouts recorded. [`squash::Squashed`] stacks the layer indexes into
+//! the final filesystem and says which layer deleted what. [`rootfs::walk_dir`] feeds a
+//! directory through the same visitor as one layer.
+//!
+//! Backends: an OCI layout directory is read file by file; an archive file (docker or OCI) is
+//! indexed once and read with seeks, or, when the whole archive is gzip/zstd-compressed,
+//! re-streamed per layer (see `archive.rs`). Nothing is ever extracted to disk.
 
+mod archive;
+mod config;
+mod docker;
 pub mod error;
+mod oci;
 pub mod reference;
 pub mod rootfs;
 pub mod source;
 pub mod squash;
+mod store;
+mod stream;
 pub mod walk;
 
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 
-// pub use error::ImageError;
-// pub use reference::ImageRef;
-// pub use source::{open, Image, ImageConfig, Layer, OpenOptions, Platform};
+pub use error::ImageError;
+pub use reference::ImageRef;
+pub use source::{
+    open, ContainerConfig, Healthcheck, History, Image, ImageConfig, Layer, Limits, OpenOptions, Platform,
+};
+pub use squash::Squashed;
+pub use walk::{walk_layer, Entry, EntryKind, LayerIndex, LayerVisitor, WalkLimits, WalkWarning, Want};

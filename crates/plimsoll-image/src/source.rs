@@ -1,1 +1,361 @@
-//! Being written.
+//! Opening an image: reference -> (index -> platform ->) manifest -> config -> layers.
+//!
+//! [`open`] reads and verifies the small JSON blobs up front and fails early on anything
+//! unsupported, missing or inconsistent. Layers are opened lazily by [`Image::open_layer`], which
+//! verifies them as they stream. Nothing is extracted to disk.
+
+use std::fmt;
+use std::io::Read;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use plimsoll_model::{Digest, LayerRef};
+
+use crate::archive::{IndexLimits, OuterArchive};
+use crate::error::ImageError;
+use crate::reference::ImageRef;
+use crate::store::Store;
+use crate::stream::{LayerExpect, LayerStream};
+
+pub use crate::config::{ContainerConfig, Healthcheck, History, ImageConfig};
+
+/// An OS/architecture pair with an optional CPU variant, as in OCI image indexes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+    pub variant: Option<String>,
+}
+
+impl Default for Platform {
+    fn default() -> Self {
+        Platform { os: "linux".into(), architecture: "amd64".into(), variant: None }
+    }
+}
+
+impl Platform {
+    /// Builds a platform, normalising common aliases (`x86_64` -> `amd64`, `aarch64` -> `arm64`).
+    pub fn new(os: &str, architecture: &str, variant: Option<&str>) -> Platform {
+        let os = os.to_ascii_lowercase();
+        let arch = match architecture.to_ascii_lowercase().as_str() {
+            "x86_64" | "x86-64" => "amd64".to_owned(),
+            "aarch64" => "arm64".to_owned(),
+            "i386" | "i686" => "386".to_owned(),
+            other => other.to_owned(),
+        };
+        let variant = variant.filter(|v| !v.is_empty()).map(|v| v.to_ascii_lowercase());
+        Platform { os, architecture: arch, variant }
+    }
+
+    /// The variant an image without one is assumed to have (containerd's normalisation).
+    fn default_variant(&self) -> Option<&'static str> {
+        match self.architecture.as_str() {
+            "arm64" => Some("v8"),
+            "arm" => Some("v7"),
+            "amd64" => Some("v1"),
+            _ => None,
+        }
+    }
+
+    /// How well `candidate` satisfies this requested platform: `None` if not at all, higher is
+    /// better. A request without a variant accepts any variant but prefers none or the default;
+    /// `arm64` without a variant and `arm64/v8` are the same.
+    pub fn match_score(&self, candidate: &Platform) -> Option<u8> {
+        if self.os != candidate.os || self.architecture != candidate.architecture {
+            return None;
+        }
+        let default = self.default_variant();
+        let cand_v = candidate.variant.as_deref().or(default);
+        match self.variant.as_deref() {
+            None => Some(if cand_v == default { 2 } else { 1 }),
+            Some(v) if Some(v) == cand_v => Some(2),
+            Some(_) => None,
+        }
+    }
+
+    pub fn matches(&self, candidate: &Platform) -> bool {
+        self.match_score(candidate).is_some()
+    }
+}
+
+impl FromStr for Platform {
+    type Err = ImageError;
+
+    /// `os/arch[/variant]`, e.g. `linux/amd64`, `linux/arm64/v8`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = s.split('/').collect();
+        let bad = |reason: &str| ImageError::InvalidReference { reference: s.to_owned(), reason: reason.to_owned() };
+        match parts.as_slice() {
+            [os, arch] if !os.is_empty() && !arch.is_empty() => Ok(Platform::new(os, arch, None)),
+            [os, arch, variant] if !os.is_empty() && !arch.is_empty() && !variant.is_empty() => {
+                Ok(Platform::new(os, arch, Some(variant)))
+            }
+            _ => Err(bad("a platform is written os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8")),
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Bounds on what an image may make us read.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Index, manifest and config blobs.
+    pub max_json_bytes: u64,
+    /// Uncompressed size of one layer.
+    pub max_layer_bytes: u64,
+    /// Default cap on one file's content handed to analyzers (callers apply it in their visitor).
+    pub max_file_bytes_default: u64,
+    /// Layers in one image (docker's overlay driver stops at 125).
+    pub max_layers: usize,
+    /// Manifests reachable from `index.json`, across nested indexes.
+    pub max_manifests: usize,
+    /// Nesting of image indexes.
+    pub max_index_depth: usize,
+    /// Entries of an image archive file (not of a layer).
+    pub max_archive_entries: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_json_bytes: 16 << 20,
+            max_layer_bytes: 32 << 30,
+            max_file_bytes_default: 512 << 20,
+            max_layers: 1000,
+            max_manifests: 4096,
+            max_index_depth: 8,
+            max_archive_entries: 1_000_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// Used when the image offers several platforms. A single-platform image is opened whatever
+    /// its platform; compare [`Image::platform`] if that matters.
+    pub platform: Platform,
+    pub limits: Limits,
+}
+
+/// One layer, bottom first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layer {
+    pub index: usize,
+    /// Digest of the blob as stored (compressed).
+    pub digest: Digest,
+    /// Digest of the uncompressed tar, from the config's `rootfs.diff_ids`.
+    pub diff_id: Digest,
+    pub media_type: String,
+    /// Stored (compressed) size.
+    pub size: u64,
+    /// The history entry's `created_by`; `None` when history does not line up with the layers.
+    pub created_by: Option<String>,
+}
+
+/// Where a layer's bytes are, and what to check them against.
+#[derive(Debug)]
+pub(crate) struct LayerPlan {
+    /// Path inside the store.
+    pub locator: String,
+    pub digest: Digest,
+    pub size: u64,
+    pub media_type: String,
+}
+
+/// What a backend resolved: everything but the layer streams.
+pub(crate) struct Resolved {
+    pub manifest_digest: Digest,
+    pub config_digest: Digest,
+    pub config: ImageConfig,
+    pub repo_tags: Vec<String>,
+    pub layers: Vec<LayerPlan>,
+}
+
+/// An opened image. `Send + Sync`: layers can be opened and read from several threads at once.
+#[derive(Debug)]
+pub struct Image {
+    /// The reference as the user gave it, normalised (`oci:DIR:TAG`, ...).
+    pub reference: String,
+    /// For a docker archive without an OCI index this is the sha256 of its `manifest.json` file,
+    /// since `docker save` stores no registry manifest.
+    pub manifest_digest: Digest,
+    /// The image ID.
+    pub config_digest: Digest,
+    pub config: ImageConfig,
+    pub repo_tags: Vec<String>,
+    pub layers: Vec<Layer>,
+    plans: Vec<LayerPlan>,
+    store: Store,
+    limits: Limits,
+}
+
+/// Opens an image: resolves tag and platform, reads and verifies index, manifest and config, and
+/// checks that every layer blob is present.
+pub fn open(r: &ImageRef, opts: &OpenOptions) -> Result<Image, ImageError> {
+    let limits = &opts.limits;
+    let index_limits = IndexLimits {
+        max_entries: limits.max_archive_entries,
+        max_cached_entry: limits.max_json_bytes,
+        max_cache_total: limits.max_json_bytes.saturating_mul(4),
+    };
+    let (store, resolved) = match r {
+        ImageRef::OciDir { path, tag } => {
+            let meta = std::fs::metadata(path).map_err(|source| ImageError::Io { path: path.clone(), source })?;
+            if !meta.is_dir() {
+                return Err(ImageError::UnknownFormat {
+                    path: path.clone(),
+                    reason: "oci: expects an OCI layout directory; for an archive file use oci-archive:".into(),
+                });
+            }
+            let store = Store::Dir(path.clone());
+            let resolved = crate::oci::resolve(&store, tag.as_deref(), opts)?;
+            (store, resolved)
+        }
+        ImageRef::OciArchive { path, tag } => {
+            let store = Store::Archive(OuterArchive::index(path, index_limits)?);
+            let resolved = crate::oci::resolve(&store, tag.as_deref(), opts)?;
+            (store, resolved)
+        }
+        ImageRef::DockerArchive { path } => {
+            let store = Store::Archive(OuterArchive::index(path, index_limits)?);
+            let resolved = crate::docker::resolve(&store, opts)?;
+            (store, resolved)
+        }
+    };
+    let Resolved { manifest_digest, config_digest, config, repo_tags, layers: plans } = resolved;
+    if plans.len() != config.diff_ids.len() {
+        return Err(ImageError::Malformed {
+            what: format!("image config {config_digest}"),
+            reason: format!("it lists {} diff_ids but the manifest has {} layers", config.diff_ids.len(), plans.len()),
+        });
+    }
+    let history = config.layer_history(plans.len());
+    let layers = plans
+        .iter()
+        .zip(&config.diff_ids)
+        .zip(history)
+        .enumerate()
+        .map(|(index, ((plan, diff_id), created_by))| Layer {
+            index,
+            digest: plan.digest.clone(),
+            diff_id: diff_id.clone(),
+            media_type: plan.media_type.clone(),
+            size: plan.size,
+            created_by,
+        })
+        .collect();
+    Ok(Image {
+        reference: r.to_string(),
+        manifest_digest,
+        config_digest,
+        config,
+        repo_tags,
+        layers,
+        plans,
+        store,
+        limits: opts.limits.clone(),
+    })
+}
+
+impl Image {
+    /// The uncompressed tar stream of layer `index` (0 = bottom).
+    ///
+    /// Verification happens as the stream is read: at its end the stored blob is checked against
+    /// its digest and size and the uncompressed bytes against the config's diff_id. A mismatch,
+    /// a decompression error or exceeding [`Limits::max_layer_bytes`] makes `read` fail with an
+    /// `io::Error` of kind `InvalidData` carrying the [`ImageError`] (see
+    /// [`ImageError::from_io`]). Read to the end: a stream dropped early has not been verified.
+    pub fn open_layer(&self, index: usize) -> Result<Box<dyn Read + Send + '_>, ImageError> {
+        let (layer, plan) = match (self.layers.get(index), self.plans.get(index)) {
+            (Some(l), Some(p)) => (l, p),
+            _ => return Err(ImageError::NoSuchLayer { index, count: self.layers.len() }),
+        };
+        let raw =
+            self.store.open(&plan.locator)?.ok_or_else(|| ImageError::BlobMissing { digest: plan.digest.clone() })?;
+        let stream = LayerStream::new(
+            raw,
+            LayerExpect {
+                index,
+                digest: plan.digest.clone(),
+                size: Some(plan.size),
+                diff_id: layer.diff_id.clone(),
+                max_uncompressed: self.limits.max_layer_bytes,
+            },
+        )?;
+        Ok(Box::new(stream))
+    }
+
+    /// The layers as the report model sees them.
+    pub fn layer_refs(&self) -> Vec<LayerRef> {
+        self.layers
+            .iter()
+            .map(|l| LayerRef {
+                index: l.index,
+                digest: Some(l.digest.clone()),
+                diff_id: Some(l.diff_id.clone()),
+                created_by: l.created_by.clone(),
+            })
+            .collect()
+    }
+
+    /// `os/architecture[/variant]` from the config.
+    pub fn platform(&self) -> String {
+        self.config.platform()
+    }
+
+    /// The file or directory the image is read from.
+    pub fn path(&self) -> PathBuf {
+        self.store.describe().to_owned()
+    }
+
+    /// Whether opening a layer re-reads a compressed archive file (`docker save | gzip`) from
+    /// its start: each layer then costs a decompression pass over the archive up to that layer,
+    /// and callers may prefer fewer threads.
+    pub fn layers_restream(&self) -> bool {
+        matches!(&self.store, Store::Archive(a) if a.is_compressed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_parsing_and_matching() {
+        let p: Platform = "linux/arm64/v8".parse().unwrap();
+        assert_eq!(p.to_string(), "linux/arm64/v8");
+        let arm64: Platform = "linux/arm64".parse().unwrap();
+        assert!(arm64.matches(&p));
+        assert!(p.matches(&Platform::new("linux", "arm64", None)));
+        assert!(!p.matches(&Platform::new("linux", "arm64", Some("v9"))));
+        let amd: Platform = Platform::default();
+        assert_eq!(amd.to_string(), "linux/amd64");
+        assert!(amd.matches(&Platform::new("linux", "amd64", Some("v3"))));
+        assert!(
+            amd.match_score(&Platform::new("linux", "x86_64", None))
+                > amd.match_score(&Platform::new("linux", "amd64", Some("v3")))
+        );
+        assert!(!amd.matches(&arm64));
+        let arm7: Platform = "linux/arm/v7".parse().unwrap();
+        assert!(arm7.matches(&Platform::new("linux", "arm", None)));
+        assert!(!arm7.matches(&Platform::new("linux", "arm", Some("v6"))));
+        assert!("linux".parse::<Platform>().is_err());
+        assert!("linux/amd64/v1/x".parse::<Platform>().is_err());
+    }
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn image_is_send_and_sync() {
+        assert_send_sync::<Image>();
+    }
+}

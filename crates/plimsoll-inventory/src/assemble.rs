@@ -56,6 +56,7 @@ pub fn assemble(layers: &[LayerFacts], visible: impl Fn(usize, &str) -> bool, la
     let mut os_candidates: Vec<(u8, usize, &OsRelease)> = Vec::new();
     let mut final_pkgs: BTreeMap<(PackageKind, String, String, Option<String>), Package> = BTreeMap::new();
     let mut file_lists: HashMap<(PackageKind, &str), Vec<String>> = HashMap::new();
+    let mut license_lists: HashMap<(PackageKind, &str), &[String]> = HashMap::new();
     for (idx, layer) in layers.iter().enumerate() {
         for (path, facts) in &layer.files {
             if !visible(idx, path) {
@@ -66,6 +67,9 @@ pub fn assemble(layers: &[LayerFacts], visible: impl Fn(usize, &str) -> bool, la
             }
             for f in &facts.installed_files {
                 file_lists.entry((f.kind, f.package.as_str())).or_default().extend(f.files.iter().cloned());
+            }
+            for l in &facts.licenses {
+                license_lists.insert((l.kind, l.package.as_str()), &l.licenses);
             }
             for p in &facts.packages {
                 let mut p = p.clone();
@@ -86,6 +90,12 @@ pub fn assemble(layers: &[LayerFacts], visible: impl Fn(usize, &str) -> bool, la
         if p.files.is_empty() {
             if let Some(files) = file_lists.get(&(p.kind, p.name.as_str())) {
                 p.files = files.clone();
+            }
+        }
+        // Licences from the package database itself (apk, rpm) take precedence.
+        if p.licenses.is_empty() {
+            if let Some(licenses) = license_lists.get(&(p.kind, p.name.as_str())) {
+                p.licenses = licenses.to_vec();
             }
         }
     }
@@ -174,5 +184,30 @@ mod tests {
         let inv = assemble(&[l], |_, _| true, &[]);
         assert_eq!(inv.packages[0].files, vec!["usr/bin/a".to_string()]);
         assert!(inv.packages[0].layer.is_none());
+    }
+
+    #[test]
+    fn licenses_attach_to_packages_without_their_own() {
+        let mut own = pkg("b", "1");
+        own.licenses = vec!["MIT".into()];
+        let mut l = layer(vec![pkg("a", "1"), own, pkg("c", "1")]);
+        for name in ["a", "b", "c", "no-such-package"] {
+            l.files.push((
+                format!("usr/share/doc/{name}/copyright"),
+                Facts {
+                    licenses: vec![crate::PackageLicenses {
+                        kind: PackageKind::Dpkg,
+                        package: name.into(),
+                        licenses: vec!["GPL-2+".into()],
+                    }],
+                    ..Facts::default()
+                },
+            ));
+        }
+        let inv = assemble(&[l], |_, path| !path.contains("/a/"), &[]);
+        let got: Vec<_> = inv.packages.iter().map(|p| (p.name.as_str(), p.licenses.clone())).collect();
+        // a's copyright file was deleted; b keeps the licence its database declared.
+        let gpl = vec!["GPL-2+".to_string()];
+        assert_eq!(got, vec![("a", vec![]), ("b", vec!["MIT".to_string()]), ("c", gpl)]);
     }
 }

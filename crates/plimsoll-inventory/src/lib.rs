@@ -11,6 +11,7 @@
 //! line in [`ANALYZERS`].
 
 pub mod assemble;
+pub mod lang;
 pub mod os_release;
 pub mod pkgdb;
 
@@ -54,6 +55,13 @@ pub struct Facts {
     /// File lists kept apart from the package database (dpkg's `info/*.list`).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub installed_files: Vec<InstalledFiles>,
+    /// Licences recorded apart from the package database (Debian's `usr/share/doc/*/copyright`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub licenses: Vec<PackageLicenses>,
+    /// Things worth telling the user about a file that was still understood (an unpinned
+    /// requirement, a nested archive skipped by a size limit). Each names what it is about.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub warnings: Vec<String>,
 }
 
 /// The files one package installed, from a file separate from its database record.
@@ -66,13 +74,45 @@ pub struct InstalledFiles {
     pub files: Vec<String>,
 }
 
+/// The licences of one package, from a file separate from its database record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PackageLicenses {
+    pub kind: PackageKind,
+    /// Package name, without any `:arch` suffix.
+    pub package: String,
+    pub licenses: Vec<String>,
+}
+
 /// Every analyzer, in the order their facts are applied. One line per analyzer.
 pub static ANALYZERS: &[&dyn Analyzer] = &[
     &os_release::OsReleaseAnalyzer,
     &pkgdb::dpkg::DpkgStatus,
     &pkgdb::dpkg::DpkgFileList,
+    &pkgdb::dpkg::DpkgCopyright,
     &pkgdb::apk::ApkInstalled,
     &pkgdb::rpm::RpmDatabase,
+    &lang::python_metadata::PythonMetadata,
+    &lang::requirements::RequirementsTxt,
+    &lang::poetry::PoetryLock,
+    &lang::pipfile::PipfileLock,
+    &lang::uv::UvLock,
+    &lang::pdm::PdmLock,
+    &lang::npm_lock::NpmLock,
+    &lang::yarn_lock::YarnLock,
+    &lang::pnpm_lock::PnpmLock,
+    &lang::node_modules::NodeModulesPackageJson,
+    &lang::cargo_lock::CargoLock,
+    &lang::cargo_auditable::CargoAuditable,
+    &lang::go_binary::GoBinary,
+    &lang::go_mod::GoMod,
+    &lang::java_archive::JavaArchive,
+    &lang::gradle_lock::GradleLockfile,
+    &lang::gemfile_lock::GemfileLock,
+    &lang::gemspec::Gemspec,
+    &lang::composer_lock::ComposerLock,
+    &lang::composer_installed::ComposerInstalled,
+    &lang::dotnet_deps::DotnetDeps,
+    &lang::nuget_lock::NugetLock,
 ];
 
 /// Names and versions of all analyzers, for cache keys.

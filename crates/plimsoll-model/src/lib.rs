@@ -12,10 +12,11 @@ mod package;
 pub mod purl;
 mod report;
 pub mod secret;
+pub mod vuln;
 
 pub use digest::{Digest, DigestError};
 pub use os::{OsFamily, OsRelease};
-pub use package::{Package, PackageKind};
+pub use package::{Package, PackageKind, PackageOrigin};
 pub use report::{Artifact, ArtifactKind, Diagnostic, DiagnosticLevel, LayerInfo, ScanReport, REPORT_SCHEMA_VERSION};
 
 /// Severity of a finding, ordered from least to most severe so that `>=` filters work.

@@ -67,6 +67,33 @@ pub struct Package {
     /// Files the package database says this package installed, relative to the root.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub files: Vec<String>,
+    /// A development-only dependency (npm `dev`, composer `packages-dev`, poetry/pdm/uv dev groups,
+    /// Gradle test configurations): not shipped at run time, so findings on it matter less.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+    /// The declaring file says it is only a transitive dependency (go.mod `// indirect`, NuGet
+    /// `Transitive`). `false` when the file says it is direct or does not say.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub indirect: bool,
+    /// Where a language package came from when it is not its ecosystem's registry; `None` for the
+    /// registry or when the file does not say. Advisory matching by name should skip
+    /// [`PackageOrigin::Local`] packages, whose names can collide with registry packages.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub origin: Option<PackageOrigin>,
+}
+
+/// Where a language package's code came from, when it is not the ecosystem's registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum PackageOrigin {
+    /// The project itself, a workspace member, or a path/link/file dependency (or a Go module
+    /// replaced by a local directory).
+    Local,
+    /// A git repository; the version may be a commit.
+    Git,
+    /// A tarball or archive fetched from a URL other than the registry.
+    Url,
 }
 
 impl Package {
@@ -92,6 +119,9 @@ impl Package {
             found_in: found_in.into(),
             layer: None,
             files: Vec::new(),
+            dev: false,
+            indirect: false,
+            origin: None,
         }
     }
 }

@@ -74,7 +74,7 @@ pub fn for_package(pkg: &Package, os: Option<&OsRelease>) -> String {
             let epoch = pkg.epoch.filter(|e| *e > 0).map(|e| e.to_string()).unwrap_or_default();
             build("rpm", ns, &pkg.name, Some(&v), &[("arch", arch), ("distro", distro), ("epoch", &epoch)])
         }
-        PackageKind::Python => build("pypi", None, &pkg.name.to_lowercase().replace('_', "-"), Some(&pkg.version), &[]),
+        PackageKind::Python => build("pypi", None, &pep503_normalize(&pkg.name), Some(&pkg.version), &[]),
         PackageKind::Npm => match pkg.name.split_once('/') {
             Some((scope, name)) if scope.starts_with('@') => build("npm", Some(scope), name, Some(&pkg.version), &[]),
             _ => build("npm", None, &pkg.name, Some(&pkg.version), &[]),
@@ -95,6 +95,25 @@ pub fn for_package(pkg: &Package, os: Option<&OsRelease>) -> String {
         },
         PackageKind::Nuget => build("nuget", None, &pkg.name, Some(&pkg.version), &[]),
     }
+}
+
+/// PEP 503 name normalisation: lowercase, and every run of `-`, `_` and `.` becomes one `-`
+/// (`Zope.Interface` and `zope_interface` are the same PyPI project).
+pub fn pep503_normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_sep {
+                out.push('-');
+            }
+            in_sep = true;
+        } else {
+            out.extend(c.to_lowercase());
+            in_sep = false;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -133,6 +152,12 @@ mod tests {
             for_package(&p, Some(&os(OsFamily::Almalinux, "almalinux", "9.3"))),
             "pkg:rpm/almalinux/openssl@3.0.7-24.el9?arch=x86_64&distro=almalinux-9.3&epoch=1"
         );
+    }
+
+    #[test]
+    fn pypi_name_is_pep503_normalized() {
+        let p = Package::new(PackageKind::Python, "Zope.Interface__x", "5.0+local.1", "METADATA");
+        assert_eq!(for_package(&p, None), "pkg:pypi/zope-interface-x@5.0%2Blocal.1");
     }
 
     #[test]

@@ -1,0 +1,384 @@
+//! Reading advisory files from directory trees: format detection, parallel parsing, and merging
+//! advisories that one source states in several files.
+//!
+//! A *source* is a directory with a marker file (`.COMMIT`, `LICENSE*`, `README*`, `.git`), the
+//! way advisory repositories are checked out; its directory name (`pypi-osv`) becomes the
+//! advisories' [`Advisory::source`]. Files outside any marked directory belong to the root.
+//! A file that fails to parse is reported in [`Loaded::errors`] and does not stop the load.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::model::Advisory;
+use crate::native::{alpine_secdb, debian_dsa, friendsofphp, rubysec};
+use crate::osv;
+
+/// Files larger than this are not advisories (the largest real one, Debian's DSA list, is
+/// about 1 MiB); refusing them bounds memory on hostile trees.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+/// Directory depth bound (the real trees are 4 deep).
+const MAX_DEPTH: usize = 32;
+
+/// The formats we read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    OsvJson,
+    OsvYaml,
+    AlpineSecdb,
+    DebianDsaList,
+    RubySec,
+    FriendsOfPhp,
+}
+
+/// Why a whole root could not be read (a bad file is only a [`FileError`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A file that could not be converted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub path: PathBuf,
+    pub format: Option<Format>,
+    pub message: String,
+}
+
+/// What one source contributed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SourceStats {
+    pub name: String,
+    pub path: String,
+    /// The upstream commit from a `.COMMIT` file, if present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Advisory files parsed, per format.
+    pub files: BTreeMap<String, usize>,
+    pub advisories: usize,
+    pub errors: usize,
+    /// Files that are not advisories in a format we read (READMEs, RustSec Markdown, ...).
+    pub skipped: usize,
+}
+
+/// The result of loading roots.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Merged advisories, sorted by (source, id).
+    pub advisories: Vec<Advisory>,
+    pub sources: Vec<SourceStats>,
+    pub errors: Vec<FileError>,
+    /// Files skipped, with the reason.
+    pub skipped: Vec<(PathBuf, &'static str)>,
+}
+
+struct Job {
+    path: PathBuf,
+    source: usize,
+}
+
+fn is_marker(name: &str) -> bool {
+    name == ".COMMIT" || name == ".git" || name.starts_with("LICENSE") || name.starts_with("README")
+}
+
+fn dir_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
+}
+
+fn read_commit(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(".COMMIT")).ok()?;
+    text.split_whitespace().next().filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_hexdigit())).map(str::to_owned)
+}
+
+fn walk(
+    dir: &Path,
+    depth: usize,
+    current: Option<usize>,
+    root_source: usize,
+    sources: &mut Vec<SourceStats>,
+    jobs: &mut Vec<Job>,
+) -> Result<(), LoadError> {
+    let io = |source| LoadError::Io { path: dir.to_owned(), source };
+    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<Vec<_>, _>>().map_err(io)?;
+    entries.sort_by_key(|e| e.file_name());
+    let mut current = current;
+    if current.is_none() && entries.iter().any(|e| is_marker(&e.file_name().to_string_lossy())) {
+        sources.push(SourceStats {
+            name: dir_name(dir),
+            path: dir.display().to_string(),
+            commit: read_commit(dir),
+            ..Default::default()
+        });
+        current = Some(sources.len() - 1);
+    }
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        // Never follow symlinks: a tree may link to itself.
+        let Ok(ft) = e.file_type() else { continue };
+        let path = e.path();
+        if ft.is_dir() {
+            if depth < MAX_DEPTH {
+                walk(&path, depth + 1, current, root_source, sources, jobs)?;
+            }
+        } else if ft.is_file() {
+            jobs.push(Job { path, source: current.unwrap_or(root_source) });
+        }
+    }
+    Ok(())
+}
+
+/// Top-level YAML keys (lines at column 0 up to a `:`), enough to tell the formats apart.
+fn top_keys(text: &str) -> Vec<&str> {
+    text.lines()
+        .take(400)
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k.trim()))
+        .collect()
+}
+
+/// Detects a file's format from its path and content; `Err(reason)` for files to skip.
+pub fn detect(path: &Path, text: &str) -> Result<Format, &'static str> {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let parent = path.parent().and_then(Path::file_name).map(|n| n.to_string_lossy()).unwrap_or_default();
+    if name == "list" && (parent == "DSA" || parent == "DLA") {
+        return Ok(Format::DebianDsaList);
+    }
+    match ext.as_str() {
+        "json" => Ok(Format::OsvJson),
+        "yaml" | "yml" => {
+            let keys = top_keys(text);
+            let has = |k: &str| keys.contains(&k);
+            if has("distroversion") && has("packages") {
+                Ok(Format::AlpineSecdb)
+            } else if has("gem") {
+                Ok(Format::RubySec)
+            } else if has("engine") {
+                Err("RubySec interpreter advisory (no package ecosystem)")
+            } else if has("reference") && has("branches") {
+                Ok(Format::FriendsOfPhp)
+            } else if has("id") && (has("affected") || has("modified")) {
+                Ok(Format::OsvYaml)
+            } else {
+                Err("YAML in no known advisory format")
+            }
+        }
+        "md" if text.starts_with("```toml") => Err("RustSec Markdown advisory (read the OSV export instead)"),
+        _ => Err("not an advisory file"),
+    }
+}
+
+/// Parses one file of a known format.
+pub fn parse(format: Format, path: &Path, text: &str) -> Result<Vec<Advisory>, String> {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    match format {
+        Format::OsvJson => osv::parse_json(text.as_bytes()).map(|a| vec![a]).map_err(|e| e.to_string()),
+        Format::OsvYaml => osv::parse_yaml(text).map(|a| vec![a]).map_err(|e| e.to_string()),
+        Format::AlpineSecdb => alpine_secdb::convert(text).map_err(|e| e.to_string()),
+        Format::DebianDsaList => debian_dsa::convert(text).map_err(|e| e.to_string()),
+        Format::RubySec => rubysec::convert(text, &stem).map_err(|e| e.to_string()),
+        Format::FriendsOfPhp => friendsofphp::convert(text, &stem).map_err(|e| e.to_string()),
+    }
+}
+
+enum Outcome {
+    Parsed(Format, Vec<Advisory>),
+    Skipped(&'static str),
+    Failed(Option<Format>, String),
+}
+
+fn process(job: &Job) -> Outcome {
+    let meta = match std::fs::metadata(&job.path) {
+        Ok(m) => m,
+        Err(e) => return Outcome::Failed(None, e.to_string()),
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Outcome::Skipped("larger than 64 MiB");
+    }
+    let name = job.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    if is_marker(&name) || name.starts_with("NOTICE") {
+        return Outcome::Skipped("not an advisory file");
+    }
+    let bytes = match std::fs::read(&job.path) {
+        Ok(b) => b,
+        Err(e) => return Outcome::Failed(None, e.to_string()),
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return match detect(&job.path, "") {
+            Ok(f) => Outcome::Failed(Some(f), "not UTF-8".into()),
+            Err(_) => Outcome::Skipped("not an advisory file"),
+        };
+    };
+    match detect(&job.path, &text) {
+        Err(reason) => Outcome::Skipped(reason),
+        Ok(format) => match parse(format, &job.path, &text) {
+            Ok(list) => Outcome::Parsed(format, list),
+            Err(e) => Outcome::Failed(Some(format), e),
+        },
+    }
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::OsvJson => "osv-json",
+        Format::OsvYaml => "osv-yaml",
+        Format::AlpineSecdb => "alpine-secdb",
+        Format::DebianDsaList => "debian-dsa-list",
+        Format::RubySec => "rubysec",
+        Format::FriendsOfPhp => "friendsofphp",
+    }
+}
+
+/// Merges `b` into `a` (same source and id): affected entries and ids are unioned.
+fn merge(a: &mut Advisory, b: Advisory) {
+    for x in b.aliases {
+        if !a.aliases.contains(&x) && x != a.id {
+            a.aliases.push(x);
+        }
+    }
+    for x in b.related {
+        if !a.related.contains(&x) {
+            a.related.push(x);
+        }
+    }
+    for x in b.upstream {
+        if !a.upstream.contains(&x) {
+            a.upstream.push(x);
+        }
+    }
+    for x in b.affected {
+        if !a.affected.contains(&x) {
+            a.affected.push(x);
+        }
+    }
+    for x in b.references {
+        if !a.references.contains(&x) {
+            a.references.push(x);
+        }
+    }
+    if a.severity.is_empty() {
+        a.severity = b.severity;
+    }
+    a.severity_label = a.severity_label.or(b.severity_label);
+    a.summary = a.summary.take().or(b.summary);
+    a.details = a.details.take().or(b.details);
+    if b.modified > a.modified {
+        a.modified = b.modified;
+    }
+}
+
+/// Loads every advisory file under `roots` (directories or single files), in parallel.
+pub fn load(roots: &[PathBuf]) -> Result<Loaded, LoadError> {
+    let mut sources = Vec::new();
+    let mut jobs = Vec::new();
+    for root in roots {
+        let meta = std::fs::metadata(root).map_err(|source| LoadError::Io { path: root.clone(), source })?;
+        if meta.is_dir() {
+            // Files not under a marked directory belong to the root itself.
+            sources.push(SourceStats { name: dir_name(root), path: root.display().to_string(), ..Default::default() });
+            let root_source = sources.len() - 1;
+            walk(root, 0, None, root_source, &mut sources, &mut jobs)?;
+        } else {
+            let parent = root.parent().unwrap_or(Path::new("."));
+            sources.push(SourceStats { name: dir_name(parent), path: root.display().to_string(), ..Default::default() });
+            jobs.push(Job { path: root.clone(), source: sources.len() - 1 });
+        }
+    }
+    let outcomes: Vec<Outcome> = jobs.par_iter().map(process).collect();
+
+    let mut merged: BTreeMap<(usize, String), Advisory> = BTreeMap::new();
+    let mut loaded = Loaded::default();
+    for (job, outcome) in jobs.into_iter().zip(outcomes) {
+        let stats = &mut sources[job.source];
+        match outcome {
+            Outcome::Parsed(format, list) => {
+                *stats.files.entry(format_name(format).to_owned()).or_default() += 1;
+                for mut a in list {
+                    a.source = stats.name.clone();
+                    match merged.entry((job.source, a.id.clone())) {
+                        std::collections::btree_map::Entry::Occupied(mut e) => merge(e.get_mut(), a),
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(a);
+                        }
+                    }
+                }
+            }
+            Outcome::Skipped(reason) => {
+                stats.skipped += 1;
+                loaded.skipped.push((job.path, reason));
+            }
+            Outcome::Failed(format, message) => {
+                stats.errors += 1;
+                loaded.errors.push(FileError { path: job.path, format, message });
+            }
+        }
+    }
+    for ((source, _), a) in merged {
+        sources[source].advisories += 1;
+        loaded.advisories.push(a);
+    }
+    // Drop the implicit root sources that received nothing.
+    loaded.sources =
+        sources.into_iter().filter(|s| s.advisories > 0 || s.errors > 0 || !s.files.is_empty()).collect();
+    loaded.advisories.sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
+    Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_formats() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(detect(&p("a/DSA/list"), ""), Ok(Format::DebianDsaList));
+        assert_eq!(detect(&p("x/GO-1.json"), "{}"), Ok(Format::OsvJson));
+        assert_eq!(detect(&p("v3.10/main.yaml"), "---\ndistroversion: v3.10\npackages:\n"), Ok(Format::AlpineSecdb));
+        assert_eq!(detect(&p("gems/x/CVE-1.yml"), "---\ngem: x\ncve: 1\n"), Ok(Format::RubySec));
+        assert!(detect(&p("rubies/ruby/CVE-1.yml"), "---\nengine: ruby\n").is_err());
+        assert_eq!(detect(&p("a/b/CVE-1.yaml"), "title: t\nbranches:\nreference: composer://a/b\n"), Ok(Format::FriendsOfPhp));
+        assert_eq!(detect(&p("vulns/x/PYSEC-1.yaml"), "id: PYSEC-1\nmodified: x\n"), Ok(Format::OsvYaml));
+        assert!(detect(&p("README.md"), "# hi").is_err());
+    }
+
+    #[test]
+    fn loads_a_tree_with_sources_errors_and_merges() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("alpine");
+        std::fs::create_dir_all(src.join("v3.10")).unwrap();
+        std::fs::create_dir_all(src.join("v3.11")).unwrap();
+        std::fs::write(src.join(".COMMIT"), "0123abcd 2020-01-01\n").unwrap();
+        let secdb = |v: &str, fix: &str| {
+            format!("distroversion: {v}\npackages:\n  - pkg:\n      name: musl\n      secfixes:\n        {fix}:\n          - CVE-2019-14697\n")
+        };
+        std::fs::write(src.join("v3.10/main.yaml"), secdb("v3.10", "1.1.22-r3")).unwrap();
+        std::fs::write(src.join("v3.11/main.yaml"), secdb("v3.11", "1.1.23-r2")).unwrap();
+        std::fs::write(src.join("v3.11/broken.yaml"), "distroversion: v3.11\npackages: [[[\n").unwrap();
+        std::fs::write(src.join("README.md"), "# readme").unwrap();
+        let loaded = load(&[dir.path().to_owned()]).unwrap();
+        assert_eq!(loaded.advisories.len(), 1, "one CVE merged across two files");
+        let a = &loaded.advisories[0];
+        assert_eq!((a.source.as_str(), a.id.as_str(), a.affected.len()), ("alpine", "CVE-2019-14697", 2));
+        assert_eq!(loaded.errors.len(), 1);
+        assert!(loaded.errors[0].path.ends_with("broken.yaml"));
+        assert_eq!(loaded.sources.len(), 1);
+        assert_eq!(loaded.sources[0].commit.as_deref(), Some("0123abcd"));
+        assert_eq!(loaded.sources[0].files.get("alpine-secdb"), Some(&2));
+    }
+
+    #[test]
+    fn missing_root_is_an_error() {
+        assert!(load(&[PathBuf::from("/nonexistent/plimsoll")]).is_err());
+    }
+}

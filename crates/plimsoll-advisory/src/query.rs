@@ -1,0 +1,385 @@
+//! Matching an inventory against the database: packages in, one [`Vulnerability`] per
+//! vulnerability per package out.
+//!
+//! For each package: pick the OSV ecosystem (the distro release for OS packages, see
+//! [`crate::distro`]; the language ecosystem otherwise), the name the advisories use (source or
+//! binary package), and the version to compare (the source version for source-keyed distros);
+//! look up the affected entries (cached per name within one call); evaluate each with the
+//! ecosystem's ordering; then merge the advisories that hit into findings, advisories whose ids
+//! are aliases of each other becoming one finding with every id listed.
+
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
+
+use plimsoll_model::vuln::{CvssScore, VulnStatus, Vulnerability};
+use plimsoll_model::{Diagnostic, DiagnosticLevel, OsRelease, Package, PackageKind, PackageOrigin, Severity};
+
+use crate::cvss;
+use crate::distro::{self, NameKey};
+use crate::ecosystem::{for_language_kind, normalize_name};
+use crate::index::{AffectedRow, Database, DbError};
+use crate::model::{Advisory, ScoreKind, SeverityScore, Verdict};
+use crate::version::{Scheme, Version};
+
+/// Findings and the problems met while matching (unorderable versions, unsupported OS).
+#[derive(Debug, Default)]
+pub struct MatchOutput {
+    pub vulnerabilities: Vec<Vulnerability>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What to look up for one package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageQuery {
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+    pub scheme: Scheme,
+}
+
+/// The rpm EVR string for a package whose inventory keeps the epoch apart.
+fn rpm_evr(pkg: &Package) -> String {
+    let has_epoch = pkg.version.split_once(':').is_some_and(|(e, _)| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()));
+    match pkg.epoch {
+        Some(e) if e > 0 && !has_epoch => format!("{e}:{}", pkg.version),
+        _ => pkg.version.clone(),
+    }
+}
+
+/// How a package is looked up, or why it is not (`Err` is a reason, for diagnostics).
+pub fn query_for(pkg: &Package, os: Option<&OsRelease>) -> Result<PackageQuery, &'static str> {
+    if pkg.origin == Some(PackageOrigin::Local) {
+        return Err("local package (not from its registry)");
+    }
+    if pkg.kind.is_os() {
+        let os = os.ok_or("OS package but the OS is unknown")?;
+        let d = distro::for_os(os).ok_or("no advisory mapping for this distribution")?;
+        let expected = match pkg.kind {
+            PackageKind::Dpkg => Scheme::Dpkg,
+            PackageKind::Apk => Scheme::Apk,
+            _ => Scheme::Rpm,
+        };
+        if d.scheme != expected {
+            return Err("package kind does not belong to this distribution");
+        }
+        let ecosystem = (d.ecosystem)(os).ok_or("the distribution release is unknown")?;
+        let (name, version) = match (d.names, &pkg.source_name) {
+            (NameKey::Source, Some(src)) if !src.is_empty() => {
+                let v = pkg.source_version.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| pkg.version.clone());
+                (src.clone(), v)
+            }
+            _ => (pkg.name.clone(), pkg.version.clone()),
+        };
+        let version = if expected == Scheme::Rpm && version == pkg.version { rpm_evr(pkg) } else { version };
+        return Ok(PackageQuery { ecosystem, name, version, scheme: d.scheme });
+    }
+    let ecosystem = for_language_kind(pkg.kind).ok_or("unsupported package kind")?;
+    let scheme = Scheme::for_ecosystem(ecosystem).ok_or("unsupported ecosystem")?;
+    let mut version = pkg.version.trim().to_owned();
+    // The Go toolchain is recorded as `stdlib` at `go1.21.0`; advisories write `1.21.0`.
+    if scheme == Scheme::Go {
+        if let Some(v) = version.strip_prefix("go") {
+            version = v.to_owned();
+        }
+    }
+    Ok(PackageQuery { ecosystem: ecosystem.to_owned(), name: pkg.name.clone(), version, scheme })
+}
+
+/// One advisory that affects one package.
+struct Hit {
+    advisory: i64,
+    fixed: Option<String>,
+    entry_severity: Vec<SeverityScore>,
+    entry_label: Option<Severity>,
+}
+
+/// Matches packages, returning only the findings.
+pub fn match_packages(db: &Database, os: Option<&OsRelease>, pkgs: &[Package]) -> Result<Vec<Vulnerability>, DbError> {
+    Ok(match_packages_detailed(db, os, pkgs)?.vulnerabilities)
+}
+
+/// Matches packages, with diagnostics for what could not be matched.
+pub fn match_packages_detailed(db: &Database, os: Option<&OsRelease>, pkgs: &[Package]) -> Result<MatchOutput, DbError> {
+    let mut out = MatchOutput::default();
+    let mut rows_cache: HashMap<(String, String), Rc<Vec<AffectedRow>>> = HashMap::new();
+    let mut heads: HashMap<i64, Rc<Advisory>> = HashMap::new();
+    let mut skipped_os = 0usize;
+    let mut skip_reason = "";
+
+    for pkg in pkgs {
+        let q = match query_for(pkg, os) {
+            Ok(q) => q,
+            Err(reason) => {
+                if pkg.kind.is_os() {
+                    skipped_os += 1;
+                    skip_reason = reason;
+                }
+                continue;
+            }
+        };
+        let key = (q.ecosystem.clone(), normalize_name(&q.ecosystem, &q.name).into_owned());
+        let rows = match rows_cache.get(&key) {
+            Some(r) => Rc::clone(r),
+            None => {
+                let r = Rc::new(db.affected_rows(&q.ecosystem, &q.name)?);
+                rows_cache.insert(key, Rc::clone(&r));
+                r
+            }
+        };
+        if rows.is_empty() {
+            continue;
+        }
+        let parsed = match q.scheme.parse(&q.version) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                out.diagnostics.push(warning(pkg, format!("{} {}: {e}; only exact version lists can match", pkg.name, pkg.version)));
+                None
+            }
+        };
+        let mut hits: Vec<Hit> = Vec::new();
+        for row in rows.iter() {
+            match evaluate_row(row, &q.version, parsed.as_ref()) {
+                Ok(Some(fixed)) => {
+                    if hits.iter().any(|h| h.advisory == row.advisory) {
+                        continue;
+                    }
+                    hits.push(Hit {
+                        advisory: row.advisory,
+                        fixed,
+                        entry_severity: row.entry.severity.clone(),
+                        entry_label: row.entry.severity_label,
+                    });
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let id = head(db, &mut heads, row.advisory).map(|a| a.id.clone()).unwrap_or_default();
+                    out.diagnostics.push(warning(pkg, format!("{id}: range for {} not evaluable: {e}", pkg.name)));
+                }
+            }
+        }
+        if hits.is_empty() {
+            continue;
+        }
+        for group in group_by_alias(db, &mut heads, &hits)? {
+            out.vulnerabilities.push(finding(pkg, &q, &group, &heads));
+        }
+    }
+    if skipped_os > 0 {
+        let family = os.map(|o| format!("{:?}", o.family)).unwrap_or_else(|| "unknown OS".into());
+        out.diagnostics.push(Diagnostic {
+            level: DiagnosticLevel::Warning,
+            message: format!("{skipped_os} OS packages not matched ({family}): {skip_reason}"),
+            layer: None,
+            path: None,
+        });
+    }
+    Ok(out)
+}
+
+fn warning(pkg: &Package, message: String) -> Diagnostic {
+    Diagnostic {
+        level: DiagnosticLevel::Warning,
+        message,
+        layer: pkg.layer.as_ref().map(|l| l.index),
+        path: Some(pkg.found_in.clone()),
+    }
+}
+
+/// `Ok(Some(fixed))` when affected; decodes the explicit versions list only if the ranges did
+/// not already match.
+fn evaluate_row(row: &AffectedRow, version: &str, parsed: Option<&Version>) -> Result<Option<Option<String>>, crate::version::VersionError> {
+    let first = row.entry.evaluate(version, parsed);
+    if let Ok(Verdict::Affected(hit)) = &first {
+        return Ok(Some(hit.fixed.clone()));
+    }
+    let versions = row.versions();
+    if !versions.is_empty() {
+        let mut with = row.entry.clone();
+        with.versions = versions;
+        if let Ok(Verdict::Affected(hit)) = with.evaluate(version, parsed) {
+            return Ok(Some(hit.fixed));
+        }
+    }
+    first.map(|_| None)
+}
+
+fn head(db: &Database, heads: &mut HashMap<i64, Rc<Advisory>>, rowid: i64) -> Result<Rc<Advisory>, DbError> {
+    if let Some(a) = heads.get(&rowid) {
+        return Ok(Rc::clone(a));
+    }
+    let a = Rc::new(db.advisory_head(rowid)?);
+    heads.insert(rowid, Rc::clone(&a));
+    Ok(a)
+}
+
+/// Groups hits whose advisories share an id (own id or alias), transitively.
+fn group_by_alias<'h>(db: &Database, heads: &mut HashMap<i64, Rc<Advisory>>, hits: &'h [Hit]) -> Result<Vec<Vec<&'h Hit>>, DbError> {
+    let mut groups: Vec<(BTreeSet<String>, Vec<&Hit>)> = Vec::new();
+    for h in hits {
+        let a = head(db, heads, h.advisory)?;
+        let ids: BTreeSet<String> = a.ids().map(str::to_owned).collect();
+        let (mut joined, rest): (Vec<_>, Vec<_>) = groups.into_iter().partition(|(g, _)| !g.is_disjoint(&ids));
+        let mut merged_ids = ids;
+        let mut merged_hits = vec![h];
+        for (g, hs) in joined.drain(..) {
+            merged_ids.extend(g);
+            merged_hits.extend(hs);
+        }
+        groups = rest;
+        groups.push((merged_ids, merged_hits));
+    }
+    Ok(groups.into_iter().map(|(_, hs)| hs).collect())
+}
+
+fn cvss_version(kind: &ScoreKind, vector: &str) -> Option<&'static str> {
+    match kind {
+        ScoreKind::CvssV4 => Some("4.0"),
+        ScoreKind::CvssV3 if vector.starts_with("CVSS:3.0/") => Some("3.0"),
+        ScoreKind::CvssV3 => Some("3.1"),
+        ScoreKind::CvssV2 => Some("2.0"),
+        _ => None,
+    }
+}
+
+/// A severity from scores: the newest CVSS version wins; an Ubuntu priority counts as a label.
+fn severity_from_scores(scores: &[SeverityScore]) -> Option<Severity> {
+    for kind in [ScoreKind::CvssV4, ScoreKind::CvssV3, ScoreKind::CvssV2] {
+        if let Some(s) = scores.iter().find(|s| s.kind == kind) {
+            if let Ok(score) = cvss::base_score(&s.score) {
+                return Some(cvss::severity(score));
+            }
+        }
+    }
+    scores.iter().find(|s| s.kind == ScoreKind::Ubuntu).and_then(|s| crate::model::severity_from_label(&s.score))
+}
+
+fn finding(pkg: &Package, q: &PackageQuery, group: &[&Hit], heads: &HashMap<i64, Rc<Advisory>>) -> Vulnerability {
+    let advisories: Vec<&Advisory> = group.iter().filter_map(|h| heads.get(&h.advisory).map(AsRef::as_ref)).collect();
+    let mut ids: BTreeSet<&str> = BTreeSet::new();
+    for a in &advisories {
+        ids.extend(a.ids());
+    }
+    let cves: Vec<&str> = ids.iter().copied().filter(|i| i.starts_with("CVE-")).collect();
+    let primary = match (cves.as_slice(), advisories.first()) {
+        ([one], _) => (*one).to_owned(),
+        (_, Some(a)) => a.id.clone(),
+        _ => String::new(),
+    };
+    let aliases: Vec<String> = ids.iter().filter(|i| **i != primary).map(|i| (*i).to_owned()).collect();
+    let mut related: BTreeSet<String> = BTreeSet::new();
+    for a in &advisories {
+        related.extend(a.related.iter().chain(&a.upstream).filter(|r| !ids.contains(r.as_str())).cloned());
+    }
+
+    // The lowest fix among the advisories (they may disagree; the earliest fixing version is
+    // what an upgrade must reach at least).
+    let mut fixed: Option<(Option<Version>, String)> = None;
+    for h in group {
+        let Some(f) = &h.fixed else { continue };
+        let fv = q.scheme.parse(f).ok();
+        let better = match &fixed {
+            None => true,
+            Some((Some(cur), _)) => fv.as_ref().is_some_and(|v| v < cur),
+            Some((None, _)) => fv.is_some(),
+        };
+        if better {
+            fixed = Some((fv, f.clone()));
+        }
+    }
+
+    let mut severity = Severity::Unknown;
+    let mut cvss_list: Vec<CvssScore> = Vec::new();
+    for (h, a) in group.iter().zip(&advisories) {
+        let scores: Vec<SeverityScore> = if h.entry_severity.is_empty() { a.severity.clone() } else { h.entry_severity.clone() };
+        let s = h.entry_label.or(a.severity_label).or_else(|| severity_from_scores(&scores)).unwrap_or(Severity::Unknown);
+        severity = severity.max(s);
+        for sc in &scores {
+            let Some(version) = cvss_version(&sc.kind, &sc.score) else { continue };
+            if cvss_list.iter().any(|c| c.vector == sc.score) {
+                continue;
+            }
+            cvss_list.push(CvssScore {
+                version: version.to_owned(),
+                vector: sc.score.clone(),
+                score: cvss::base_score(&sc.score).ok(),
+            });
+        }
+    }
+    let primary_adv = advisories.iter().find(|a| a.id == primary || a.aliases.contains(&primary)).or(advisories.first());
+    let title = primary_adv
+        .and_then(|a| a.summary.clone())
+        .or_else(|| advisories.iter().find_map(|a| a.summary.clone()));
+    let description = primary_adv
+        .and_then(|a| a.details.clone())
+        .or_else(|| advisories.iter().find_map(|a| a.details.clone()));
+    let mut references: Vec<String> = Vec::new();
+    for a in &advisories {
+        for r in &a.references {
+            if !references.contains(&r.url) {
+                references.push(r.url.clone());
+            }
+        }
+    }
+    let sources: BTreeSet<&str> = advisories.iter().map(|a| a.source.as_str()).collect();
+    Vulnerability {
+        id: primary,
+        aliases,
+        related: related.into_iter().collect(),
+        package_name: pkg.name.clone(),
+        package_version: pkg.version.clone(),
+        package_kind: pkg.kind,
+        purl: pkg.purl.clone(),
+        status: if fixed.is_some() { VulnStatus::Fixed } else { VulnStatus::Unfixed },
+        fixed_version: fixed.map(|(_, f)| f),
+        severity,
+        cvss: cvss_list,
+        title,
+        description,
+        references,
+        layer: pkg.layer.clone(),
+        data_source: sources.into_iter().collect::<Vec<_>>().join(","),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plimsoll_model::OsFamily;
+
+    fn os(family: OsFamily, id: &str, v: &str) -> OsRelease {
+        OsRelease {
+            family,
+            id: id.into(),
+            version_id: Some(v.into()),
+            codename: None,
+            pretty_name: None,
+            source_path: "etc/os-release".into(),
+        }
+    }
+
+    #[test]
+    fn queries_use_source_packages_and_epochs() {
+        let deb = os(OsFamily::Debian, "debian", "11");
+        let mut p = Package::new(PackageKind::Dpkg, "libssl1.1", "1.1.1n-0+deb11u4", "var/lib/dpkg/status");
+        p.source_name = Some("openssl".into());
+        let q = query_for(&p, Some(&deb)).unwrap();
+        assert_eq!((q.ecosystem.as_str(), q.name.as_str(), q.version.as_str()), ("Debian:11", "openssl", "1.1.1n-0+deb11u4"));
+        p.source_version = Some("1.1.1n-0+deb11u3".into());
+        assert_eq!(query_for(&p, Some(&deb)).unwrap().version, "1.1.1n-0+deb11u3");
+
+        let alma = os(OsFamily::Almalinux, "almalinux", "9.3");
+        let mut r = Package::new(PackageKind::Rpm, "openssl-libs", "3.0.7-24.el9", "var/lib/rpm/rpmdb.sqlite");
+        r.epoch = Some(1);
+        r.source_name = Some("openssl".into());
+        let q = query_for(&r, Some(&alma)).unwrap();
+        assert_eq!((q.ecosystem.as_str(), q.name.as_str(), q.version.as_str()), ("AlmaLinux:9", "openssl-libs", "1:3.0.7-24.el9"));
+
+        assert!(query_for(&p, None).is_err(), "OS package without OS");
+        assert!(query_for(&p, Some(&alma)).is_err(), "dpkg package on AlmaLinux");
+
+        let mut go = Package::new(PackageKind::Go, "stdlib", "go1.21.0", "usr/bin/app");
+        assert_eq!(query_for(&go, None).unwrap().version, "1.21.0");
+        go.origin = Some(PackageOrigin::Local);
+        assert!(query_for(&go, None).is_err());
+    }
+}

@@ -1,0 +1,86 @@
+//! Command-line definitions. Flags follow Trivy's spelling where Trivy has one.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  plimsoll image oci-archive:app.oci.tar          scan an OCI archive
+  plimsoll image --input app.tar                  scan a `docker save` archive
+  plimsoll image oci:./layout:1.0 --platform linux/arm64
+  plimsoll image app.tar --format cyclonedx --output sbom.cdx.json
+  plimsoll fs ./rootfs                            scan a root filesystem or project directory";
+
+#[derive(Debug, Parser)]
+#[command(name = "plimsoll", version, about = "Container image security scanner: inventory, SBOM and more.", after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a container image (docker archive, OCI layout directory or archive).
+    #[command(after_help = "\
+Image references:
+  docker-archive:PATH        a `docker save` archive (tar or tar.gz)
+  oci-archive:PATH[:TAG]     an OCI image layout packed as a tar
+  oci:DIR[:TAG]              an OCI image layout directory
+  PATH                       any of the above, detected from its content
+
+Examples:
+  plimsoll image oci-archive:app.oci.tar:1
+  plimsoll image --input app.tar --format json --output report.json
+  plimsoll image oci:./layout --platform linux/arm64/v8")]
+    Image(ImageArgs),
+    /// Scan a directory: a root filesystem or a project checkout.
+    #[command(after_help = "\
+Examples:
+  plimsoll fs ./rootfs
+  plimsoll fs . --format spdx-json --output sbom.spdx.json")]
+    Fs(FsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// Image reference (see below). Alternatively use --input.
+    #[arg(value_name = "IMAGE", required_unless_present = "input", conflicts_with = "input")]
+    pub image: Option<String>,
+    /// Path to an image archive or layout, as `trivy image --input`.
+    #[arg(long, value_name = "PATH")]
+    pub input: Option<PathBuf>,
+    /// Platform to pick from a multi-platform image: os/arch[/variant].
+    #[arg(long, default_value = "linux/amd64", value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: String,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FsArgs {
+    /// Directory to scan.
+    #[arg(value_name = "DIR")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Output format: table, json, cyclonedx (CycloneDX 1.6 JSON), spdx-json (SPDX 2.3 JSON).
+    #[arg(short, long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Directory of the per-layer cache [default: $XDG_CACHE_HOME/plimsoll or ~/.cache/plimsoll].
+    #[arg(long, value_name = "DIR", env = "PLIMSOLL_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not read or write the per-layer cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Hide the progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}

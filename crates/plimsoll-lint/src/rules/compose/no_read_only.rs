@@ -1,0 +1,44 @@
+use crate::compose::{hit, ComposeFile};
+use crate::rule::{declare_rule, Hit};
+#[allow(unused_imports)]
+use crate::yaml::Node;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags services without `read_only: true`.
+    ///
+    /// ## Why it matters
+    /// A writable root filesystem lets an attacker modify binaries and persist; a read-only one also documents where the service writes (CIS Docker Benchmark 5.12).
+    ///
+    /// ## How to fix
+    /// Set `read_only: true` and add `tmpfs` or volumes for the paths that must be writable.
+    code: "PL-COMPOSE-007",
+    title: "Root filesystem is writable",
+    severity: Low,
+    references: ["CIS-Docker-5.12"],
+    bad: "services:\n  app:\n    image: app:1.0\n",
+    good: "services:\n  app:\n    image: app:1.0\n    read_only: true\n    tmpfs: [/tmp]\n",
+    check: Compose(check),
+}
+
+fn check(c: &ComposeFile, out: &mut Vec<Hit>) {
+    for (name, svc) in c.services() {
+        if !svc.get("read_only").is_some_and(Node::is_true) {
+            out.push(hit(name, svc, None, "read_only is not set"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testutil::{assert_fires, hits};
+
+    #[test]
+    fn points_at_the_service() {
+        assert_fires(&RULE, RULE.bad);
+        let h = hits(&RULE, RULE.bad);
+        assert_eq!(h[0].resource.as_deref(), Some("service/app"));
+        assert!(h[0].line >= 2);
+    }
+}

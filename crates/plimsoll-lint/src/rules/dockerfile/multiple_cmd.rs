@@ -1,0 +1,43 @@
+use crate::dockerfile::{DockerfileCtx, Keyword};
+use crate::rule::{declare_rule, Hit};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a build stage with more than one `CMD`.
+    ///
+    /// ## Why it matters
+    /// Only the last `CMD` of a stage takes effect; the earlier ones are dead code that
+    /// misleads readers about what the container runs.
+    ///
+    /// ## How to fix
+    /// Keep a single `CMD` per stage.
+    code: "PL-DF-028",
+    title: "Multiple CMD instructions in one stage",
+    severity: Low,
+    references: ["DL4003"],
+    bad: "FROM debian:12-slim\nCMD [\"a\"]\nCMD [\"b\"]\n",
+    good: "FROM debian:12-slim\nCMD [\"b\"]\n",
+    check: Dockerfile(check),
+}
+
+fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
+    for s in &ctx.stages {
+        let all: Vec<_> = ctx.stage_instructions(s).filter(|(_, i)| i.keyword == Keyword::Cmd).collect();
+        for (_, inst) in all.iter().skip(1) {
+            out.push(Hit::at(inst, "only the last CMD of a stage takes effect"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testutil::{assert_fires, assert_quiet};
+
+    #[test]
+    fn cases() {
+        assert_fires(&RULE, "FROM debian as a\nCMD bash\nRUN foo\nCMD another\nFROM debian as b\nCMD x\n");
+        assert_quiet(&RULE, "FROM debian as a\nCMD bash\nRUN foo\nFROM debian as b\nCMD another\n");
+        assert_quiet(&RULE, "CMD /bin/true\n");
+    }
+}

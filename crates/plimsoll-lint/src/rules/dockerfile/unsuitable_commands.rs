@@ -1,0 +1,46 @@
+use crate::dockerfile::DockerfileCtx;
+use crate::rule::{declare_rule, Hit};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags interactive or system-management commands in `RUN` that make no sense while
+    /// building an image: `ssh`, `vim`, `nano`, `shutdown`, `service`, `ps`, `free`, `top`,
+    /// `kill`, `mount`, `ifconfig`.
+    ///
+    /// ## Why it matters
+    /// They either do nothing useful in a build container (there are no services or other
+    /// processes), hang waiting for input, or hint at an image being treated as a VM.
+    ///
+    /// ## How to fix
+    /// Remove them; configure services through the entrypoint.
+    code: "PL-DF-045",
+    title: "Command unsuitable for a build step",
+    severity: Low,
+    references: ["DL3001"],
+    bad: "FROM debian:12-slim\nRUN service nginx start\n",
+    good: "FROM debian:12-slim\nCMD [\"nginx\", \"-g\", \"daemon off;\"]\n",
+    check: Dockerfile(check),
+}
+
+const UNSUITABLE: &[&str] =
+    &["ssh", "vim", "nano", "shutdown", "service", "ps", "free", "top", "kill", "mount", "ifconfig"];
+
+fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
+    for (_, inst, script) in ctx.runs() {
+        if let Some(c) = script.cmds.iter().find(|c| UNSUITABLE.contains(&c.base())) {
+            out.push(Hit::at(inst, format!("{} makes no sense in a build step", c.base())));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testutil::{assert_fires, assert_quiet};
+
+    #[test]
+    fn cases() {
+        assert_fires(&RULE, "RUN top\n");
+        assert_quiet(&RULE, "RUN apt-get install ssh\n");
+    }
+}

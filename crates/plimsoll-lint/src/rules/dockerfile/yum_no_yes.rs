@@ -1,0 +1,47 @@
+use crate::dockerfile::DockerfileCtx;
+use crate::rule::{declare_rule, Hit};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `yum install` without `-y`/`--assumeyes`.
+    ///
+    /// ## Why it matters
+    /// Without it the build waits for an answer that never comes and fails (or depends on the
+    /// tool's defaults for non-interactive use).
+    ///
+    /// ## How to fix
+    /// Add `-y`.
+    code: "PL-DF-034",
+    title: "yum install without -y",
+    severity: Low,
+    references: ["DL3030"],
+    bad: "FROM rockylinux:9\nRUN yum install httpd-2.4.57 && yum clean all\n",
+    good: "FROM rockylinux:9\nRUN yum install -y httpd-2.4.57 && yum clean all\n",
+    check: Dockerfile(check),
+}
+
+fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
+    for (_, inst, script) in ctx.runs() {
+        for c in script.cmds.iter().filter(|c| ["yum"].iter().any(|t| c.is(t))) {
+            let ops = c.operands(&["--setopt", "-c", "--config", "--installroot", "--releasever"]);
+            if matches!(ops.first(), Some(&"install" | &"groupinstall" | &"localinstall" | &"reinstall"))
+                && !c.has_any_flag(&["y", "assumeyes"])
+            {
+                out.push(Hit::at(inst, format!("{} install without -y", c.base())));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testutil::{assert_fires, assert_quiet};
+
+    #[test]
+    fn cases() {
+        assert_fires(&RULE, "RUN yum install httpd-2.4.24 && yum clean all\n");
+        assert_quiet(&RULE, "RUN yum install -y httpd-2.4.24 && yum clean all\n");
+        assert_quiet(&RULE, "RUN yum --assumeyes install x\n");
+    }
+}

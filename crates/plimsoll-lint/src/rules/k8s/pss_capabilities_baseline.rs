@@ -1,0 +1,49 @@
+use crate::k8s::pss::Control;
+use crate::k8s::K8sSet;
+use crate::rule::{declare_rule, Hit};
+
+declare_rule! {
+    /// ## What it does
+    /// Pod Security Standards, baseline profile: the *Capability beyond the default set added* control, checked on every pod template (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate) at the latest policy version (or `LintConfig::pss_version`).
+    ///
+    /// Restricted fields and allowed values: spec.{containers,initContainers,ephemeralContainers}[*].securityContext.capabilities.add: undefined, empty, or only the default set.
+    ///
+    /// ## Why it matters
+    /// Adding capabilities beyond the container runtime's default set (for example `SYS_ADMIN`, `NET_ADMIN`, `SYS_PTRACE`) gives the container kernel powers that enable escapes.
+    ///
+    /// ## How to fix
+    /// Remove the capability from `capabilities.add`; only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID and SYS_CHROOT are allowed.
+    code: "PL-K8S-004",
+    title: "Capability beyond the default set added",
+    severity: High,
+    references: ["PSS:baseline/capabilitiesBaseline"],
+    bad: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n  - name: app\n    image: registry.example.com/app:1.4.2\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities:\n        drop: [ALL]\n        add: [SYS_ADMIN]\n",
+    good: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n  - name: app\n    image: registry.example.com/app:1.4.2\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities:\n        drop: [ALL]\n",
+    check: Kubernetes(check),
+}
+
+fn check(set: &K8sSet, out: &mut Vec<Hit>) {
+    super::pss_control(Control::CapabilitiesBaseline, set, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testutil::{assert_fires, assert_quiet};
+
+    #[test]
+    fn in_a_deployment_template() {
+        let wrap = |pod: &str| {
+            let spec: String = pod
+                .split_once("spec:\n")
+                .map(|(_, s)| s)
+                .unwrap_or("")
+                .lines()
+                .map(|l| format!("      {l}\n"))
+                .collect();
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: prod}}\nspec:\n  template:\n    metadata: {{labels: {{app: d}}}}\n    spec:\n{spec}")
+        };
+        assert_fires(&RULE, &wrap(RULE.bad));
+        assert_quiet(&RULE, &wrap(RULE.good));
+    }
+}

@@ -1,0 +1,49 @@
+use crate::k8s::pss::Control;
+use crate::k8s::K8sSet;
+use crate::rule::{declare_rule, Hit};
+
+declare_rule! {
+    /// ## What it does
+    /// Pod Security Standards, baseline profile: the *hostPort used* control, checked on every pod template (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate) at the latest policy version (or `LintConfig::pss_version`).
+    ///
+    /// Restricted fields and allowed values: spec.{containers,initContainers,ephemeralContainers}[*].ports[*].hostPort: undefined or 0.
+    ///
+    /// ## Why it matters
+    /// A hostPort binds the container to a port on the node's interfaces, bypassing Services and NetworkPolicies and limiting scheduling.
+    ///
+    /// ## How to fix
+    /// Expose the port through a Service instead of `hostPort`.
+    code: "PL-K8S-006",
+    title: "hostPort used",
+    severity: Medium,
+    references: ["PSS:baseline/hostPorts", "CKV_K8S_26"],
+    bad: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n  - name: app\n    image: registry.example.com/app:1.4.2\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities:\n        drop: [ALL]\n    ports:\n    - containerPort: 8080\n      hostPort: 8080\n",
+    good: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n  - name: app\n    image: registry.example.com/app:1.4.2\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities:\n        drop: [ALL]\n",
+    check: Kubernetes(check),
+}
+
+fn check(set: &K8sSet, out: &mut Vec<Hit>) {
+    super::pss_control(Control::HostPorts, set, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testutil::{assert_fires, assert_quiet};
+
+    #[test]
+    fn in_a_deployment_template() {
+        let wrap = |pod: &str| {
+            let spec: String = pod
+                .split_once("spec:\n")
+                .map(|(_, s)| s)
+                .unwrap_or("")
+                .lines()
+                .map(|l| format!("      {l}\n"))
+                .collect();
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: prod}}\nspec:\n  template:\n    metadata: {{labels: {{app: d}}}}\n    spec:\n{spec}")
+        };
+        assert_fires(&RULE, &wrap(RULE.bad));
+        assert_quiet(&RULE, &wrap(RULE.good));
+    }
+}

@@ -1,0 +1,49 @@
+use crate::k8s::pss::Control;
+use crate::k8s::K8sSet;
+use crate::rule::{declare_rule, Hit};
+
+declare_rule! {
+    /// ## What it does
+    /// Pod Security Standards, restricted profile: the *Volume type not allowed by the restricted profile* control, checked on every pod template (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate) at the latest policy version (or `LintConfig::pss_version`).
+    ///
+    /// Restricted fields and allowed values: spec.volumes[*]: only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret.
+    ///
+    /// ## Why it matters
+    /// The restricted profile allows only volume types that do not give access to node resources or network storage directly: configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret.
+    ///
+    /// ## How to fix
+    /// Use a PersistentVolumeClaim for storage, or one of the allowed types.
+    code: "PL-K8S-013",
+    title: "Volume type not allowed by the restricted profile",
+    severity: Medium,
+    references: ["PSS:restricted/volumeTypes"],
+    bad: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  volumes:\n  - name: data\n    nfs:\n      server: nfs.example.com\n      path: /export\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n  - name: app\n    image: registry.example.com/app:1.4.2\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities:\n        drop: [ALL]\n",
+    good: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n  - name: app\n    image: registry.example.com/app:1.4.2\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities:\n        drop: [ALL]\n",
+    check: Kubernetes(check),
+}
+
+fn check(set: &K8sSet, out: &mut Vec<Hit>) {
+    super::pss_control(Control::VolumeTypes, set, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::testutil::{assert_fires, assert_quiet};
+
+    #[test]
+    fn in_a_deployment_template() {
+        let wrap = |pod: &str| {
+            let spec: String = pod
+                .split_once("spec:\n")
+                .map(|(_, s)| s)
+                .unwrap_or("")
+                .lines()
+                .map(|l| format!("      {l}\n"))
+                .collect();
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: prod}}\nspec:\n  template:\n    metadata: {{labels: {{app: d}}}}\n    spec:\n{spec}")
+        };
+        assert_fires(&RULE, &wrap(RULE.bad));
+        assert_quiet(&RULE, &wrap(RULE.good));
+    }
+}

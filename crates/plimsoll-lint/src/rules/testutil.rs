@@ -1,0 +1,37 @@
+//! Helpers for rule tests: run one rule on an example input.
+
+use crate::rule::{Check, Hit, Rule};
+
+/// Runs `rule` on `src` (a Dockerfile, manifest, compose file or image-config example).
+pub(crate) fn hits(rule: &Rule, src: &str) -> Vec<Hit> {
+    let mut out = Vec::new();
+    match rule.check {
+        Check::Dockerfile(f) => {
+            let df =
+                crate::dockerfile::parse(src).unwrap_or_else(|e| panic!("{}: example does not parse: {e}", rule.code));
+            f(&crate::dockerfile::DockerfileCtx::new(df), &mut out);
+        }
+        Check::Kubernetes(f) => {
+            let mut set = crate::k8s::K8sSet::default();
+            set.add_file("test.yaml", src).unwrap_or_else(|e| panic!("{}: example does not parse: {e}", rule.code));
+            f(&set, &mut out);
+        }
+        Check::Compose(f) => {
+            let c = crate::compose::ComposeFile::parse(src).unwrap_or_else(|e| panic!("{}: {e}", rule.code));
+            f(&c, &mut out);
+        }
+        Check::ImageConfig(f) => f(&crate::image::ImageConfigInput::from_example(src), &mut out),
+    }
+    out
+}
+
+#[track_caller]
+pub(crate) fn assert_fires(rule: &Rule, src: &str) {
+    assert!(!hits(rule, src).is_empty(), "{} should fire on:\n{src}", rule.code);
+}
+
+#[track_caller]
+pub(crate) fn assert_quiet(rule: &Rule, src: &str) {
+    let h = hits(rule, src);
+    assert!(h.is_empty(), "{} should stay quiet on:\n{src}\n got {h:?}", rule.code);
+}

@@ -1,0 +1,369 @@
+//! CycloneDX 1.6 JSON.
+//!
+//! Our own serde types: the `cyclonedx-bom` crate stops at 1.5. The BOM describes the scanned
+//! artifact as `metadata.component` (a `container` for an image, an `application` for a
+//! filesystem, as Trivy does), the OS as an `operating-system` component, and each package as a
+//! `library` whose `bom-ref` is its purl. The dependency graph says what we know: the artifact
+//! holds the OS and the language packages, the OS holds its packages. Packages get no entry of
+//! their own, which CycloneDX reads as "dependencies unknown" (an empty `dependsOn` would claim
+//! they have none).
+//!
+//! plimsoll-specific facts travel as `properties` named `plimsoll:<subject>:<field>`.
+
+use std::collections::HashSet;
+
+use plimsoll_model::{Artifact, ArtifactKind, Diagnostic, OsRelease, Package, ScanReport};
+use serde::Serialize;
+
+use super::{kind_name, layer_of};
+use crate::license::{classify, Declared};
+use crate::{ident, time, ReportError};
+
+const SPEC_VERSION: &str = "1.6";
+
+pub(crate) fn render(report: &ScanReport) -> Result<Vec<u8>, ReportError> {
+    let bom = build(report)?;
+    let mut out = serde_json::to_vec_pretty(&bom)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn build(report: &ScanReport) -> Result<Bom, ReportError> {
+    let (tool_name, tool_version) = ident::tool(report);
+    let root = artifact_component(&report.artifact, report);
+    let root_ref = root.bom_ref.clone().unwrap_or_default();
+    let os = report.os.as_ref().map(os_component);
+    let os_ref = os.as_ref().and_then(|c| c.bom_ref.clone());
+
+    let mut refs = HashSet::new();
+    let mut root_deps = Vec::new();
+    let mut os_deps = Vec::new();
+    let mut components = Vec::with_capacity(report.packages.len() + 1);
+    components.extend(os);
+    for (i, pkg) in report.packages.iter().enumerate() {
+        let c = package_component(report, pkg, i, &mut refs);
+        let r = c.bom_ref.clone().unwrap_or_default();
+        if pkg.kind.is_os() && os_ref.is_some() {
+            os_deps.push(r);
+        } else {
+            root_deps.push(r);
+        }
+        components.push(c);
+    }
+    let mut dependencies = Vec::new();
+    if let Some(os_ref) = os_ref {
+        root_deps.insert(0, os_ref.clone());
+        dependencies.push(Dependency { reference: os_ref, depends_on: os_deps });
+    }
+    dependencies.insert(0, Dependency { reference: root_ref, depends_on: root_deps });
+
+    Ok(Bom {
+        schema: "http://cyclonedx.org/schema/bom-1.6.schema.json",
+        bom_format: "CycloneDX",
+        spec_version: SPEC_VERSION,
+        serial_number: format!("urn:uuid:{}", ident::document_uuid(report, "cyclonedx")?),
+        version: 1,
+        metadata: Metadata {
+            timestamp: time::utc_seconds(&report.created_at)?,
+            tools: Tools {
+                components: vec![Component {
+                    kind: "application",
+                    name: tool_name,
+                    version: tool_version,
+                    ..Component::default()
+                }],
+            },
+            component: root,
+            properties: report_properties(report),
+        },
+        components,
+        dependencies,
+    })
+}
+
+fn artifact_component(artifact: &Artifact, report: &ScanReport) -> Component {
+    let purl = ident::image_purl(artifact);
+    let mut props = Vec::new();
+    if let Some(id) = &artifact.image_id {
+        props.push(Property::new("plimsoll:image:id", id.to_string()));
+    }
+    if let Some(d) = &artifact.manifest_digest {
+        props.push(Property::new("plimsoll:image:manifest_digest", d.to_string()));
+    }
+    for tag in &artifact.repo_tags {
+        props.push(Property::new("plimsoll:image:repo_tag", tag.clone()));
+    }
+    if let Some(p) = &artifact.platform {
+        props.push(Property::new("plimsoll:image:platform", p.clone()));
+    }
+    // Layer order matters; properties keep it (duplicate names are allowed, in order).
+    for layer in &report.layers {
+        props.push(Property::new("plimsoll:image:diff_id", layer.diff_id.to_string()));
+    }
+    let (kind, fallback_ref) = match artifact.kind {
+        ArtifactKind::ContainerImage => ("container", "artifact:image"),
+        ArtifactKind::Filesystem => ("application", "artifact:filesystem"),
+    };
+    Component {
+        bom_ref: Some(purl.clone().unwrap_or_else(|| fallback_ref.to_owned())),
+        kind,
+        name: artifact.name.clone(),
+        version: ident::image_digest(artifact).map(ToString::to_string),
+        purl,
+        properties: props,
+        ..Component::default()
+    }
+}
+
+fn os_component(os: &OsRelease) -> Component {
+    let mut props = vec![Property::new("plimsoll:os:family", super::family_name(os.family))];
+    if let Some(c) = &os.codename {
+        props.push(Property::new("plimsoll:os:codename", c.clone()));
+    }
+    Component {
+        bom_ref: Some(match &os.version_id {
+            Some(v) => format!("os:{}@{v}", os.id),
+            None => format!("os:{}", os.id),
+        }),
+        kind: "operating-system",
+        name: os.id.clone(),
+        version: os.version_id.clone(),
+        description: os.pretty_name.clone(),
+        properties: props,
+        ..Component::default()
+    }
+}
+
+fn package_component(report: &ScanReport, pkg: &Package, index: usize, refs: &mut HashSet<String>) -> Component {
+    // The purl is the natural bom-ref, but two packages can share one (the same wheel installed
+    // in two virtualenvs); bom-refs must be unique, so later ones get the package's index.
+    let bom_ref = if pkg.purl.is_empty() {
+        format!("package:{index}")
+    } else if refs.contains(&pkg.purl) {
+        let sep = if pkg.purl.contains('?') { '&' } else { '?' };
+        format!("{}{sep}package-id={index}", pkg.purl)
+    } else {
+        pkg.purl.clone()
+    };
+    refs.insert(bom_ref.clone());
+
+    let mut props = vec![Property::new("plimsoll:package:type", kind_name(pkg.kind))];
+    if let Some(s) = &pkg.source_name {
+        props.push(Property::new("plimsoll:package:source_name", s.clone()));
+    }
+    if let Some(s) = &pkg.source_version {
+        props.push(Property::new("plimsoll:package:source_version", s.clone()));
+    }
+    props.push(Property::new("plimsoll:package:found_in", pkg.found_in.clone()));
+    if let Some(layer) = layer_of(report, pkg) {
+        props.push(Property::new("plimsoll:layer:index", layer.index.to_string()));
+        if let Some(d) = layer.digest {
+            props.push(Property::new("plimsoll:layer:digest", d.to_string()));
+        }
+        if let Some(d) = layer.diff_id {
+            props.push(Property::new("plimsoll:layer:diff_id", d.to_string()));
+        }
+        if let Some(c) = layer.created_by {
+            props.push(Property::new("plimsoll:layer:created_by", c.to_owned()));
+        }
+    }
+
+    Component {
+        bom_ref: Some(bom_ref),
+        kind: "library",
+        supplier: pkg
+            .supplier
+            .as_ref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| Supplier { name: s.trim().to_owned() }),
+        name: pkg.name.clone(),
+        version: Some(pkg.version.clone()).filter(|v| !v.is_empty()),
+        licenses: licenses(&pkg.licenses),
+        purl: Some(pkg.purl.clone()).filter(|p| !p.is_empty()),
+        properties: props,
+        ..Component::default()
+    }
+}
+
+/// CycloneDX's `licenses` is either a list of `license` objects (an SPDX id or a free name) or
+/// exactly one `expression`, never both. Plain ids and names make a list; a compound expression
+/// among them turns the whole set into one expression, which only works if every entry is SPDX
+/// (free text cannot go into an expression), otherwise all are listed by name.
+fn licenses(declared: &[String]) -> Vec<LicenseChoice> {
+    let mut seen = HashSet::new();
+    let classified: Vec<Declared> =
+        declared.iter().filter(|s| !s.trim().is_empty() && seen.insert(s.trim())).map(|s| classify(s)).collect();
+    let has_expression = classified.iter().any(|d| matches!(d, Declared::Expression(_)));
+    let all_spdx = classified.iter().all(|d| !matches!(d, Declared::Text(_)));
+    if has_expression && all_spdx {
+        let parts: Vec<String> = classified
+            .iter()
+            .map(|d| match d {
+                Declared::Expression(e) if classified.len() > 1 => format!("({e})"),
+                Declared::Id(s) | Declared::Expression(s) | Declared::Text(s) => s.clone(),
+            })
+            .collect();
+        return vec![LicenseChoice::Expression { expression: parts.join(" AND "), acknowledgement: "declared" }];
+    }
+    classified
+        .into_iter()
+        .map(|d| {
+            let (id, name) = match d {
+                Declared::Id(id) if !has_expression => (Some(id), None),
+                Declared::Id(s) | Declared::Expression(s) | Declared::Text(s) => (None, Some(s)),
+            };
+            LicenseChoice::License { license: License { id, name, acknowledgement: "declared" } }
+        })
+        .collect()
+}
+
+fn report_properties(report: &ScanReport) -> Vec<Property> {
+    let mut props = vec![Property::new("plimsoll:report:schema_version", report.schema_version.clone())];
+    // Diagnostics say the inventory may be incomplete; an SBOM consumer should see that too.
+    props.extend(report.diagnostics.iter().map(|d| Property::new("plimsoll:diagnostic", diagnostic_text(d))));
+    props
+}
+
+fn diagnostic_text(d: &Diagnostic) -> String {
+    let level = match d.level {
+        plimsoll_model::DiagnosticLevel::Warning => "warning",
+        plimsoll_model::DiagnosticLevel::Error => "error",
+    };
+    let mut s = format!("{level}: {}", d.message);
+    if let Some(l) = d.layer {
+        s.push_str(&format!(" (layer {l})"));
+    }
+    if let Some(p) = &d.path {
+        s.push_str(&format!(" ({p})"));
+    }
+    s
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Bom {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    bom_format: &'static str,
+    spec_version: &'static str,
+    serial_number: String,
+    version: u32,
+    metadata: Metadata,
+    components: Vec<Component>,
+    dependencies: Vec<Dependency>,
+}
+
+#[derive(Serialize)]
+struct Metadata {
+    timestamp: String,
+    tools: Tools,
+    component: Component,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
+}
+
+#[derive(Serialize)]
+struct Tools {
+    components: Vec<Component>,
+}
+
+#[derive(Serialize, Default)]
+struct Component {
+    #[serde(rename = "bom-ref", skip_serializing_if = "Option::is_none")]
+    bom_ref: Option<String>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplier: Option<Supplier>,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    licenses: Vec<LicenseChoice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purl: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
+}
+
+#[derive(Serialize)]
+struct Supplier {
+    name: String,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum LicenseChoice {
+    License { license: License },
+    Expression { expression: String, acknowledgement: &'static str },
+}
+
+#[derive(Serialize)]
+struct License {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    acknowledgement: &'static str,
+}
+
+#[derive(Serialize)]
+struct Property {
+    name: &'static str,
+    value: String,
+}
+
+impl Property {
+    fn new(name: &'static str, value: impl Into<String>) -> Self {
+        Property { name, value: value.into() }
+    }
+}
+
+#[derive(Serialize)]
+struct Dependency {
+    #[serde(rename = "ref")]
+    reference: String,
+    #[serde(rename = "dependsOn")]
+    depends_on: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[LicenseChoice]) -> serde_json::Value {
+        serde_json::to_value(v).unwrap()
+    }
+
+    #[test]
+    fn license_lists_and_expressions() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&licenses(&s(&["MIT", "GPLv2+", "MIT"]))),
+            serde_json::json!([
+                {"license": {"id": "MIT", "acknowledgement": "declared"}},
+                {"license": {"name": "GPLv2+", "acknowledgement": "declared"}},
+            ])
+        );
+        assert_eq!(
+            names(&licenses(&s(&["MIT", "Apache-2.0 or MIT"]))),
+            serde_json::json!([{"expression": "MIT AND (Apache-2.0 OR MIT)", "acknowledgement": "declared"}])
+        );
+        assert_eq!(
+            names(&licenses(&s(&["GPL-2.0+"]))),
+            serde_json::json!([{"expression": "GPL-2.0+", "acknowledgement": "declared"}])
+        );
+        // An expression next to free text cannot be combined; everything becomes a name.
+        assert_eq!(
+            names(&licenses(&s(&["MIT AND BSD-2-Clause", "Artistic", "MIT"]))),
+            serde_json::json!([
+                {"license": {"name": "MIT AND BSD-2-Clause", "acknowledgement": "declared"}},
+                {"license": {"name": "Artistic", "acknowledgement": "declared"}},
+                {"license": {"name": "MIT", "acknowledgement": "declared"}},
+            ])
+        );
+        assert!(licenses(&s(&["", "  "])).is_empty());
+    }
+}

@@ -1,0 +1,49 @@
+//! One module per output format; `render` in the crate root picks one. What several formats
+//! need to say about a package (its type name, the layer it came from) lives here so that they
+//! all say it the same way.
+
+pub(crate) mod cyclonedx;
+pub(crate) mod json;
+pub(crate) mod spdx;
+pub(crate) mod table;
+
+use plimsoll_model::{Digest, OsFamily, Package, PackageKind, ScanReport};
+
+/// The package type as the JSON report spells it (`dpkg`, `apk`, `python`, ...).
+pub(crate) fn kind_name(kind: PackageKind) -> String {
+    serde_name(kind)
+}
+
+/// The OS family as the JSON report spells it (`debian`, `almalinux`, ...).
+pub(crate) fn family_name(family: OsFamily) -> String {
+    serde_name(family)
+}
+
+/// A unit enum variant's serde name, so that a new variant needs no change here and every
+/// format spells it as the JSON report does.
+fn serde_name<T: serde::Serialize + std::fmt::Debug>(v: T) -> String {
+    match serde_json::to_value(&v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => format!("{v:?}").to_lowercase(),
+    }
+}
+
+/// The layer that introduced a package: the package's own [`plimsoll_model::LayerRef`], with
+/// whatever it lacks filled in from the report's layer list.
+pub(crate) struct Layer<'a> {
+    pub index: usize,
+    pub digest: Option<&'a Digest>,
+    pub diff_id: Option<&'a Digest>,
+    pub created_by: Option<&'a str>,
+}
+
+pub(crate) fn layer_of<'a>(report: &'a ScanReport, pkg: &'a Package) -> Option<Layer<'a>> {
+    let r = pkg.layer.as_ref()?;
+    let info = report.layers.iter().find(|l| l.index == r.index);
+    Some(Layer {
+        index: r.index,
+        digest: r.digest.as_ref().or(info.map(|l| &l.digest)),
+        diff_id: r.diff_id.as_ref().or(info.map(|l| &l.diff_id)),
+        created_by: r.created_by.as_deref().or(info.and_then(|l| l.created_by.as_deref())),
+    })
+}

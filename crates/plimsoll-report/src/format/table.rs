@@ -1,0 +1,273 @@
+//! The human-readable table, in the spirit of Trivy's: a header naming the artifact, then the
+//! packages grouped by the layer that introduced them, a one-line summary, and the scan's
+//! diagnostics.
+//!
+//! Every string taken from the image goes through [`text::clean`] before it reaches the
+//! terminal. The output is a list of sections ([`render`]); a new kind of finding is one more
+//! section function.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use plimsoll_model::{ArtifactKind, DiagnosticLevel, Package, ScanReport};
+
+use super::{kind_name, layer_of};
+use crate::text::{clean, truncate, width};
+use crate::RenderOptions;
+
+/// Width used to shorten Dockerfile steps when the terminal's is unknown.
+const DEFAULT_WIDTH: usize = 100;
+/// Narrowest a package column is squeezed to when fitting the terminal.
+const MIN_COLUMN: usize = 8;
+
+pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
+    let style = Style { color: opts.color };
+    let line_width = opts.terminal_width.unwrap_or(DEFAULT_WIDTH).max(40);
+    let mut out = String::new();
+    header(&mut out, report, style);
+    packages(&mut out, report, style, line_width, opts.terminal_width);
+    diagnostics(&mut out, report, style);
+    out
+}
+
+fn header(out: &mut String, report: &ScanReport, style: Style) {
+    let a = &report.artifact;
+    let kind = match a.kind {
+        ArtifactKind::ContainerImage => "container image",
+        ArtifactKind::Filesystem => "filesystem",
+    };
+    let mut rows: Vec<(&str, String)> = vec![("Artifact", format!("{} ({kind})", clean(&a.name)))];
+    if let Some(id) = &a.image_id {
+        rows.push(("Image ID", id.to_string()));
+    }
+    if let Some(d) = &a.manifest_digest {
+        rows.push(("Digest", d.to_string()));
+    }
+    if !a.repo_tags.is_empty() {
+        rows.push(("Tags", clean(&a.repo_tags.join(", "))));
+    }
+    if let Some(p) = &a.platform {
+        rows.push(("Platform", clean(p)));
+    }
+    let os = match &report.os {
+        Some(os) => clean(&match (&os.pretty_name, &os.version_id) {
+            (Some(pretty), _) => pretty.clone(),
+            (None, Some(v)) => format!("{} {v}", os.id),
+            (None, None) => os.id.clone(),
+        }),
+        None => "unknown".to_owned(),
+    };
+    rows.push(("OS", os));
+    for (label, value) in rows {
+        let _ = writeln!(out, "{}  {value}", style.bold(&format!("{:<9}", format!("{label}:"))));
+    }
+}
+
+fn packages(out: &mut String, report: &ScanReport, style: Style, line_width: usize, fit: Option<usize>) {
+    out.push('\n');
+    if report.packages.is_empty() {
+        let _ = writeln!(out, "No packages found.");
+        return;
+    }
+    let mut groups: BTreeMap<Option<usize>, Vec<&Package>> = BTreeMap::new();
+    for p in &report.packages {
+        groups.entry(p.layer.as_ref().map(|l| l.index)).or_default().push(p);
+    }
+    let only_unlayered = groups.len() == 1 && groups.contains_key(&None);
+    for (index, mut pkgs) in groups {
+        pkgs.sort_by(|a, b| (&a.name, &a.version, a.kind).cmp(&(&b.name, &b.version, b.kind)));
+        let title = match pkgs.first().and_then(|p| layer_of(report, p)).filter(|_| index.is_some()) {
+            Some(layer) => {
+                let mut t = format!("Layer {}", layer.index);
+                if let Some(d) = layer.diff_id.or(layer.digest) {
+                    let _ = write!(t, " {}:{}", d.algorithm(), d.short());
+                }
+                if let Some(step) = layer.created_by.map(dockerfile_step).filter(|s| !s.is_empty()) {
+                    // Room left on the line for "(…)".
+                    let room = line_width.saturating_sub(width(&t) + 3).max(10);
+                    let _ = write!(t, " ({})", truncate(&step, room));
+                }
+                t
+            }
+            None if only_unlayered => "Packages".to_owned(),
+            None => "Packages not tied to a layer".to_owned(),
+        };
+        let _ = writeln!(out, "{}", style.cyan(&title));
+        table(out, &pkgs, style, fit);
+        out.push('\n');
+    }
+    summary(out, report, style);
+}
+
+/// A history entry's `created_by` as the Dockerfile step it was: the classic builder's
+/// `/bin/sh -c #(nop) ` and `/bin/sh -c ` prefixes and BuildKit's `# buildkit` suffix removed,
+/// whitespace runs collapsed.
+fn dockerfile_step(created_by: &str) -> String {
+    let s = created_by.trim();
+    let s = s.strip_suffix("# buildkit").unwrap_or(s).trim_end();
+    let step = if let Some(rest) = s.strip_prefix("RUN /bin/sh -c ") {
+        format!("RUN {}", rest.trim())
+    } else if let Some(rest) = s.strip_prefix("/bin/sh -c ") {
+        match rest.trim_start().strip_prefix("#(nop)") {
+            Some(instr) => instr.trim().to_owned(),
+            None => format!("RUN {}", rest.trim()),
+        }
+    } else {
+        s.to_owned()
+    };
+    clean(&step).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+const HEADERS: [&str; 5] = ["Package", "Version", "Arch", "Type", "Source"];
+
+fn table(out: &mut String, pkgs: &[&Package], style: Style, fit: Option<usize>) {
+    let rows: Vec<[String; 5]> = pkgs.iter().map(|p| row(p)).collect();
+    let mut widths: [usize; 5] = HEADERS.map(width);
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    if let Some(limit) = fit {
+        shrink(&mut widths, limit);
+    }
+    let line = |l: char, m: char, r: char| {
+        let mut s = String::from(l);
+        for (i, w) in widths.iter().enumerate() {
+            s.push_str(&"─".repeat(w + 2));
+            s.push(if i + 1 == widths.len() { r } else { m });
+        }
+        s
+    };
+    let cells = |cells: &[String; 5], bold: bool| {
+        let mut s = String::from("│");
+        for (cell, w) in cells.iter().zip(widths) {
+            let cell = truncate(cell, w);
+            let pad = " ".repeat(w - width(&cell));
+            let cell = if bold { style.bold(&cell) } else { cell };
+            let _ = write!(s, " {cell}{pad} │");
+        }
+        s
+    };
+    let _ = writeln!(out, "{}", line('┌', '┬', '┐'));
+    let _ = writeln!(out, "{}", cells(&HEADERS.map(str::to_owned), true));
+    let _ = writeln!(out, "{}", line('├', '┼', '┤'));
+    for r in &rows {
+        let _ = writeln!(out, "{}", cells(r, false));
+    }
+    let _ = writeln!(out, "{}", line('└', '┴', '┘'));
+}
+
+fn row(p: &Package) -> [String; 5] {
+    // The source column only says something the row does not already say.
+    let source = match (&p.source_name, &p.source_version) {
+        (Some(n), Some(v)) if *n != p.name || *v != p.version => format!("{n} {v}"),
+        (Some(n), None) if *n != p.name => n.clone(),
+        (None, Some(v)) if *v != p.version => v.clone(),
+        _ => String::new(),
+    };
+    [clean(&p.name), clean(&p.version), clean(p.arch.as_deref().unwrap_or("")), kind_name(p.kind), clean(&source)]
+}
+
+/// Narrows the widest columns one at a time until the table (borders included) fits `limit`
+/// or every column is at its minimum.
+fn shrink(widths: &mut [usize; 5], limit: usize) {
+    // "│ " before each cell, " │" after the last: 3 columns per cell plus one.
+    let total = |w: &[usize; 5]| w.iter().sum::<usize>() + 3 * w.len() + 1;
+    while total(widths) > limit {
+        let Some((i, w)) = widths.iter().copied().enumerate().max_by_key(|(_, w)| *w) else { return };
+        if w <= MIN_COLUMN {
+            return;
+        }
+        widths[i] = w - 1;
+    }
+}
+
+fn summary(out: &mut String, report: &ScanReport, style: Style) {
+    let mut by_kind = BTreeMap::new();
+    for p in &report.packages {
+        *by_kind.entry(p.kind).or_insert(0usize) += 1;
+    }
+    let n = report.packages.len();
+    let kinds: Vec<String> = by_kind.iter().map(|(k, c)| format!("{c} {}", kind_name(*k))).collect();
+    let noun = if n == 1 { "package" } else { "packages" };
+    let _ = writeln!(out, "{}", style.bold(&format!("Total: {n} {noun} ({})", kinds.join(", "))));
+}
+
+fn diagnostics(out: &mut String, report: &ScanReport, style: Style) {
+    if report.diagnostics.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", style.bold(&format!("Diagnostics ({}):", report.diagnostics.len())));
+    for d in &report.diagnostics {
+        let level = match d.level {
+            DiagnosticLevel::Warning => style.yellow("warning"),
+            DiagnosticLevel::Error => style.red("error"),
+        };
+        let mut wher = Vec::new();
+        if let Some(l) = d.layer {
+            wher.push(format!("layer {l}"));
+        }
+        if let Some(p) = &d.path {
+            wher.push(clean(p));
+        }
+        let wher = if wher.is_empty() { String::new() } else { format!(" ({})", wher.join(", ")) };
+        let _ = writeln!(out, "  {level}: {}{wher}", clean(&d.message));
+    }
+}
+
+/// ANSI styling, or none.
+#[derive(Clone, Copy)]
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+    fn bold(self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn cyan(self, s: &str) -> String {
+        self.paint("36", s)
+    }
+    fn yellow(self, s: &str) -> String {
+        self.paint("33", s)
+    }
+    fn red(self, s: &str) -> String {
+        self.paint("31", s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfile_steps() {
+        assert_eq!(dockerfile_step("/bin/sh -c #(nop) ADD file:abc in / "), "ADD file:abc in /");
+        assert_eq!(dockerfile_step("/bin/sh -c #(nop)  CMD [\"bash\"]"), "CMD [\"bash\"]");
+        assert_eq!(
+            dockerfile_step("/bin/sh -c apt-get update &&     apt-get install -y curl"),
+            "RUN apt-get update && apt-get install -y curl"
+        );
+        assert_eq!(dockerfile_step("RUN /bin/sh -c apk add --no-cache curl # buildkit"), "RUN apk add --no-cache curl");
+        assert_eq!(dockerfile_step("RUN |2 A=1 B=2 /bin/sh -c make"), "RUN |2 A=1 B=2 /bin/sh -c make");
+        assert_eq!(dockerfile_step("COPY app /app\n\u{1b}[2J"), "COPY app /app \u{FFFD}[2J");
+    }
+
+    #[test]
+    fn shrinking_stops_at_the_minimum() {
+        let mut w = [30, 20, 5, 4, 20];
+        shrink(&mut w, 60);
+        assert!(w.iter().sum::<usize>() + 16 <= 60, "{w:?}");
+        let mut w = [30, 20, 5, 4, 20];
+        shrink(&mut w, 10);
+        assert_eq!(w, [8, 8, 5, 4, 8]);
+    }
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Validates plimsoll's rendered reports against the official schemas.
+
+Usage: validate_schema.py KIND FILE...
+  KIND cyclonedx  CycloneDX 1.6 JSON schema (from the cyclonedx-python-lib package, or lib4sbom's copy),
+                  plus: every license id/expression is valid SPDX, bom-refs are unique, dependency refs
+                  resolve.
+  KIND spdx       SPDX 2.3 JSON schema (from the lib4sbom package; spdx-tools does not ship it), plus
+                  spdx-tools' own full validation (license expressions, SPDX ids, relationships, dates).
+  KIND report     plimsoll's JSON report against docs/json-report.schema.json.
+
+Exit status: 0 valid, 1 invalid (errors printed), 77 skipped (a needed Python package is missing; the
+reason is printed). The schemas are read from the installed packages, never vendored:
+  pip install jsonschema cyclonedx-python-lib spdx-tools lib4sbom
+"""
+
+import importlib.util
+import json
+import pathlib
+import sys
+
+SKIP = 77
+
+
+def skip(reason):
+    print(f"SKIP: {reason}")
+    sys.exit(SKIP)
+
+
+def package_dir(name):
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return pathlib.Path(list(spec.submodule_search_locations)[0])
+
+
+try:
+    import jsonschema
+    import referencing
+    import referencing.jsonschema
+except ImportError as e:
+    skip(f"python package missing: {e.name} (pip install jsonschema)")
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def schema_errors(validator_cls, schema, instance, registry=None):
+    kwargs = {"format_checker": validator_cls.FORMAT_CHECKER}
+    if registry is not None:
+        kwargs["registry"] = registry
+    validator = validator_cls(schema, **kwargs)
+    return [
+        f"{'/'.join(str(p) for p in err.absolute_path) or '<root>'}: {err.message[:300]}"
+        for err in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+
+
+def cyclonedx_schema():
+    """bom-1.6 and the schemas it references, keyed by every URI a $ref may resolve to."""
+    candidates = []
+    d = package_dir("cyclonedx")
+    if d:
+        candidates.append((d / "schema" / "_res", "bom-1.6.SNAPSHOT.schema.json"))
+    d = package_dir("lib4sbom")
+    if d:
+        candidates.append((d / "schemas" / "cyclonedx", "bom-1.6.schema.json"))
+    for res, main in candidates:
+        if (res / main).is_file():
+            resources = []
+            for f in res.glob("*.schema.json"):
+                contents = load(f)
+                resource = referencing.jsonschema.DRAFT7.create_resource(contents)
+                # bom-1.6 refers to e.g. "spdx.SNAPSHOT.schema.json", relative to its own $id.
+                resources.append((f"http://cyclonedx.org/schema/{f.name}", resource))
+                if "$id" in contents:
+                    resources.append((contents["$id"], resource))
+            return load(res / main), referencing.Registry().with_resources(resources), str(res / main)
+    skip("no CycloneDX 1.6 JSON schema found (pip install cyclonedx-python-lib)")
+
+
+def spdx_licensing():
+    try:
+        from license_expression import get_spdx_licensing
+    except ImportError:
+        return None
+    return get_spdx_licensing()
+
+
+def validate_cyclonedx(bom):
+    schema, registry, where = cyclonedx_schema()
+    errors = schema_errors(jsonschema.Draft7Validator, schema, bom, registry)
+
+    refs = []
+    def walk(component):
+        if "bom-ref" in component:
+            refs.append(component["bom-ref"])
+        for c in component.get("components", []):
+            walk(c)
+    walk(bom.get("metadata", {}).get("component", {}))
+    for c in bom.get("components", []):
+        walk(c)
+    dupes = {r for r in refs if refs.count(r) > 1}
+    if dupes:
+        errors.append(f"duplicate bom-refs: {sorted(dupes)[:5]}")
+    known = set(refs)
+    for dep in bom.get("dependencies", []):
+        for r in [dep["ref"], *dep.get("dependsOn", [])]:
+            if r not in known:
+                errors.append(f"dependency ref {r!r} names no component")
+
+    licensing = spdx_licensing()
+    if licensing is None:
+        print("note: license-expression not installed; SPDX expressions not checked")
+    else:
+        for c in bom.get("components", []):
+            for choice in c.get("licenses", []):
+                expr = choice.get("expression") or choice.get("license", {}).get("id")
+                if expr:
+                    info = licensing.validate(expr, strict=True)
+                    if info.errors:
+                        errors.append(f"component {c.get('bom-ref')}: {expr!r}: {info.errors}")
+    return errors, where
+
+
+def validate_spdx(doc, path):
+    d = package_dir("lib4sbom")
+    schema_path = d / "schemas" / "spdx" / "2.3-schema.json" if d else None
+    if schema_path is None or not schema_path.is_file():
+        skip("no SPDX 2.3 JSON schema found (pip install lib4sbom)")
+    schema = load(schema_path)
+    # Erratum: the schema published with SPDX 2.3 spelled this value OPERATING_SYSTEM while the
+    # specification (section 7.24) says OPERATING-SYSTEM; the spdx-spec repository's schema fixed
+    # the enum to the spec's spelling. Accept the spec's value.
+    purpose = schema["properties"]["packages"]["items"]["properties"]["primaryPackagePurpose"]
+    if "OPERATING-SYSTEM" not in purpose["enum"]:
+        purpose["enum"].append("OPERATING-SYSTEM")
+    errors = schema_errors(jsonschema.Draft7Validator, schema, doc)
+
+    try:
+        from spdx_tools.spdx.parser.parse_anything import parse_file
+        from spdx_tools.spdx.parser.error import SPDXParsingError
+        from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+    except ImportError:
+        skip("spdx-tools missing (pip install spdx-tools)")
+    try:
+        document = parse_file(str(path))
+    except SPDXParsingError as e:
+        errors.extend(f"spdx-tools parse: {m}" for m in e.get_messages())
+        return errors, str(schema_path)
+    for message in validate_full_spdx_document(document):
+        errors.append(f"spdx-tools: {message.validation_message}")
+    return errors, f"{schema_path} + spdx-tools"
+
+
+def validate_report(report):
+    here = pathlib.Path(__file__).resolve().parent
+    schema_path = here.parent.parent.parent / "docs" / "json-report.schema.json"
+    schema = load(schema_path)
+    return schema_errors(jsonschema.Draft202012Validator, schema, report), str(schema_path)
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1] not in ("cyclonedx", "spdx", "report"):
+        print(__doc__)
+        return 2
+    kind = argv[1]
+    failed = False
+    for name in argv[2:]:
+        path = pathlib.Path(name)
+        instance = load(path)
+        if kind == "cyclonedx":
+            errors, where = validate_cyclonedx(instance)
+        elif kind == "spdx":
+            errors, where = validate_spdx(instance, path)
+        else:
+            errors, where = validate_report(instance)
+        if errors:
+            failed = True
+            print(f"INVALID {path} ({kind}, against {where}):")
+            for e in errors[:50]:
+                print(f"  {e}")
+        else:
+            print(f"valid {path} ({kind}, against {where})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
