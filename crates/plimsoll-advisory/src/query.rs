@@ -17,7 +17,7 @@ use plimsoll_model::{Diagnostic, DiagnosticLevel, OsRelease, Package, PackageKin
 use crate::cvss;
 use crate::distro::{self, NameKey};
 use crate::ecosystem::{for_language_kind, normalize_name};
-use crate::index::{AffectedRow, Database, DbError};
+use crate::index::{AffectedRow, Database, DbError, Reader};
 use crate::model::{Advisory, ScoreKind, SeverityScore, Verdict};
 use crate::version::{Scheme, Version};
 
@@ -101,8 +101,12 @@ pub fn match_packages(db: &Database, os: Option<&OsRelease>, pkgs: &[Package]) -
 /// Matches packages, with diagnostics for what could not be matched.
 pub fn match_packages_detailed(db: &Database, os: Option<&OsRelease>, pkgs: &[Package]) -> Result<MatchOutput, DbError> {
     let mut out = MatchOutput::default();
+    let reader = db.reader()?;
     let mut rows_cache: HashMap<(String, String), Rc<Vec<AffectedRow>>> = HashMap::new();
     let mut heads: HashMap<i64, Rc<Advisory>> = HashMap::new();
+    // Binary packages built from one source share (ecosystem, source name, version): evaluate
+    // once.
+    let mut verdicts: HashMap<(String, String, String), Rc<Vec<Hit>>> = HashMap::new();
     let mut skipped_os = 0usize;
     let mut skip_reason = "";
 
@@ -118,49 +122,27 @@ pub fn match_packages_detailed(db: &Database, os: Option<&OsRelease>, pkgs: &[Pa
             }
         };
         let key = (q.ecosystem.clone(), normalize_name(&q.ecosystem, &q.name).into_owned());
-        let rows = match rows_cache.get(&key) {
-            Some(r) => Rc::clone(r),
+        let vkey = (key.0.clone(), key.1.clone(), q.version.clone());
+        let hits = match verdicts.get(&vkey) {
+            Some(h) => Rc::clone(h),
             None => {
-                let r = Rc::new(db.affected_rows(&q.ecosystem, &q.name)?);
-                rows_cache.insert(key, Rc::clone(&r));
-                r
-            }
-        };
-        if rows.is_empty() {
-            continue;
-        }
-        let parsed = match q.scheme.parse(&q.version) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                out.diagnostics.push(warning(pkg, format!("{} {}: {e}; only exact version lists can match", pkg.name, pkg.version)));
-                None
-            }
-        };
-        let mut hits: Vec<Hit> = Vec::new();
-        for row in rows.iter() {
-            match evaluate_row(row, &q.version, parsed.as_ref()) {
-                Ok(Some(fixed)) => {
-                    if hits.iter().any(|h| h.advisory == row.advisory) {
-                        continue;
+                let rows = match rows_cache.get(&key) {
+                    Some(r) => Rc::clone(r),
+                    None => {
+                        let r = Rc::new(reader.affected_rows(&q.ecosystem, &q.name)?);
+                        rows_cache.insert(key, Rc::clone(&r));
+                        r
                     }
-                    hits.push(Hit {
-                        advisory: row.advisory,
-                        fixed,
-                        entry_severity: row.entry.severity.clone(),
-                        entry_label: row.entry.severity_label,
-                    });
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    let id = head(db, &mut heads, row.advisory).map(|a| a.id.clone()).unwrap_or_default();
-                    out.diagnostics.push(warning(pkg, format!("{id}: range for {} not evaluable: {e}", pkg.name)));
-                }
+                };
+                let h = Rc::new(evaluate_rows(pkg, &q, &rows, &reader, &mut heads, &mut out.diagnostics));
+                verdicts.insert(vkey, Rc::clone(&h));
+                h
             }
-        }
+        };
         if hits.is_empty() {
             continue;
         }
-        for group in group_by_alias(db, &mut heads, &hits)? {
+        for group in group_by_alias(&reader, &mut heads, &hits)? {
             out.vulnerabilities.push(finding(pkg, &q, &group, &heads));
         }
     }
@@ -174,6 +156,49 @@ pub fn match_packages_detailed(db: &Database, os: Option<&OsRelease>, pkgs: &[Pa
         });
     }
     Ok(out)
+}
+
+/// Evaluates a package's version against the affected rows of its name.
+fn evaluate_rows(
+    pkg: &Package,
+    q: &PackageQuery,
+    rows: &[AffectedRow],
+    reader: &Reader<'_>,
+    heads: &mut HashMap<i64, Rc<Advisory>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    if rows.is_empty() {
+        return hits;
+    }
+    let parsed = match q.scheme.parse(&q.version) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            diagnostics.push(warning(pkg, format!("{} {}: {e}; only exact version lists can match", pkg.name, pkg.version)));
+            None
+        }
+    };
+    for row in rows {
+        match evaluate_row(row, &q.version, parsed.as_ref()) {
+            Ok(Some(fixed)) => {
+                if hits.iter().any(|h| h.advisory == row.advisory) {
+                    continue;
+                }
+                hits.push(Hit {
+                    advisory: row.advisory,
+                    fixed,
+                    entry_severity: row.entry.severity.clone(),
+                    entry_label: row.entry.severity_label,
+                });
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let id = head(reader, heads, row.advisory).map(|a| a.id.clone()).unwrap_or_default();
+                diagnostics.push(warning(pkg, format!("{id}: range for {} not evaluable: {e}", pkg.name)));
+            }
+        }
+    }
+    hits
 }
 
 fn warning(pkg: &Package, message: String) -> Diagnostic {
@@ -203,20 +228,24 @@ fn evaluate_row(row: &AffectedRow, version: &str, parsed: Option<&Version>) -> R
     first.map(|_| None)
 }
 
-fn head(db: &Database, heads: &mut HashMap<i64, Rc<Advisory>>, rowid: i64) -> Result<Rc<Advisory>, DbError> {
+fn head(reader: &Reader<'_>, heads: &mut HashMap<i64, Rc<Advisory>>, rowid: i64) -> Result<Rc<Advisory>, DbError> {
     if let Some(a) = heads.get(&rowid) {
         return Ok(Rc::clone(a));
     }
-    let a = Rc::new(db.advisory_head(rowid)?);
+    let a = Rc::new(reader.advisory_head(rowid)?);
     heads.insert(rowid, Rc::clone(&a));
     Ok(a)
 }
 
 /// Groups hits whose advisories share an id (own id or alias), transitively.
-fn group_by_alias<'h>(db: &Database, heads: &mut HashMap<i64, Rc<Advisory>>, hits: &'h [Hit]) -> Result<Vec<Vec<&'h Hit>>, DbError> {
+fn group_by_alias<'h>(
+    reader: &Reader<'_>,
+    heads: &mut HashMap<i64, Rc<Advisory>>,
+    hits: &'h [Hit],
+) -> Result<Vec<Vec<&'h Hit>>, DbError> {
     let mut groups: Vec<(BTreeSet<String>, Vec<&Hit>)> = Vec::new();
     for h in hits {
-        let a = head(db, heads, h.advisory)?;
+        let a = head(reader, heads, h.advisory)?;
         let ids: BTreeSet<String> = a.ids().map(str::to_owned).collect();
         let (mut joined, rest): (Vec<_>, Vec<_>) = groups.into_iter().partition(|(g, _)| !g.is_disjoint(&ids));
         let mut merged_ids = ids;

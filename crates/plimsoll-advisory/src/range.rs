@@ -65,16 +65,6 @@ impl Event {
             Event::Limit(_) => 4,
         }
     }
-
-    fn key(&self) -> &'static str {
-        match self {
-            Event::Introduced(_) => "introduced",
-            Event::Fixed(_) => "fixed",
-            Event::LastAffected(_) => "last_affected",
-            Event::Limit(_) => "limit",
-            Event::IntroducedAfter(_) => "introduced_after",
-        }
-    }
 }
 
 /// A range of affected versions.
@@ -106,12 +96,8 @@ pub enum RangeError {
     /// OSV: "Only a single type ... is allowed in each event object."
     #[error("event must have exactly one of introduced, fixed, last_affected, limit (found {0})")]
     BadEvent(usize),
-    #[error("unknown event key {0:?}")]
-    UnknownEventKey(String),
     #[error("event with an empty version")]
     EmptyVersion,
-    #[error("unknown range type {0:?}")]
-    UnknownType(String),
     #[error("too many events ({0})")]
     TooManyEvents(usize),
 }
@@ -122,61 +108,89 @@ const MAX_EVENTS: usize = 4096;
 #[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct RawRange {
     #[serde(rename = "type")]
-    kind: String,
+    kind: RangeKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     repo: Option<String>,
     #[serde(default)]
-    events: Vec<std::collections::BTreeMap<String, String>>,
+    events: Vec<Event>,
+}
+
+/// The keys an event object may have.
+#[derive(serde::Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum EventKey {
+    Introduced,
+    Fixed,
+    LastAffected,
+    Limit,
+    IntroducedAfter,
+}
+
+impl<'de> serde::Deserialize<'de> for Event {
+    /// An event is an object with exactly one key (OSV: "Only a single type ... is allowed in
+    /// each event object"). Decoded by hand so that only the version string is allocated.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Event;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object with one of introduced, fixed, last_affected, limit")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
+                use serde::de::Error;
+                let Some(key) = map.next_key::<EventKey>()? else {
+                    return Err(A::Error::custom(RangeError::BadEvent(0)));
+                };
+                let v: String = map.next_value()?;
+                if map.next_key::<EventKey>()?.is_some() {
+                    return Err(A::Error::custom(RangeError::BadEvent(2)));
+                }
+                if v.trim().is_empty() {
+                    return Err(A::Error::custom(RangeError::EmptyVersion));
+                }
+                Ok(match key {
+                    EventKey::Introduced => Event::Introduced(v),
+                    EventKey::Fixed => Event::Fixed(v),
+                    EventKey::LastAffected => Event::LastAffected(v),
+                    EventKey::Limit => Event::Limit(v),
+                    EventKey::IntroducedAfter => Event::IntroducedAfter(v),
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl serde::Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let key = match self {
+            Event::Introduced(_) => "introduced",
+            Event::Fixed(_) => "fixed",
+            Event::LastAffected(_) => "last_affected",
+            Event::Limit(_) => "limit",
+            Event::IntroducedAfter(_) => "introduced_after",
+        };
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(key, self.version())?;
+        m.end()
+    }
 }
 
 impl TryFrom<RawRange> for Range {
     type Error = RangeError;
 
     fn try_from(raw: RawRange) -> Result<Self, RangeError> {
-        let kind = match raw.kind.as_str() {
-            "SEMVER" => RangeKind::Semver,
-            "ECOSYSTEM" => RangeKind::Ecosystem,
-            "GIT" => RangeKind::Git,
-            other => return Err(RangeError::UnknownType(other.chars().take(40).collect())),
-        };
         if raw.events.len() > MAX_EVENTS {
             return Err(RangeError::TooManyEvents(raw.events.len()));
         }
-        let mut events = Vec::with_capacity(raw.events.len());
-        for obj in raw.events {
-            if obj.len() != 1 {
-                return Err(RangeError::BadEvent(obj.len()));
-            }
-            let Some((k, v)) = obj.into_iter().next() else { return Err(RangeError::BadEvent(0)) };
-            if v.trim().is_empty() {
-                return Err(RangeError::EmptyVersion);
-            }
-            events.push(match k.as_str() {
-                "introduced" => Event::Introduced(v),
-                "fixed" => Event::Fixed(v),
-                "last_affected" => Event::LastAffected(v),
-                "limit" => Event::Limit(v),
-                "introduced_after" => Event::IntroducedAfter(v),
-                _ => return Err(RangeError::UnknownEventKey(k.chars().take(40).collect())),
-            });
-        }
-        Range::new(kind, raw.repo, events)
+        Range::new(raw.kind, raw.repo, raw.events)
     }
 }
 
 impl From<Range> for RawRange {
     fn from(r: Range) -> Self {
-        let kind = match r.kind {
-            RangeKind::Semver => "SEMVER",
-            RangeKind::Ecosystem => "ECOSYSTEM",
-            RangeKind::Git => "GIT",
-        };
-        let events = r
-            .events
-            .iter()
-            .map(|e| std::iter::once((e.key().to_owned(), e.version().to_owned())).collect())
-            .collect();
-        RawRange { kind: kind.to_owned(), repo: r.repo, events }
+        RawRange { kind: r.kind, repo: r.repo, events: r.events }
     }
 }
 

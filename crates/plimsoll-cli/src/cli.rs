@@ -38,8 +38,41 @@ Examples:
     #[command(after_help = "\
 Examples:
   plimsoll fs ./rootfs
-  plimsoll fs . --format spdx-json --output sbom.spdx.json")]
+  plimsoll fs . --format spdx-json --output sbom.spdx.json
+  plimsoll fs . --scanners secret --exit-code 1")]
     Fs(FsArgs),
+    /// Check configuration files: Dockerfiles, Kubernetes manifests, compose files.
+    #[command(after_help = "\
+Examples:
+  plimsoll config Dockerfile
+  plimsoll config ./deploy --severity HIGH,CRITICAL --exit-code 1
+  plimsoll config . --skip-rule PL-DF-012 --format json")]
+    Config(ConfigArgs),
+    /// Print the documentation of a rule (misconfiguration code or secret rule id).
+    #[command(after_help = "\
+Examples:
+  plimsoll rule PL-DF-001
+  plimsoll rule --list")]
+    Rule(RuleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// A configuration file or a directory to search for them.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// The rule code or id.
+    #[arg(value_name = "CODE", required_unless_present = "list")]
+    pub code: Option<String>,
+    /// List every rule.
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, Args)]
@@ -83,4 +116,25 @@ pub struct CommonArgs {
     /// Hide the progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Scanners to run, comma-separated: secret, misconfig (package inventory always runs).
+    #[arg(long, value_delimiter = ',', default_value = "secret,misconfig", value_name = "LIST")]
+    pub scanners: Vec<String>,
+    /// Severities to report, comma-separated (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
+    #[arg(short, long, value_delimiter = ',', default_value = "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL", value_name = "LIST")]
+    pub severity: Vec<String>,
+    /// Exit with this code when any finding of the selected severities is reported.
+    #[arg(long, default_value_t = 0, value_name = "CODE")]
+    pub exit_code: u8,
+    /// Also report secrets in files installed by OS packages.
+    #[arg(long)]
+    pub include_os_files: bool,
+    /// Show secrets in full instead of masked (never cached on disk).
+    #[arg(long)]
+    pub reveal_secrets: bool,
+    /// Secret scanning configuration (TOML: extra rules, disabled rules, allowlists).
+    #[arg(long, value_name = "FILE")]
+    pub secret_config: Option<PathBuf>,
+    /// Skip a misconfiguration rule (repeatable).
+    #[arg(long, value_name = "CODE")]
+    pub skip_rule: Vec<String>,
 }

@@ -1,6 +1,7 @@
 //! One function per subcommand. Each resolves its settings from the arguments in one place,
 //! destructuring them exhaustively so that a new flag cannot be silently ignored.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
@@ -8,39 +9,104 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use plimsoll::{LayerCache, ScanOptions};
+use plimsoll::{LayerCache, LintConfig, ScanOptions, SecretOptions};
 use plimsoll_image::{ImageRef, OpenOptions, Platform};
-use plimsoll_model::ScanReport;
+use plimsoll_model::{ScanReport, Severity};
 use plimsoll_report::{Format, RenderOptions};
 
-use crate::cli::{Cli, Command, CommonArgs, FsArgs, ImageArgs};
+use crate::cli::{Cli, Command, CommonArgs, ConfigArgs, FsArgs, ImageArgs, RuleArgs};
 use crate::progress::LayerBar;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Image(args) => image(args),
         Command::Fs(args) => fs(args),
+        Command::Config(args) => config(args),
+        Command::Rule(args) => rule(args),
     }
 }
 
-/// Output settings shared by the scanning commands.
-struct Output {
+/// Settings shared by the scanning commands.
+struct Settings {
     format: Format,
-    path: Option<PathBuf>,
+    output: Option<PathBuf>,
     scan: ScanOptions,
+    severities: BTreeSet<Severity>,
+    exit_code: u8,
 }
 
-fn resolve_common(common: CommonArgs) -> Result<Output> {
-    let CommonArgs { format, output, cache_dir, no_cache, quiet } = common;
+fn parse_severity(s: &str) -> Result<Severity> {
+    Ok(match s.trim().to_ascii_uppercase().as_str() {
+        "UNKNOWN" => Severity::Unknown,
+        "LOW" => Severity::Low,
+        "MEDIUM" => Severity::Medium,
+        "HIGH" => Severity::High,
+        "CRITICAL" => Severity::Critical,
+        other => bail!("unknown severity `{other}`; use UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL"),
+    })
+}
+
+fn resolve(common: CommonArgs) -> Result<Settings> {
+    let CommonArgs {
+        format,
+        output,
+        cache_dir,
+        no_cache,
+        quiet,
+        scanners,
+        severity,
+        exit_code,
+        include_os_files,
+        reveal_secrets,
+        secret_config,
+        skip_rule,
+    } = common;
     let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let cache = if no_cache { None } else { cache_dir.or_else(LayerCache::default_dir).map(LayerCache::new) };
     let progress = LayerBar::new(quiet).map(|b| b as Arc<dyn plimsoll::Progress>);
-    Ok(Output { format, path: output, scan: ScanOptions { cache, progress, ..ScanOptions::default() } })
+    let mut secret = false;
+    let mut misconfig = false;
+    for s in &scanners {
+        match s.trim() {
+            "secret" => secret = true,
+            "misconfig" | "config" => misconfig = true,
+            "" => {}
+            "vuln" => bail!("the `vuln` scanner is not available in this build yet; use --scanners secret,misconfig"),
+            other => bail!("unknown scanner `{other}`; available: secret, misconfig"),
+        }
+    }
+    let secrets = if secret {
+        let scanner = match &secret_config {
+            Some(path) => {
+                let cfg = plimsoll_secrets::ScanConfig::from_file(path)
+                    .with_context(|| format!("invalid secret configuration {}", path.display()))?;
+                plimsoll_secrets::Scanner::new(&cfg)
+                    .with_context(|| format!("invalid secret configuration {}", path.display()))?
+            }
+            None => plimsoll_secrets::Scanner::builtin(),
+        };
+        let fingerprint = match &secret_config {
+            Some(path) => format!("config:{}", plimsoll_model::Digest::sha256_from_bytes(&std::fs::read(path)?)),
+            None => "builtin".into(),
+        };
+        Some(SecretOptions { scanner: Arc::new(scanner), fingerprint, reveal: reveal_secrets, include_os_files })
+    } else {
+        None
+    };
+    let misconfig = misconfig.then(|| skip_rule.iter().fold(LintConfig::default(), |c, code| c.disable(code)));
+    let severities = severity.iter().map(|s| parse_severity(s)).collect::<Result<BTreeSet<_>>>()?;
+    Ok(Settings {
+        format,
+        output,
+        scan: ScanOptions { cache, progress, secrets, misconfig, ..ScanOptions::default() },
+        severities,
+        exit_code,
+    })
 }
 
 fn image(args: ImageArgs) -> Result<ExitCode> {
     let ImageArgs { image, input, platform, common } = args;
-    let out = resolve_common(common)?;
+    let settings = resolve(common)?;
     let reference = match (image, input) {
         (Some(r), _) => r,
         (None, Some(p)) => p.display().to_string(),
@@ -52,28 +118,79 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
     })?;
     let opts = OpenOptions { platform, ..OpenOptions::default() };
     let image = plimsoll_image::open(&image_ref, &opts).with_context(|| format!("cannot open image {image_ref}"))?;
-    let report = plimsoll::scan_image(&image, &out.scan).with_context(|| format!("scan of {image_ref} failed"))?;
-    emit(&report, &out)?;
-    Ok(ExitCode::SUCCESS)
+    let report = plimsoll::scan_image(&image, &settings.scan).with_context(|| format!("scan of {image_ref} failed"))?;
+    finish(report, &settings)
 }
 
 fn fs(args: FsArgs) -> Result<ExitCode> {
     let FsArgs { path, common } = args;
-    let out = resolve_common(common)?;
+    let settings = resolve(common)?;
     if !path.is_dir() {
         bail!("{} is not a directory; to scan an image archive use `plimsoll image {}`", path.display(), path.display());
     }
-    let report = plimsoll::scan_dir(&path, &out.scan).with_context(|| format!("scan of {} failed", path.display()))?;
-    emit(&report, &out)?;
+    let report = plimsoll::scan_dir(&path, &settings.scan).with_context(|| format!("scan of {} failed", path.display()))?;
+    finish(report, &settings)
+}
+
+fn config(args: ConfigArgs) -> Result<ExitCode> {
+    let ConfigArgs { path, common } = args;
+    let mut settings = resolve(common)?;
+    // `config` checks configuration only, as `trivy config` does.
+    settings.scan.inventory = false;
+    settings.scan.secrets = None;
+    settings.scan.misconfig.get_or_insert_with(LintConfig::default);
+    let report = if path.is_dir() {
+        plimsoll::scan_dir(&path, &settings.scan).with_context(|| format!("scan of {} failed", path.display()))?
+    } else {
+        let content = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path.display().to_string();
+        let cfg = settings.scan.misconfig.clone().unwrap_or_default();
+        let mut linter = plimsoll_lint::Linter::new(cfg);
+        linter.add(&name, &content).with_context(|| {
+            format!("{name} is not a Dockerfile, Kubernetes manifest or compose file plimsoll can check")
+        })?;
+        let mut report = plimsoll::empty_report(&name, plimsoll_model::ArtifactKind::Filesystem);
+        report.misconfigurations = linter.finish();
+        report
+    };
+    finish(report, &settings)
+}
+
+fn rule(args: RuleArgs) -> Result<ExitCode> {
+    let RuleArgs { code, list } = args;
+    let mut out = std::io::stdout().lock();
+    if list {
+        for r in plimsoll_lint::rules() {
+            writeln!(out, "{}\t{:?}\t{}", r.code, r.severity, r.title)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let code = code.unwrap_or_default();
+    match plimsoll_lint::rule_doc(&code) {
+        Some(doc) => writeln!(out, "{doc}")?,
+        None => bail!("no rule `{code}`; `plimsoll rule --list` lists them"),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn emit(report: &ScanReport, out: &Output) -> Result<()> {
-    match &out.path {
+/// Applies the severity filter, renders, and decides the exit code.
+fn finish(mut report: ScanReport, settings: &Settings) -> Result<ExitCode> {
+    report.secrets.retain(|f| settings.severities.contains(&f.severity));
+    report.misconfigurations.retain(|f| settings.severities.contains(&f.severity));
+    emit(&report, settings)?;
+    let findings = report.secrets.len() + report.misconfigurations.len();
+    if settings.exit_code != 0 && findings > 0 {
+        return Ok(ExitCode::from(settings.exit_code));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn emit(report: &ScanReport, settings: &Settings) -> Result<()> {
+    match &settings.output {
         Some(path) => {
             let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut w = BufWriter::new(file);
-            plimsoll_report::render(report, out.format, &mut w, &RenderOptions::default())?;
+            plimsoll_report::render(report, settings.format, &mut w, &RenderOptions::default())?;
             w.flush().with_context(|| format!("cannot write {}", path.display()))?;
         }
         None => {
@@ -81,7 +198,7 @@ fn emit(report: &ScanReport, out: &Output) -> Result<()> {
             let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let mut w = BufWriter::new(stdout.lock());
             let opts = RenderOptions { color, ..RenderOptions::default() };
-            plimsoll_report::render(report, out.format, &mut w, &opts)?;
+            plimsoll_report::render(report, settings.format, &mut w, &opts)?;
             w.flush()?;
         }
     }

@@ -81,6 +81,18 @@ pub enum ImageError {
         source: serde_json::Error,
     },
 
+    /// A registry failed or answered something unusable (after retries).
+    #[error("registry {registry}: {reason}")]
+    Registry { registry: String, reason: String },
+
+    /// The registry asked for credentials and refused (or was not given) them.
+    #[error("registry {registry} denied access: {reason}")]
+    RegistryAuth { registry: String, reason: String },
+
+    /// A manifest (tag or digest) or blob the registry does not have.
+    #[error("{what} not found in registry {registry}")]
+    NotFound { registry: String, what: String },
+
     #[error("layer index {index} is out of range (the image has {count} layers)")]
     NoSuchLayer { index: usize, count: usize },
 }

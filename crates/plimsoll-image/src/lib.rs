@@ -1,7 +1,8 @@
 //! Reading container images and walking their layers.
 //!
 //! Data flow: [`ImageRef::parse`] turns `docker-archive:PATH`, `oci-archive:PATH[:TAG]`,
-//! `oci:DIR[:TAG]` or a bare path (sniffed) into a reference. [`open`] resolves it
+//! `oci:DIR[:TAG]`, a registry name (`[registry:|docker://]host[:port]/repo[:tag|@digest]`) or a bare
+//! path (sniffed) into a reference. [`open`] resolves it
 //! (`index.json` -> tag -> nested indexes -> platform -> manifest -> config), verifying every
 //! JSON blob against its digest and size, and returns an [`Image`]. [`Image::open_layer`]
 //! streams one layer's *uncompressed* tar, checking the stored blob's digest and the config's
@@ -15,7 +16,8 @@
 //!
 //! Backends: an OCI layout directory is read file by file; an archive file (docker or OCI) is
 //! indexed once and read with seeks, or, when the whole archive is gzip/zstd-compressed,
-//! re-streamed per layer (see `archive.rs`). Nothing is ever extracted to disk.
+//! re-streamed per layer (see `archive.rs`); a registry image is fetched blob by blob, each layer
+//! streamed from its HTTP response (see [`registry`]). Nothing is ever extracted to disk.
 
 mod archive;
 mod config;
@@ -23,6 +25,7 @@ mod docker;
 pub mod error;
 mod oci;
 pub mod reference;
+pub mod registry;
 pub mod rootfs;
 pub mod source;
 pub mod squash;

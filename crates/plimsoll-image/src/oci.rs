@@ -84,7 +84,7 @@ impl Descriptor {
         self.annotation(CONTAINERD_NAME).is_some_and(|full| tag_of(full) == Some(tag))
     }
 
-    fn is_attestation(&self) -> bool {
+    pub(crate) fn is_attestation(&self) -> bool {
         self.annotation("vnd.docker.reference.type") == Some("attestation-manifest")
             || self.platform.as_ref().is_some_and(|p| p.os == "unknown" && p.architecture == "unknown")
     }
@@ -108,7 +108,7 @@ pub(crate) struct RawPlatform {
 }
 
 impl RawPlatform {
-    fn normalized(&self) -> Platform {
+    pub(crate) fn normalized(&self) -> Platform {
         Platform::new(&self.os, &self.architecture, self.variant.as_deref())
     }
 }
@@ -411,8 +411,13 @@ fn choose_platform(store: &Store, opts: &OpenOptions, candidates: Vec<Candidate>
 pub(crate) fn load_manifest(store: &Store, desc: &Descriptor, limit: u64) -> Result<RawManifest, ImageError> {
     let what = format!("manifest {}", desc.digest);
     let bytes = store.read_blob(&desc.digest, Some(desc.size), limit, &what)?;
+    parse_manifest(&bytes, what)
+}
+
+/// Parses and checks an image manifest (schema 2, not an index).
+pub(crate) fn parse_manifest(bytes: &[u8], what: String) -> Result<RawManifest, ImageError> {
     let m: RawManifest =
-        serde_json::from_slice(&bytes).map_err(|source| ImageError::Json { what: what.clone(), source })?;
+        serde_json::from_slice(bytes).map_err(|source| ImageError::Json { what: what.clone(), source })?;
     if m.schema_version.is_some_and(|v| v != 2) {
         return Err(ImageError::UnsupportedMediaType {
             what,

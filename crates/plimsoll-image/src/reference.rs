@@ -1,4 +1,5 @@
-//! Image references: `docker-archive:PATH`, `oci-archive:PATH[:TAG]`, `oci:DIR[:TAG]`, or a
+//! Image references: `docker-archive:PATH`, `oci-archive:PATH[:TAG]`, `oci:DIR[:TAG]`, a registry
+//! image (`registry:NAME`, `docker://NAME`, or a bare `host[:port]/repo[:tag|@digest]`), or a
 //! bare path whose format is sniffed.
 
 use std::cell::Cell;
@@ -10,6 +11,7 @@ use std::rc::Rc;
 
 use crate::archive::{sniff, Compression};
 use crate::error::ImageError;
+use crate::registry::RegistryRef;
 use crate::walk::Budgeted;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +22,8 @@ pub enum ImageRef {
     OciArchive { path: PathBuf, tag: Option<String> },
     /// An OCI image layout directory.
     OciDir { path: PathBuf, tag: Option<String> },
+    /// An image in an OCI distribution registry.
+    Registry(RegistryRef),
 }
 
 impl ImageRef {
@@ -46,33 +50,53 @@ impl ImageRef {
             let (path, tag) = split_tag(rest).ok_or_else(|| invalid("expected oci:DIR[:TAG]"))?;
             return Ok(ImageRef::OciDir { path, tag });
         }
-        for scheme in ["docker://", "registry:", "docker-daemon:", "containers-storage:", "podman:"] {
+        for scheme in ["registry:", "docker://"] {
+            if let Some(rest) = s.strip_prefix(scheme) {
+                return RegistryRef::parse(rest).map(ImageRef::Registry).map_err(|reason| invalid(&reason));
+            }
+        }
+        for scheme in ["docker-daemon:", "containers-storage:", "podman:"] {
             if s.starts_with(scheme) {
                 return Err(invalid(
-                    "only local images are supported: save it with `docker save IMAGE -o image.tar` (or skopeo copy) \
-                     and scan docker-archive:image.tar",
+                    "images in a local container engine are not read directly: save it with `docker save IMAGE -o \
+                     image.tar` (or skopeo copy) and scan docker-archive:image.tar, or scan it from its registry",
                 ));
             }
         }
         if s.is_empty() {
             return Err(invalid("empty reference"));
         }
-        sniff_path(Path::new(s)).map_err(|e| match e {
+        let path = Path::new(s);
+        // A name that is not on disk and does not look like a file name is a registry image.
+        if !path.exists() && !looks_like_path(s) {
+            return RegistryRef::parse(s).map(ImageRef::Registry).map_err(|reason| {
+                invalid(&format!("no such file or directory, and not a registry image name either: {reason}"))
+            });
+        }
+        sniff_path(path).map_err(|e| match e {
             ImageError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => invalid(
-                "no such file or directory (registry images are not supported yet: run `docker save IMAGE -o \
-                 image.tar` and scan docker-archive:image.tar)",
+                "no such file or directory (for a registry image write registry:NAME or HOST/REPO:TAG; for a local \
+                 engine's image run `docker save IMAGE -o image.tar` and scan docker-archive:image.tar)",
             ),
             other => other,
         })
     }
 
+    /// The file or directory of a local image; for a registry image, its repository.
     pub fn path(&self) -> &Path {
         match self {
             ImageRef::DockerArchive { path } | ImageRef::OciArchive { path, .. } | ImageRef::OciDir { path, .. } => {
                 path
             }
+            ImageRef::Registry(r) => Path::new(r.repository.as_str()),
         }
     }
+}
+
+/// Names written as file paths: absolute or relative with `./`, or ending like an archive.
+fn looks_like_path(s: &str) -> bool {
+    const EXTS: [&str; 8] = [".tar", ".tgz", ".tar.gz", ".tar.zst", ".tar.zstd", ".oci", ".tar.xz", ".zip"];
+    s.starts_with(['/', '.', '~']) || s.contains('\\') || EXTS.iter().any(|e| s.to_ascii_lowercase().ends_with(e))
 }
 
 fn split_tag(rest: &str) -> Option<(PathBuf, Option<String>)> {
@@ -178,6 +202,7 @@ impl fmt::Display for ImageRef {
                 write!(f, "oci:{}", path.display())?;
                 tag.as_ref().map_or(Ok(()), |t| write!(f, ":{t}"))
             }
+            ImageRef::Registry(r) => write!(f, "{r}"),
         }
     }
 }
@@ -206,9 +231,23 @@ mod tests {
         );
         assert!(ImageRef::parse("oci:").is_err());
         assert!(ImageRef::parse("oci:dir:").is_err());
-        assert!(ImageRef::parse("docker://alpine").is_err());
         let e = ImageRef::parse("/definitely/not/here.tar").unwrap_err();
         assert!(e.to_string().contains("docker save"), "{e}");
+        assert!(ImageRef::parse("missing-image.tar.gz").is_err());
+        assert!(ImageRef::parse("docker-daemon:alpine").is_err());
+    }
+
+    #[test]
+    fn registry_references() {
+        let hub = ImageRef::parse("docker://alpine:3.19").unwrap();
+        let ImageRef::Registry(r) = &hub else { panic!("{hub:?}") };
+        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.tag.as_deref()), ("docker.io", "library/alpine", Some("3.19")));
+        assert_eq!(hub.to_string(), "docker.io/library/alpine:3.19");
+        assert_eq!(ImageRef::parse("registry:127.0.0.1:5000/app:v1").unwrap(), ImageRef::parse("127.0.0.1:5000/app:v1").unwrap());
+        let ImageRef::Registry(r) = ImageRef::parse("ghcr.io/org/app").unwrap() else { panic!() };
+        assert_eq!((r.registry.as_str(), r.tag.as_deref()), ("ghcr.io", None));
+        assert!(ImageRef::parse("registry:Bad/Name").unwrap_err().to_string().contains("repository name"));
+        assert!(ImageRef::parse("No Such Thing").is_err());
     }
 
     #[test]

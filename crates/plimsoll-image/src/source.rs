@@ -144,6 +144,8 @@ pub struct OpenOptions {
     /// its platform; compare [`Image::platform`] if that matters.
     pub platform: Platform,
     pub limits: Limits,
+    /// How to reach registries (TLS, credentials, blob cache), for registry references.
+    pub registry: crate::registry::RegistryOptions,
 }
 
 /// One layer, bottom first.
@@ -230,6 +232,16 @@ pub fn open(r: &ImageRef, opts: &OpenOptions) -> Result<Image, ImageError> {
             let resolved = crate::docker::resolve(&store, opts)?;
             (store, resolved)
         }
+        ImageRef::Registry(rr) => {
+            let client = std::sync::Arc::new(crate::registry::Client::connect(&rr.registry, &opts.registry)?);
+            let store = Store::Registry(crate::registry::RegistryStore::new(
+                client.clone(),
+                rr,
+                opts.registry.blob_cache.clone(),
+            ));
+            let resolved = crate::registry::resolve(&client, rr, &store, opts)?;
+            (store, resolved)
+        }
     };
     let Resolved { manifest_digest, config_digest, config, repo_tags, layers: plans } = resolved;
     if plans.len() != config.diff_ids.len() {
@@ -312,7 +324,7 @@ impl Image {
         self.config.platform()
     }
 
-    /// The file or directory the image is read from.
+    /// The file or directory the image is read from (`registry/repository` for a registry image).
     pub fn path(&self) -> PathBuf {
         self.store.describe().to_owned()
     }

@@ -12,12 +12,14 @@ use plimsoll_model::Digest;
 
 use crate::archive::OuterArchive;
 use crate::error::ImageError;
+use crate::registry::RegistryStore;
 use crate::stream::{read_limited, verify_bytes};
 
 #[derive(Debug)]
 pub(crate) enum Store {
     Dir(PathBuf),
     Archive(OuterArchive),
+    Registry(RegistryStore),
 }
 
 pub(crate) fn blob_path(d: &Digest) -> String {
@@ -30,6 +32,7 @@ impl Store {
         match self {
             Store::Dir(root) => root.join(rel),
             Store::Archive(a) => a.path().to_owned(),
+            Store::Registry(r) => r.label().join(rel),
         }
     }
 
@@ -47,6 +50,7 @@ impl Store {
                 Err(e) => Err(self.io_err(rel)(e)),
             },
             Store::Archive(a) => a.open(rel),
+            Store::Registry(r) => r.open(rel),
         }
     }
 
@@ -54,6 +58,7 @@ impl Store {
         match self {
             Store::Dir(root) => root.join(rel).is_file(),
             Store::Archive(a) => a.contains(rel),
+            Store::Registry(r) => r.exists(rel),
         }
     }
 
@@ -61,6 +66,8 @@ impl Store {
     pub fn stat(&self, rel: &str) -> Result<Option<(u64, Vec<u8>)>, ImageError> {
         match self {
             Store::Archive(a) => Ok(a.stat(rel).map(|(s, h)| (s, h.to_vec()))),
+            // Only docker archives are stat'ed.
+            Store::Registry(_) => Ok(None),
             Store::Dir(root) => {
                 let path = root.join(rel);
                 let meta = match std::fs::metadata(&path) {
@@ -103,6 +110,7 @@ impl Store {
         match self {
             Store::Dir(root) => root,
             Store::Archive(a) => a.path(),
+            Store::Registry(r) => r.label(),
         }
     }
 }

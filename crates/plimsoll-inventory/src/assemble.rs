@@ -6,7 +6,7 @@
 //! package at the same version (Trivy and Syft attribute the same way): a layer that upgrades
 //! a package becomes its origin, a layer that merely rewrites the database does not.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use plimsoll_model::{LayerRef, OsRelease, Package, PackageKind};
 
@@ -23,6 +23,9 @@ pub struct LayerFacts {
 pub struct Inventory {
     pub os: Option<OsRelease>,
     pub packages: Vec<Package>,
+    /// Every file an OS package database says it installed (relative paths). Secret scanning
+    /// skips these by default: they are the main source of false positives.
+    pub os_files: HashSet<String>,
 }
 
 type PkgKey = (PackageKind, String, Option<String>);
@@ -100,7 +103,14 @@ pub fn assemble(layers: &[LayerFacts], visible: impl Fn(usize, &str) -> bool, la
         }
     }
 
-    Inventory { os: pick_os(os_candidates), packages }
+    // A language package whose metadata file an OS package installed (Debian's python3-yaml
+    // ships PyYAML's METADATA) is reported once, as the OS package: that is what its advisories
+    // and its updates follow.
+    let os_files: HashSet<String> =
+        packages.iter().filter(|p| p.kind.is_os()).flat_map(|p| p.files.iter().cloned()).collect();
+    packages.retain(|p| p.kind.is_os() || !os_files.contains(&p.found_in));
+
+    Inventory { os: pick_os(os_candidates), packages, os_files }
 }
 
 /// The best-ranked OS fact wins; gaps (codename, version) are filled from the others of the
@@ -165,6 +175,25 @@ mod tests {
         let layers = vec![layer(vec![pkg("a", "1")]), LayerFacts::default()];
         let inv = assemble(&layers, |_, _| false, &refs(2));
         assert!(inv.packages.is_empty());
+    }
+
+    #[test]
+    fn language_package_installed_by_os_package_is_reported_once() {
+        let mut deb = pkg("python3-yaml", "6.0-3");
+        deb.files = vec!["usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA".into()];
+        let mut l = layer(vec![deb]);
+        let py = Package::new(
+            PackageKind::Python,
+            "PyYAML",
+            "6.0",
+            "usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA",
+        );
+        let app = Package::new(PackageKind::Python, "requests", "2.19.0", "app/requirements.txt");
+        l.files.push(("x".into(), Facts { packages: vec![py, app], ..Facts::default() }));
+        let inv = assemble(&[l], |_, _| true, &[]);
+        let names: Vec<_> = inv.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["python3-yaml", "requests"]);
+        assert!(inv.os_files.contains("usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA"));
     }
 
     #[test]

@@ -399,3 +399,31 @@ fn analyzer_names_are_unique() {
     names.dedup();
     assert_eq!(names.len(), n);
 }
+
+/// Lockfiles shipped inside installed dependencies describe those dependencies' development, not
+/// what is installed.
+#[test]
+fn lockfiles_inside_dependency_trees_are_not_wanted() {
+    let not_wanted: &[(&dyn Analyzer, &str)] = &[
+        (&npm_lock::NpmLock, "app/node_modules/wrappy/package-lock.json"),
+        (&yarn_lock::YarnLock, "app/node_modules/x/yarn.lock"),
+        (&pnpm_lock::PnpmLock, "app/node_modules/.pnpm/x/node_modules/x/pnpm-lock.yaml"),
+        (&cargo_lock::CargoLock, "root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/rand-0.8.5/Cargo.lock"),
+        (&go_mod::GoMod, "root/go/pkg/mod/golang.org/x/text@v0.3.0/go.mod"),
+        (&go_mod::GoMod, "src/app/vendor/github.com/x/y/go.mod"),
+        (&composer_lock::ComposerLock, "app/vendor/guzzlehttp/guzzle/composer.lock"),
+        (&gemfile_lock::GemfileLock, "usr/local/bundle/gems/rack-2.2.3/Gemfile.lock"),
+        (&requirements::RequirementsTxt, "usr/lib/python3/dist-packages/foo/requirements.txt"),
+        (&poetry::PoetryLock, "venv/lib/python3.11/site-packages/foo/poetry.lock"),
+    ];
+    for (a, path) in not_wanted {
+        assert!(!a.wants(path), "{} wants {path}", a.name());
+    }
+    for (a, path) in [
+        (&npm_lock::NpmLock as &dyn Analyzer, "app/package-lock.json"),
+        (&cargo_lock::CargoLock, "Cargo.lock"),
+        (&go_mod::GoMod, "go.mod"),
+    ] {
+        assert!(a.wants(path), "{} does not want {path}", a.name());
+    }
+}

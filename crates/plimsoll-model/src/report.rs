@@ -1,3 +1,5 @@
+use crate::misconfig::Misconfiguration;
+use crate::secret::SecretFinding;
 use crate::{Digest, OsRelease, Package};
 
 /// Version of the JSON report layout (`docs/json-report.md`). Bump the minor part for additions,
@@ -19,6 +21,12 @@ pub struct ScanReport {
     pub layers: Vec<LayerInfo>,
     #[serde(default)]
     pub packages: Vec<Package>,
+    /// Secrets found in layer files (deleted ones included) and in the image config; masked.
+    #[serde(default)]
+    pub secrets: Vec<SecretFinding>,
+    /// Configuration findings: image-config rules for images, file rules for directories.
+    #[serde(default)]
+    pub misconfigurations: Vec<Misconfiguration>,
     /// Problems that did not stop the scan (a corrupt database in one layer, an unreadable file).
     #[serde(default)]
     pub diagnostics: Vec<Diagnostic>,

@@ -7,6 +7,9 @@
 //! classified with the `spdx` crate against the SPDX license list, and anything that does not
 //! parse is kept verbatim as a named license (CycloneDX) or a `LicenseRef-` (SPDX).
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use spdx::lexer::{Lexer, Token};
 use spdx::ParseMode;
 
@@ -84,17 +87,42 @@ fn canonical_id(word: &str) -> Option<&'static str> {
     if word.is_empty() || !word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
         return None;
     }
-    // Exact spellings (the common case) by binary search; the linear case-blind scan is the
-    // fallback.
+    // Exact spellings (the common case) need no allocation.
     if let Some(id) = spdx::license_id(word).filter(|id| id.name == word) {
         return Some(id.name);
     }
     if let Some(id) = spdx::exception_id(word) {
         return Some(id.name);
     }
-    let licenses = spdx::identifiers::LICENSES.iter().map(|l| l.name);
-    let exceptions = spdx::identifiers::EXCEPTIONS.iter().map(|e| e.name);
-    licenses.chain(exceptions).find(|name| name.eq_ignore_ascii_case(word))
+    ids_by_lowercase().get(word.to_ascii_lowercase().as_str()).copied()
+}
+
+/// Every license and exception id of the SPDX list, keyed by its lowercase spelling.
+fn ids_by_lowercase() -> &'static HashMap<String, &'static str> {
+    static IDS: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    IDS.get_or_init(|| {
+        let licenses = spdx::identifiers::LICENSES.iter().map(|l| l.name);
+        let exceptions = spdx::identifiers::EXCEPTIONS.iter().map(|e| e.name);
+        licenses.chain(exceptions).map(|name| (name.to_ascii_lowercase(), name)).collect()
+    })
+}
+
+/// Remembers each distinct string's classification for one render: a distribution's packages
+/// repeat a handful of license strings thousands of times.
+#[derive(Default)]
+pub(crate) struct Classifier {
+    seen: HashMap<String, Declared>,
+}
+
+impl Classifier {
+    pub(crate) fn classify(&mut self, declared: &str) -> Declared {
+        if let Some(d) = self.seen.get(declared) {
+            return d.clone();
+        }
+        let d = classify(declared);
+        self.seen.insert(declared.to_owned(), d.clone());
+        d
+    }
 }
 
 /// Rebuilds a parsed expression token by token: canonical spacing, upper-case operators (annex D

@@ -12,9 +12,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use plimsoll_model::misconfig::Misconfiguration;
+use plimsoll_model::secret::{RevealedSecret, SecretFinding, SecretSource};
 use plimsoll_model::{
     purl, Artifact, ArtifactKind, Diagnostic, DiagnosticLevel, Digest, LayerInfo, LayerRef, OsFamily, OsRelease,
-    Package, PackageKind, ScanReport, REPORT_SCHEMA_VERSION,
+    Package, PackageKind, ScanReport, Severity, REPORT_SCHEMA_VERSION,
 };
 use plimsoll_report::{render, Format, RenderOptions, ReportError};
 use serde_json::Value;
@@ -184,6 +186,34 @@ fn sample() -> ScanReport {
             platform: Some("linux/amd64".into()),
         },
         os: Some(os),
+        secrets: vec![SecretFinding {
+            rule_id: "github-pat".into(),
+            title: "GitHub personal access token".into(),
+            severity: Severity::Critical,
+            source: SecretSource::File,
+            path: "app/settings.py".into(),
+            line: 2,
+            column: 17,
+            layer: packages[3].layer.clone(),
+            hidden_by_layer: None,
+            masked: "ghp_****".into(),
+            match_len: 40,
+            pair: None,
+            secret: Some(RevealedSecret("ghp_R7xK2mQ9vT4wZ8bN1cL5yH3jF6dS0aP2eU4i".into())),
+        }],
+        misconfigurations: vec![Misconfiguration {
+            rule_id: "PL-IMG-001".into(),
+            title: "Image runs as root".into(),
+            severity: Severity::High,
+            file: "oci:/tmp/app:1".into(),
+            line: 0,
+            column: 0,
+            end_line: 0,
+            message: "the image config sets no USER, so containers run as root".into(),
+            references: vec!["CIS-Docker-4.1".into()],
+            doc_url: "docs/rules/PL-IMG-001.md".into(),
+            resource: None,
+        }],
         layers,
         packages,
         diagnostics: vec![Diagnostic {
@@ -216,6 +246,8 @@ fn filesystem() -> ScanReport {
         os: None,
         layers: vec![],
         packages: vec![lock, unknown],
+        secrets: vec![],
+        misconfigurations: vec![],
         diagnostics: vec![],
     }
 }
@@ -233,6 +265,8 @@ fn hostile() -> ScanReport {
     p.licenses = vec!["GPL-2+ and (".into(), "LicenseRef-not-defined".into(), " ".into(), "a".repeat(5000)];
     p.purl = purl::for_package(p, r.os.as_ref());
     r.packages[2].licenses = vec!["MIT".into(), "MIT".into(), "mit".into()];
+    r.secrets[0].path = "app/\u{1b}[8mhidden".into();
+    r.misconfigurations[0].message = "bad \u{1b}]52;c;ZXZpbA==\u{7} clipboard".into();
     r.packages[3].licenses = vec!["NOASSERTION".into(), "MIT AND NONE".into(), "GPL-2+".into(), "GPL 2+".into()];
     r
 }
@@ -270,7 +304,18 @@ fn json_is_the_report_in_declaration_order() {
     assert_eq!(v["packages"][0]["purl"], "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12");
     assert_eq!(v["packages"][0]["layer"]["diff_id"], digest(20).to_string());
     // Top-level fields in declaration order (serde_json's Value would sort them; look at the text).
-    let top = ["schema_version", "tool", "created_at", "artifact", "os", "layers", "packages", "diagnostics"];
+    let top = [
+        "schema_version",
+        "tool",
+        "created_at",
+        "artifact",
+        "os",
+        "layers",
+        "packages",
+        "secrets",
+        "misconfigurations",
+        "diagnostics",
+    ];
     let at: Vec<usize> = top.iter().map(|k| text.find(&format!("\n  \"{k}\": ")).unwrap()).collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
 }
@@ -300,6 +345,11 @@ fn table_groups_by_layer_and_aligns_columns() {
     assert!(text.contains(
         "Diagnostics (1):\n  warning: rpm database is corrupt; rpm packages of this layer are missing (layer 1, var/lib/rpm/Packages)\n"
     ));
+    assert!(text.contains("Secrets (1):\n"), "{text}");
+    assert!(text.contains("│ CRITICAL │ github-pat │ app/settings.py:2:17 │ ghp_**** │ 2     │"), "{text}");
+    assert!(!text.contains("R7xK2mQ9"), "a revealed secret never reaches the terminal");
+    assert!(text.contains("Misconfigurations (1):\n"), "{text}");
+    assert!(text.contains("│ HIGH     │ PL-IMG-001 │ oci:/tmp/app:1 │ the image config sets no USER"), "{text}");
     // Every line of one table has the same display width.
     let mut tables = 0;
     let mut widths: Vec<usize> = Vec::new();
@@ -313,7 +363,7 @@ fn table_groups_by_layer_and_aligns_columns() {
             widths.clear();
         }
     }
-    assert_eq!(tables, 3, "one table per layer");
+    assert_eq!(tables, 5, "one table per layer, one for secrets, one for misconfigurations");
 }
 
 #[test]
@@ -328,6 +378,7 @@ fn table_fits_the_terminal_and_colours_on_request() {
     let coloured = render_to_string(&sample(), Format::Table, &RenderOptions { color: true, terminal_width: None });
     assert!(coloured.contains("\u{1b}[36mLayer 0"), "layer headings are cyan");
     assert!(coloured.contains("\u{1b}[33mwarning\u{1b}[0m"), "warnings are yellow");
+    assert!(coloured.contains("│ \u{1b}[1;31mCRITICAL\u{1b}[0m │"), "severities are coloured, padding outside");
 }
 
 #[test]
@@ -803,6 +854,8 @@ fn report_from_ground_truth(dir: &Path, truth: &Value) -> ScanReport {
         os: os_release,
         layers,
         packages,
+        secrets: vec![],
+        misconfigurations: vec![],
         diagnostics: vec![],
     }
 }

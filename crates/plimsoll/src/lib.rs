@@ -8,7 +8,10 @@
 //! [`scan_dir`] runs the same analyzers over a directory treated as a single layer.
 
 pub mod cache;
+mod image_config;
 mod scan;
+mod visitor;
 
 pub use cache::LayerCache;
-pub use scan::{scan_dir, scan_image, LayerScan, Progress, ScanError, ScanOptions};
+pub use plimsoll_lint::LintConfig;
+pub use scan::{empty_report, scan_dir, scan_image, LayerScan, Progress, ScanError, ScanOptions, SecretOptions};

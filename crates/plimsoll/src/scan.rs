@@ -1,16 +1,18 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use plimsoll_image::squash::Squashed;
-use plimsoll_image::walk::{walk_layer, Entry, EntryKind, LayerIndex, LayerVisitor, WalkLimits, Want};
-use plimsoll_image::{Image, ImageError};
-use plimsoll_inventory::{analyzers_fingerprint, assemble, Analyzer, LayerFacts, ANALYZERS};
+use plimsoll_image::{walk_layer, Image, ImageError, LayerIndex, Squashed, WalkLimits};
+use plimsoll_inventory::{analyzers_fingerprint, assemble, LayerFacts};
+use plimsoll_lint::{LintConfig, Linter};
+use plimsoll_model::secret::SecretFinding;
 use plimsoll_model::{
-    purl, Artifact, ArtifactKind, Diagnostic, DiagnosticLevel, Digest, LayerInfo, ScanReport, REPORT_SCHEMA_VERSION,
+    purl, Artifact, ArtifactKind, Diagnostic, Digest, LayerInfo, ScanReport, REPORT_SCHEMA_VERSION,
 };
 use rayon::prelude::*;
 
 use crate::cache::LayerCache;
+use crate::image_config;
+use crate::visitor::FileVisitor;
 
 /// Why a scan could not produce a report. Problems confined to one file inside a layer are
 /// not errors: they become [`Diagnostic`]s in the report.
@@ -40,89 +42,90 @@ pub trait Progress: Send + Sync {
     fn finish(&self) {}
 }
 
+/// Secret scanning settings.
+#[derive(Clone)]
+pub struct SecretOptions {
+    pub scanner: Arc<plimsoll_secrets::Scanner>,
+    /// Identifies the rule set and configuration, for the layer cache key.
+    pub fingerprint: String,
+    /// Put the full secret in the report (explicit opt-in; disables the layer cache so secrets
+    /// are never written to disk).
+    pub reveal: bool,
+    /// Also report secrets in files that OS packages installed (off by default: such files are
+    /// the main source of false positives, e.g. test keys shipped by libraries).
+    pub include_os_files: bool,
+}
+
+impl SecretOptions {
+    /// The built-in rules with default settings.
+    pub fn builtin() -> Self {
+        SecretOptions {
+            scanner: Arc::new(plimsoll_secrets::Scanner::builtin()),
+            fingerprint: "builtin".into(),
+            reveal: false,
+            include_os_files: false,
+        }
+    }
+}
+
 /// How to scan. Build with [`ScanOptions::default`] and set what differs.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ScanOptions {
     /// Where per-layer results are cached; `None` disables the cache.
     pub cache: Option<LayerCache>,
     pub walk_limits: WalkLimits,
     pub progress: Option<Arc<dyn Progress>>,
+    /// Run the package analyzers (off for `plimsoll config`).
+    pub inventory: bool,
+    /// Secret scanning; `None` disables it.
+    pub secrets: Option<SecretOptions>,
+    /// Misconfiguration rules; `None` disables them.
+    pub misconfig: Option<LintConfig>,
 }
 
-/// What one layer (or a directory) yielded: its entries and the analyzers' facts.
-/// Depends only on the layer content and the analyzer versions, hence cacheable.
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            cache: None,
+            walk_limits: WalkLimits::default(),
+            progress: None,
+            inventory: true,
+            secrets: Some(SecretOptions::builtin()),
+            misconfig: Some(LintConfig::default()),
+        }
+    }
+}
+
+impl ScanOptions {
+    fn cache_key(&self) -> String {
+        let mut key = if self.inventory { analyzers_fingerprint() } else { "no-inventory".into() };
+        if let Some(s) = &self.secrets {
+            key.push_str(";secrets:");
+            key.push_str(&s.fingerprint);
+        }
+        key
+    }
+
+    fn cache(&self) -> Option<&LayerCache> {
+        match &self.secrets {
+            Some(s) if s.reveal => None,
+            _ => self.cache.as_ref(),
+        }
+    }
+}
+
+/// What one layer (or a directory) yielded: its entries, the analyzers' facts and the secrets
+/// in its files. Depends only on the layer content and the scanner versions, hence cacheable.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct LayerScan {
     pub index: LayerIndex,
     pub facts: LayerFacts,
+    #[serde(default)]
+    pub secrets: Vec<SecretFinding>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Feeds each wanted file to the analyzers that want it.
-struct AnalyzerVisitor {
-    analyzers: &'static [&'static dyn Analyzer],
-    wanting: Vec<&'static dyn Analyzer>,
-    scan: LayerScan,
-}
-
-impl AnalyzerVisitor {
-    fn new() -> Self {
-        AnalyzerVisitor { analyzers: ANALYZERS, wanting: Vec::new(), scan: LayerScan::default() }
-    }
-
-    fn warn(&mut self, path: &str, message: String) {
-        self.scan.diagnostics.push(Diagnostic {
-            level: DiagnosticLevel::Warning,
-            message,
-            layer: None,
-            path: Some(path.to_owned()),
-        });
-    }
-}
-
-impl LayerVisitor for AnalyzerVisitor {
-    fn want(&mut self, entry: &Entry) -> Want {
-        self.wanting.clear();
-        if entry.kind != EntryKind::File {
-            return Want::Skip;
-        }
-        let mut max_bytes = 0;
-        for a in self.analyzers {
-            if a.wants(&entry.path) {
-                self.wanting.push(*a);
-                max_bytes = max_bytes.max(a.max_size());
-            }
-        }
-        if self.wanting.is_empty() {
-            Want::Skip
-        } else {
-            Want::Read { max_bytes }
-        }
-    }
-
-    fn content(&mut self, entry: &Entry, data: &[u8]) {
-        for a in std::mem::take(&mut self.wanting) {
-            if data.len() as u64 > a.max_size() {
-                self.warn(&entry.path, format!("skipped by {}: larger than its {} byte limit", a.name(), a.max_size()));
-                continue;
-            }
-            match a.analyze(&entry.path, data) {
-                Ok(facts) => {
-                    if facts != Default::default() {
-                        self.scan.facts.files.push((entry.path.clone(), facts));
-                    }
-                }
-                Err(e) => self.warn(&entry.path, format!("{}: {e}", a.name())),
-            }
-        }
-    }
-
-    fn too_large(&mut self, entry: &Entry, limit: u64) {
-        self.warn(&entry.path, format!("not analysed: {} bytes exceeds the {limit} byte limit", entry.size));
-    }
-}
-
-fn finish_layer(mut visitor: AnalyzerVisitor, index: LayerIndex) -> LayerScan {
+fn finish_layer(mut visitor: FileVisitor<'_>, index: LayerIndex) -> LayerScan {
     for w in &index.warnings {
         visitor.warn(&w.path, w.message.clone());
     }
@@ -132,7 +135,7 @@ fn finish_layer(mut visitor: AnalyzerVisitor, index: LayerIndex) -> LayerScan {
 
 /// Scans an opened image: every layer once, in parallel, with cached layers skipped.
 pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanError> {
-    let fingerprint = analyzers_fingerprint();
+    let key = opts.cache_key();
     if let Some(p) = &opts.progress {
         p.start(image.layers.len(), image.layers.iter().map(|l| l.size).sum());
     }
@@ -140,23 +143,24 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
         .layers
         .par_iter()
         .map(|layer| {
-            let cached = opts.cache.as_ref().and_then(|c| c.get(&layer.diff_id, &fingerprint));
+            let cached = opts.cache().and_then(|c| c.get(&layer.diff_id, &key));
+            let hit = cached.is_some();
             let scan = match cached {
                 Some(scan) => scan,
                 None => {
                     let err = |source| ScanError::Layer { index: layer.index, digest: layer.digest.clone(), source };
                     let reader = image.open_layer(layer.index).map_err(err)?;
-                    let mut visitor = AnalyzerVisitor::new();
+                    let mut visitor = FileVisitor::new(opts, None);
                     let index = walk_layer(reader, &mut visitor, &opts.walk_limits).map_err(err)?;
                     let scan = finish_layer(visitor, index);
-                    if let Some(c) = &opts.cache {
-                        c.put(&layer.diff_id, &fingerprint, &scan);
+                    if let Some(c) = opts.cache() {
+                        c.put(&layer.diff_id, &key, &scan);
                     }
                     scan
                 }
             };
             if let Some(p) = &opts.progress {
-                p.layer_done(layer.index, layer.size, false);
+                p.layer_done(layer.index, layer.size, hit);
             }
             Ok(scan)
         })
@@ -169,31 +173,47 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
     let indexes: Vec<LayerIndex> = scans.iter().map(|s| s.index.clone()).collect();
     let squashed = Squashed::new(&indexes);
     let facts: Vec<LayerFacts> = scans.iter().map(|s| s.facts.clone()).collect();
-    let inventory = assemble(&facts, |layer, path| squashed.visible(layer, path), &image.layer_refs());
+    let layer_refs = image.layer_refs();
+    let inventory = assemble(&facts, |layer, path| squashed.visible(layer, path), &layer_refs);
 
     let mut diagnostics = Vec::new();
+    let mut secrets = Vec::new();
+    let include_os_files = opts.secrets.as_ref().is_some_and(|s| s.include_os_files);
     for (i, s) in scans.into_iter().enumerate() {
         diagnostics.extend(s.diagnostics.into_iter().map(|mut d| {
             d.layer = Some(i);
             d
         }));
+        for mut f in s.secrets {
+            if !include_os_files && inventory.os_files.contains(&f.path) {
+                continue;
+            }
+            f.layer = layer_refs.get(i).cloned();
+            f.hidden_by_layer = squashed.hidden_by(i, &f.path);
+            secrets.push(f);
+        }
+    }
+    if let Some(s) = &opts.secrets {
+        secrets.extend(image_config::secrets(&image.config, s));
+    }
+
+    let mut misconfigurations = Vec::new();
+    if let Some(cfg) = &opts.misconfig {
+        misconfigurations = image_config::misconfigurations(&image.reference, &image.config, &squashed, cfg);
     }
 
     let mut packages = inventory.packages;
     for p in &mut packages {
         p.purl = purl::for_package(p, inventory.os.as_ref());
     }
+    let base = empty_report(&image.reference, ArtifactKind::ContainerImage);
     Ok(ScanReport {
-        schema_version: REPORT_SCHEMA_VERSION.to_owned(),
-        tool: format!("plimsoll {}", env!("CARGO_PKG_VERSION")),
-        created_at: rfc3339_now(),
         artifact: Artifact {
-            name: image.reference.clone(),
-            kind: ArtifactKind::ContainerImage,
             image_id: Some(image.config_digest.clone()),
             manifest_digest: Some(image.manifest_digest.clone()),
             repo_tags: image.repo_tags.clone(),
             platform: Some(image.platform()),
+            ..base.artifact.clone()
         },
         os: inventory.os,
         layers: image
@@ -209,37 +229,62 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
             })
             .collect(),
         packages,
+        secrets,
+        misconfigurations,
         diagnostics,
+        ..base
     })
 }
 
-/// Scans a directory (a root filesystem or a project checkout) as a single layer.
-pub fn scan_dir(path: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError> {
-    let mut visitor = AnalyzerVisitor::new();
-    let index = plimsoll_image::rootfs::walk_dir(path, &mut visitor, &opts.walk_limits)
-        .map_err(|source| ScanError::Dir { path: path.display().to_string(), source })?;
-    let scan = finish_layer(visitor, index);
-    let inventory = assemble(std::slice::from_ref(&scan.facts), |_, _| true, &[]);
-    let mut packages = inventory.packages;
-    for p in &mut packages {
-        p.purl = purl::for_package(p, inventory.os.as_ref());
-    }
-    Ok(ScanReport {
+/// A report with nothing found yet, for `name` of the given kind.
+pub fn empty_report(name: &str, kind: ArtifactKind) -> ScanReport {
+    ScanReport {
         schema_version: REPORT_SCHEMA_VERSION.to_owned(),
         tool: format!("plimsoll {}", env!("CARGO_PKG_VERSION")),
         created_at: rfc3339_now(),
         artifact: Artifact {
-            name: path.display().to_string(),
-            kind: ArtifactKind::Filesystem,
+            name: name.to_owned(),
+            kind,
             image_id: None,
             manifest_digest: None,
             repo_tags: Vec::new(),
             platform: None,
         },
-        os: inventory.os,
+        os: None,
         layers: Vec::new(),
+        packages: Vec::new(),
+        secrets: Vec::new(),
+        misconfigurations: Vec::new(),
+        diagnostics: Vec::new(),
+    }
+}
+
+/// Scans a directory (a root filesystem or a project checkout) as a single layer: package
+/// analyzers, secrets, and the configuration files it holds (Dockerfiles, Kubernetes manifests,
+/// compose files).
+pub fn scan_dir(path: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError> {
+    let linter = opts.misconfig.clone().map(Linter::new);
+    let mut visitor = FileVisitor::new(opts, linter);
+    let index = plimsoll_image::rootfs::walk_dir(path, &mut visitor, &opts.walk_limits)
+        .map_err(|source| ScanError::Dir { path: path.display().to_string(), source })?;
+    let mut misconfigurations = visitor.linter.take().map(Linter::finish).unwrap_or_default();
+    misconfigurations.sort_by(|a, b| (&a.file, a.line, &a.rule_id).cmp(&(&b.file, b.line, &b.rule_id)));
+    let scan = finish_layer(visitor, index);
+    let inventory = assemble(std::slice::from_ref(&scan.facts), |_, _| true, &[]);
+    let include_os_files = opts.secrets.as_ref().is_some_and(|s| s.include_os_files);
+    let secrets: Vec<SecretFinding> =
+        scan.secrets.into_iter().filter(|f| include_os_files || !inventory.os_files.contains(&f.path)).collect();
+    let mut packages = inventory.packages;
+    for p in &mut packages {
+        p.purl = purl::for_package(p, inventory.os.as_ref());
+    }
+    Ok(ScanReport {
+        os: inventory.os,
         packages,
+        secrets,
+        misconfigurations,
         diagnostics: scan.diagnostics,
+        ..empty_report(&path.display().to_string(), ArtifactKind::Filesystem)
     })
 }
 

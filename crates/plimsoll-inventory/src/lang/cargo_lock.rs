@@ -6,7 +6,7 @@
 use plimsoll_model::{PackageKind, PackageOrigin};
 use serde::Deserialize;
 
-use super::{file_name, package, toml, Collector, LOCKFILE_MAX};
+use super::{file_name, package, toml, under_any, Collector, LOCKFILE_MAX};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct CargoLock;
@@ -42,7 +42,7 @@ impl Analyzer for CargoLock {
         1
     }
     fn wants(&self, path: &str) -> bool {
-        file_name(path) == "Cargo.lock"
+        file_name(path) == "Cargo.lock" && !under_any(path, &[".cargo"])
     }
     fn max_size(&self) -> u64 {
         LOCKFILE_MAX

@@ -5,7 +5,7 @@
 use plimsoll_model::{Package, PackageKind, PackageOrigin};
 use serde::Deserialize;
 
-use super::{file_name, json, licenses_from_json, package, Collector, LOCKFILE_MAX};
+use super::{file_name, json, licenses_from_json, package, under_any, Collector, LOCKFILE_MAX};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct ComposerLock;
@@ -60,7 +60,7 @@ impl Analyzer for ComposerLock {
         1
     }
     fn wants(&self, path: &str) -> bool {
-        file_name(path) == "composer.lock"
+        file_name(path) == "composer.lock" && !under_any(path, &["vendor"])
     }
     fn max_size(&self) -> u64 {
         LOCKFILE_MAX

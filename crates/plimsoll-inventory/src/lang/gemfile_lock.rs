@@ -6,7 +6,7 @@
 
 use plimsoll_model::{PackageKind, PackageOrigin};
 
-use super::{file_name, package, text, Collector, LOCKFILE_MAX};
+use super::{file_name, package, text, under_any, Collector, LOCKFILE_MAX};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct GemfileLock;
@@ -19,7 +19,7 @@ impl Analyzer for GemfileLock {
         1
     }
     fn wants(&self, path: &str) -> bool {
-        matches!(file_name(path), "Gemfile.lock" | "gems.locked")
+        matches!(file_name(path), "Gemfile.lock" | "gems.locked") && !under_any(path, &["gems"])
     }
     fn max_size(&self) -> u64 {
         LOCKFILE_MAX

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use plimsoll_model::{PackageKind, PackageOrigin};
 
 use super::go_binary::is_local_path;
-use super::{file_name, malformed, package, text, Collector, METADATA_MAX};
+use super::{file_name, malformed, package, text, under_any, Collector, METADATA_MAX};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct GoMod;
@@ -45,7 +45,8 @@ impl Analyzer for GoMod {
         1
     }
     fn wants(&self, path: &str) -> bool {
-        file_name(path) == "go.mod"
+        // `vendor/` and the module cache (`pkg/mod/`) hold the go.mod of every dependency.
+        file_name(path) == "go.mod" && !under_any(path, &["vendor"]) && !path.contains("pkg/mod/")
     }
     fn max_size(&self) -> u64 {
         METADATA_MAX

@@ -73,6 +73,18 @@ pub(crate) fn parent_name(path: &str) -> Option<&str> {
     Some(file_name(dir))
 }
 
+/// Whether a directory of `path` is named one of `dirs`. Lockfiles inside installed dependency
+/// trees (`node_modules/x/package-lock.json`, a crate's `Cargo.lock` in `~/.cargo/registry`, a
+/// module's `go.mod` in `vendor/`) describe how that dependency was developed, not what is
+/// installed, and would report packages that are not there.
+pub(crate) fn under_any(path: &str, dirs: &[&str]) -> bool {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    !dir.is_empty() && dir.split('/').any(|c| dirs.contains(&c))
+}
+
+/// Directories holding installed Python distributions.
+pub(crate) const PYTHON_INSTALL_DIRS: &[&str] = &["site-packages", "dist-packages"];
+
 /// Decodes a text file: UTF-8 (a BOM is dropped) or UTF-16 with a BOM (Windows editors write
 /// requirements files that way). Invalid UTF-8 is an error: lockfiles are machine-written.
 pub(crate) fn text<'a>(path: &str, content: &'a [u8]) -> Result<Cow<'a, str>, AnalyzeError> {
@@ -237,6 +249,14 @@ mod tests {
         assert!(yaml_documents::<serde::de::IgnoredAny>("f", yaml_block.as_bytes()).is_err());
         let json_bomb = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
         assert!(json::<serde_json::Value>("f", json_bomb.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn dependency_trees() {
+        assert!(under_any("app/node_modules/x/yarn.lock", &["node_modules"]));
+        assert!(!under_any("app/yarn.lock", &["node_modules"]));
+        assert!(!under_any("yarn.lock", &["node_modules"]));
+        assert!(!under_any("app/node_modules", &["node_modules"]), "only directories count");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use plimsoll_model::{PackageKind, PackageOrigin};
 use serde::Deserialize;
 
-use super::{file_name, json, licenses_from_json, package, Collector, LOCKFILE_MAX};
+use super::{file_name, json, licenses_from_json, package, under_any, Collector, LOCKFILE_MAX};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct NpmLock;
@@ -62,7 +62,7 @@ impl Analyzer for NpmLock {
         1
     }
     fn wants(&self, path: &str) -> bool {
-        matches!(file_name(path), "package-lock.json" | "npm-shrinkwrap.json")
+        matches!(file_name(path), "package-lock.json" | "npm-shrinkwrap.json") && !under_any(path, &["node_modules"])
     }
     fn max_size(&self) -> u64 {
         LOCKFILE_MAX

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use plimsoll_model::{PackageKind, PackageOrigin};
 use serde::Deserialize;
 
-use super::{file_name, json, package, Collector, LOCKFILE_MAX};
+use super::{file_name, json, package, under_any, Collector, LOCKFILE_MAX, PYTHON_INSTALL_DIRS};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct PipfileLock;
@@ -38,7 +38,7 @@ impl Analyzer for PipfileLock {
         1
     }
     fn wants(&self, path: &str) -> bool {
-        file_name(path) == "Pipfile.lock"
+        file_name(path) == "Pipfile.lock" && !under_any(path, PYTHON_INSTALL_DIRS)
     }
     fn max_size(&self) -> u64 {
         LOCKFILE_MAX

@@ -15,7 +15,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::npm_lock::split_spec;
-use super::{file_name, package, yaml_documents, Collector, LOCKFILE_MAX};
+use super::{file_name, package, under_any, yaml_documents, Collector, LOCKFILE_MAX};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct PnpmLock;
@@ -99,7 +99,7 @@ impl Analyzer for PnpmLock {
         1
     }
     fn wants(&self, path: &str) -> bool {
-        file_name(path) == "pnpm-lock.yaml"
+        file_name(path) == "pnpm-lock.yaml" && !under_any(path, &["node_modules"])
     }
     fn max_size(&self) -> u64 {
         LOCKFILE_MAX

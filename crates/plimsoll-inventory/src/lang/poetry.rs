@@ -5,7 +5,7 @@
 use plimsoll_model::{PackageKind, PackageOrigin};
 use serde::Deserialize;
 
-use super::{file_name, package, toml, Collector, LOCKFILE_MAX};
+use super::{file_name, package, toml, under_any, Collector, LOCKFILE_MAX, PYTHON_INSTALL_DIRS};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct PoetryLock;
@@ -52,7 +52,7 @@ impl Analyzer for PoetryLock {
         1
     }
     fn wants(&self, path: &str) -> bool {
-        file_name(path) == "poetry.lock"
+        file_name(path) == "poetry.lock" && !under_any(path, PYTHON_INSTALL_DIRS)
     }
     fn max_size(&self) -> u64 {
         LOCKFILE_MAX

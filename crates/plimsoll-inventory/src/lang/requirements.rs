@@ -7,7 +7,7 @@
 
 use plimsoll_model::PackageKind;
 
-use super::{file_name, package, parent_name, text, Collector, LOCKFILE_MAX};
+use super::{file_name, package, parent_name, text, under_any, Collector, LOCKFILE_MAX, PYTHON_INSTALL_DIRS};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct RequirementsTxt;
@@ -21,7 +21,9 @@ impl Analyzer for RequirementsTxt {
     }
     fn wants(&self, path: &str) -> bool {
         let name = file_name(path);
-        name.ends_with(".txt") && (name.starts_with("requirements") || parent_name(path) == Some("requirements"))
+        name.ends_with(".txt")
+            && (name.starts_with("requirements") || parent_name(path) == Some("requirements"))
+            && !under_any(path, PYTHON_INSTALL_DIRS)
     }
     fn max_size(&self) -> u64 {
         LOCKFILE_MAX

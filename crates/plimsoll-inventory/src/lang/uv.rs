@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use plimsoll_model::{PackageKind, PackageOrigin};
 use serde::Deserialize;
 
-use super::{file_name, package, toml, Collector, LOCKFILE_MAX};
+use super::{file_name, package, toml, under_any, Collector, LOCKFILE_MAX, PYTHON_INSTALL_DIRS};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct UvLock;
@@ -80,7 +80,7 @@ impl Analyzer for UvLock {
         1
     }
     fn wants(&self, path: &str) -> bool {
-        file_name(path) == "uv.lock"
+        file_name(path) == "uv.lock" && !under_any(path, PYTHON_INSTALL_DIRS)
     }
     fn max_size(&self) -> u64 {
         LOCKFILE_MAX

@@ -15,7 +15,7 @@ use plimsoll_model::{PackageKind, PackageOrigin};
 use serde::Deserialize;
 
 use super::npm_lock::{is_git, split_spec};
-use super::{file_name, malformed, package, text, yaml_documents, Collector, LOCKFILE_MAX};
+use super::{file_name, malformed, package, text, under_any, yaml_documents, Collector, LOCKFILE_MAX};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct YarnLock;
@@ -28,7 +28,7 @@ impl Analyzer for YarnLock {
         1
     }
     fn wants(&self, path: &str) -> bool {
-        file_name(path) == "yarn.lock"
+        file_name(path) == "yarn.lock" && !under_any(path, &["node_modules"])
     }
     fn max_size(&self) -> u64 {
         LOCKFILE_MAX

@@ -16,7 +16,7 @@ use plimsoll_model::{Artifact, ArtifactKind, Diagnostic, OsRelease, Package, Sca
 use serde::Serialize;
 
 use super::{kind_name, layer_of};
-use crate::license::{classify, Declared};
+use crate::license::{Classifier, Declared};
 use crate::{ident, time, ReportError};
 
 const SPEC_VERSION: &str = "1.6";
@@ -36,12 +36,13 @@ fn build(report: &ScanReport) -> Result<Bom, ReportError> {
     let os_ref = os.as_ref().and_then(|c| c.bom_ref.clone());
 
     let mut refs = HashSet::new();
+    let mut classifier = Classifier::default();
     let mut root_deps = Vec::new();
     let mut os_deps = Vec::new();
     let mut components = Vec::with_capacity(report.packages.len() + 1);
     components.extend(os);
     for (i, pkg) in report.packages.iter().enumerate() {
-        let c = package_component(report, pkg, i, &mut refs);
+        let c = package_component(report, pkg, i, &mut refs, &mut classifier);
         let r = c.bom_ref.clone().unwrap_or_default();
         if pkg.kind.is_os() && os_ref.is_some() {
             os_deps.push(r);
@@ -134,7 +135,13 @@ fn os_component(os: &OsRelease) -> Component {
     }
 }
 
-fn package_component(report: &ScanReport, pkg: &Package, index: usize, refs: &mut HashSet<String>) -> Component {
+fn package_component(
+    report: &ScanReport,
+    pkg: &Package,
+    index: usize,
+    refs: &mut HashSet<String>,
+    classifier: &mut Classifier,
+) -> Component {
     // The purl is the natural bom-ref, but two packages can share one (the same wheel installed
     // in two virtualenvs); bom-refs must be unique, so later ones get the package's index.
     let bom_ref = if pkg.purl.is_empty() {
@@ -178,7 +185,7 @@ fn package_component(report: &ScanReport, pkg: &Package, index: usize, refs: &mu
             .map(|s| Supplier { name: s.trim().to_owned() }),
         name: pkg.name.clone(),
         version: Some(pkg.version.clone()).filter(|v| !v.is_empty()),
-        licenses: licenses(&pkg.licenses),
+        licenses: licenses(&pkg.licenses, classifier),
         purl: Some(pkg.purl.clone()).filter(|p| !p.is_empty()),
         properties: props,
         ..Component::default()
@@ -189,10 +196,13 @@ fn package_component(report: &ScanReport, pkg: &Package, index: usize, refs: &mu
 /// exactly one `expression`, never both. Plain ids and names make a list; a compound expression
 /// among them turns the whole set into one expression, which only works if every entry is SPDX
 /// (free text cannot go into an expression), otherwise all are listed by name.
-fn licenses(declared: &[String]) -> Vec<LicenseChoice> {
+fn licenses(declared: &[String], classifier: &mut Classifier) -> Vec<LicenseChoice> {
     let mut seen = HashSet::new();
-    let classified: Vec<Declared> =
-        declared.iter().filter(|s| !s.trim().is_empty() && seen.insert(s.trim())).map(|s| classify(s)).collect();
+    let classified: Vec<Declared> = declared
+        .iter()
+        .filter(|s| !s.trim().is_empty() && seen.insert(s.trim()))
+        .map(|s| classifier.classify(s))
+        .collect();
     let has_expression = classified.iter().any(|d| matches!(d, Declared::Expression(_)));
     let all_spdx = classified.iter().all(|d| !matches!(d, Declared::Text(_)));
     if has_expression && all_spdx {
@@ -340,30 +350,31 @@ mod tests {
     #[test]
     fn license_lists_and_expressions() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let mut c = Classifier::default();
         assert_eq!(
-            names(&licenses(&s(&["MIT", "GPLv2+", "MIT"]))),
+            names(&licenses(&s(&["MIT", "GPLv2+", "MIT"]), &mut c)),
             serde_json::json!([
                 {"license": {"id": "MIT", "acknowledgement": "declared"}},
                 {"license": {"name": "GPLv2+", "acknowledgement": "declared"}},
             ])
         );
         assert_eq!(
-            names(&licenses(&s(&["MIT", "Apache-2.0 or MIT"]))),
+            names(&licenses(&s(&["MIT", "Apache-2.0 or MIT"]), &mut c)),
             serde_json::json!([{"expression": "MIT AND (Apache-2.0 OR MIT)", "acknowledgement": "declared"}])
         );
         assert_eq!(
-            names(&licenses(&s(&["GPL-2.0+"]))),
+            names(&licenses(&s(&["GPL-2.0+"]), &mut c)),
             serde_json::json!([{"expression": "GPL-2.0+", "acknowledgement": "declared"}])
         );
         // An expression next to free text cannot be combined; everything becomes a name.
         assert_eq!(
-            names(&licenses(&s(&["MIT AND BSD-2-Clause", "Artistic", "MIT"]))),
+            names(&licenses(&s(&["MIT AND BSD-2-Clause", "Artistic", "MIT"]), &mut c)),
             serde_json::json!([
                 {"license": {"name": "MIT AND BSD-2-Clause", "acknowledgement": "declared"}},
                 {"license": {"name": "Artistic", "acknowledgement": "declared"}},
                 {"license": {"name": "MIT", "acknowledgement": "declared"}},
             ])
         );
-        assert!(licenses(&s(&["", "  "])).is_empty());
+        assert!(licenses(&s(&["", "  "]), &mut c).is_empty());
     }
 }

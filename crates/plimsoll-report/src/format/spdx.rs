@@ -16,7 +16,7 @@ use plimsoll_model::{ArtifactKind, DiagnosticLevel, OsRelease, Package, ScanRepo
 use serde::Serialize;
 
 use super::layer_of;
-use crate::license::{classify, Declared};
+use crate::license::{Classifier, Declared};
 use crate::{ident, time, ReportError};
 
 const NOASSERTION: &str = "NOASSERTION";
@@ -161,6 +161,7 @@ struct ExtractedLicenses {
     /// License text -> its `LicenseRef-` id.
     by_text: BTreeMap<String, String>,
     ids: HashSet<String>,
+    classifier: Classifier,
 }
 
 impl ExtractedLicenses {
@@ -172,7 +173,7 @@ impl ExtractedLicenses {
             .iter()
             .map(|s| s.trim())
             .filter(|s| !s.is_empty() && seen.insert(*s))
-            .map(|s| match classify(s) {
+            .map(|s| match self.classifier.classify(s) {
                 Declared::Id(id) => id,
                 Declared::Expression(e) if declared.len() > 1 => format!("({e})"),
                 Declared::Expression(e) => e,

@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use plimsoll_model::{ArtifactKind, DiagnosticLevel, Package, ScanReport};
+use plimsoll_model::secret::SecretSource;
+use plimsoll_model::{ArtifactKind, DiagnosticLevel, Package, ScanReport, Severity};
 
 use super::{kind_name, layer_of};
 use crate::text::{clean, truncate, width};
@@ -26,6 +27,8 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     let mut out = String::new();
     header(&mut out, report, style);
     packages(&mut out, report, style, line_width, opts.terminal_width);
+    secrets(&mut out, report, style, opts.terminal_width);
+    misconfigurations(&mut out, report, style, opts.terminal_width);
     diagnostics(&mut out, report, style);
     out
 }
@@ -93,7 +96,8 @@ fn packages(out: &mut String, report: &ScanReport, style: Style, line_width: usi
             None => "Packages not tied to a layer".to_owned(),
         };
         let _ = writeln!(out, "{}", style.cyan(&title));
-        table(out, &pkgs, style, fit);
+        let rows: Vec<Vec<String>> = pkgs.iter().map(|p| package_row(p)).collect();
+        table(out, PACKAGE_HEADERS, &rows, style, fit, |_, cell| cell.to_owned());
         out.push('\n');
     }
     summary(out, report, style);
@@ -118,12 +122,31 @@ fn dockerfile_step(created_by: &str) -> String {
     clean(&step).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-const HEADERS: [&str; 5] = ["Package", "Version", "Arch", "Type", "Source"];
+const PACKAGE_HEADERS: &[&str] = &["Package", "Version", "Arch", "Type", "Source"];
 
-fn table(out: &mut String, pkgs: &[&Package], style: Style, fit: Option<usize>) {
-    let rows: Vec<[String; 5]> = pkgs.iter().map(|p| row(p)).collect();
-    let mut widths: [usize; 5] = HEADERS.map(width);
-    for r in &rows {
+fn package_row(p: &Package) -> Vec<String> {
+    // The source column only says something the row does not already say.
+    let source = match (&p.source_name, &p.source_version) {
+        (Some(n), Some(v)) if *n != p.name || *v != p.version => format!("{n} {v}"),
+        (Some(n), None) if *n != p.name => n.clone(),
+        (None, Some(v)) if *v != p.version => v.clone(),
+        _ => String::new(),
+    };
+    vec![clean(&p.name), clean(&p.version), clean(p.arch.as_deref().unwrap_or("")), kind_name(p.kind), clean(&source)]
+}
+
+/// A boxed table with aligned columns. Cells must already be [`clean`]; `paint` styles a cell
+/// (by column index) after its width was measured, so escape codes never skew the alignment.
+fn table(
+    out: &mut String,
+    headers: &[&str],
+    rows: &[Vec<String>],
+    style: Style,
+    fit: Option<usize>,
+    paint: impl Fn(usize, &str) -> String,
+) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
+    for r in rows {
         for (w, cell) in widths.iter_mut().zip(r) {
             *w = (*w).max(width(cell));
         }
@@ -139,41 +162,30 @@ fn table(out: &mut String, pkgs: &[&Package], style: Style, fit: Option<usize>) 
         }
         s
     };
-    let cells = |cells: &[String; 5], bold: bool| {
+    let cells = |cells: &mut dyn Iterator<Item = &str>, header: bool| {
         let mut s = String::from("│");
-        for (cell, w) in cells.iter().zip(widths) {
-            let cell = truncate(cell, w);
+        for (i, (cell, w)) in cells.zip(&widths).enumerate() {
+            let cell = truncate(cell, *w);
             let pad = " ".repeat(w - width(&cell));
-            let cell = if bold { style.bold(&cell) } else { cell };
+            let cell = if header { style.bold(&cell) } else { paint(i, &cell) };
             let _ = write!(s, " {cell}{pad} │");
         }
         s
     };
     let _ = writeln!(out, "{}", line('┌', '┬', '┐'));
-    let _ = writeln!(out, "{}", cells(&HEADERS.map(str::to_owned), true));
+    let _ = writeln!(out, "{}", cells(&mut headers.iter().copied(), true));
     let _ = writeln!(out, "{}", line('├', '┼', '┤'));
-    for r in &rows {
-        let _ = writeln!(out, "{}", cells(r, false));
+    for r in rows {
+        let _ = writeln!(out, "{}", cells(&mut r.iter().map(String::as_str), false));
     }
     let _ = writeln!(out, "{}", line('└', '┴', '┘'));
 }
 
-fn row(p: &Package) -> [String; 5] {
-    // The source column only says something the row does not already say.
-    let source = match (&p.source_name, &p.source_version) {
-        (Some(n), Some(v)) if *n != p.name || *v != p.version => format!("{n} {v}"),
-        (Some(n), None) if *n != p.name => n.clone(),
-        (None, Some(v)) if *v != p.version => v.clone(),
-        _ => String::new(),
-    };
-    [clean(&p.name), clean(&p.version), clean(p.arch.as_deref().unwrap_or("")), kind_name(p.kind), clean(&source)]
-}
-
 /// Narrows the widest columns one at a time until the table (borders included) fits `limit`
 /// or every column is at its minimum.
-fn shrink(widths: &mut [usize; 5], limit: usize) {
+fn shrink(widths: &mut [usize], limit: usize) {
     // "│ " before each cell, " │" after the last: 3 columns per cell plus one.
-    let total = |w: &[usize; 5]| w.iter().sum::<usize>() + 3 * w.len() + 1;
+    let total = |w: &[usize]| w.iter().sum::<usize>() + 3 * w.len() + 1;
     while total(widths) > limit {
         let Some((i, w)) = widths.iter().copied().enumerate().max_by_key(|(_, w)| *w) else { return };
         if w <= MIN_COLUMN {
@@ -192,6 +204,78 @@ fn summary(out: &mut String, report: &ScanReport, style: Style) {
     let kinds: Vec<String> = by_kind.iter().map(|(k, c)| format!("{c} {}", kind_name(*k))).collect();
     let noun = if n == 1 { "package" } else { "packages" };
     let _ = writeln!(out, "{}", style.bold(&format!("Total: {n} {noun} ({})", kinds.join(", "))));
+}
+
+const SECRET_HEADERS: &[&str] = &["Severity", "Rule", "Location", "Match", "Layer"];
+
+/// Secrets, most severe first. Only the masked form is ever printed, even when the report holds
+/// the revealed secret: a terminal is the wrong place for it (`--format json` has it).
+fn secrets(out: &mut String, report: &ScanReport, style: Style, fit: Option<usize>) {
+    if report.secrets.is_empty() {
+        return;
+    }
+    let mut found: Vec<_> = report.secrets.iter().collect();
+    found.sort_by(|a, b| b.severity.cmp(&a.severity).then((&a.path, a.line).cmp(&(&b.path, b.line))));
+    let rows: Vec<Vec<String>> = found
+        .iter()
+        .map(|f| {
+            let location = match f.source {
+                SecretSource::File => format!("{}:{}:{}", f.path, f.line, f.column),
+                _ => format!("image config {}", f.path),
+            };
+            let layer = match (&f.layer, f.hidden_by_layer) {
+                (Some(l), Some(h)) => format!("{} (removed in {h})", l.index),
+                (Some(l), None) => l.index.to_string(),
+                (None, _) => String::new(),
+            };
+            vec![severity_name(f.severity), clean(&f.rule_id), clean(&location), clean(&f.masked), layer]
+        })
+        .collect();
+    let _ = writeln!(out, "\n{}", style.bold(&format!("Secrets ({}):", rows.len())));
+    table(
+        out,
+        SECRET_HEADERS,
+        &rows,
+        style,
+        fit,
+        |col, cell| if col == 0 { style.severity(cell) } else { cell.to_owned() },
+    );
+}
+
+const MISCONFIG_HEADERS: &[&str] = &["Severity", "Rule", "Location", "Message"];
+
+fn misconfigurations(out: &mut String, report: &ScanReport, style: Style, fit: Option<usize>) {
+    if report.misconfigurations.is_empty() {
+        return;
+    }
+    let mut found: Vec<_> = report.misconfigurations.iter().collect();
+    found.sort_by(|a, b| b.severity.cmp(&a.severity).then((&a.file, a.line).cmp(&(&b.file, b.line))));
+    let rows: Vec<Vec<String>> = found
+        .iter()
+        .map(|m| {
+            let mut location = if m.line > 0 { format!("{}:{}", m.file, m.line) } else { m.file.clone() };
+            if let Some(r) = &m.resource {
+                let _ = write!(location, " ({r})");
+            }
+            vec![severity_name(m.severity), clean(&m.rule_id), clean(&location), clean(&m.message)]
+        })
+        .collect();
+    let _ = writeln!(out, "\n{}", style.bold(&format!("Misconfigurations ({}):", rows.len())));
+    table(
+        out,
+        MISCONFIG_HEADERS,
+        &rows,
+        style,
+        fit,
+        |col, cell| if col == 0 { style.severity(cell) } else { cell.to_owned() },
+    );
+}
+
+fn severity_name(s: Severity) -> String {
+    match serde_json::to_value(s) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => format!("{s:?}").to_uppercase(),
+    }
 }
 
 fn diagnostics(out: &mut String, report: &ScanReport, style: Style) {
@@ -242,6 +326,16 @@ impl Style {
     fn red(self, s: &str) -> String {
         self.paint("31", s)
     }
+    /// Trivy's colours: CRITICAL bold red, HIGH red, MEDIUM yellow, LOW blue.
+    fn severity(self, s: &str) -> String {
+        match s.trim_end() {
+            "CRITICAL" => self.paint("1;31", s),
+            "HIGH" => self.red(s),
+            "MEDIUM" => self.yellow(s),
+            "LOW" => self.paint("34", s),
+            _ => s.to_owned(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -263,10 +357,10 @@ mod tests {
 
     #[test]
     fn shrinking_stops_at_the_minimum() {
-        let mut w = [30, 20, 5, 4, 20];
+        let mut w = vec![30, 20, 5, 4, 20];
         shrink(&mut w, 60);
         assert!(w.iter().sum::<usize>() + 16 <= 60, "{w:?}");
-        let mut w = [30, 20, 5, 4, 20];
+        let mut w = vec![30, 20, 5, 4, 20];
         shrink(&mut w, 10);
         assert_eq!(w, [8, 8, 5, 4, 8]);
     }

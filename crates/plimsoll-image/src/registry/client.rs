@@ -1,0 +1,638 @@
+//! A blocking OCI distribution client: ping, auth challenges, manifests, blobs, uploads, tags
+//! and catalog.
+//!
+//! A registry is untrusted: every manifest fetched is hashed here (the `Docker-Content-Digest`
+//! header is ignored) and checked when it was asked for by digest; blob streams are checked by
+//! their readers (`LayerStream`, `Store::read_blob`). Requests are retried with backoff on 429,
+//! 5xx and connection failures, a bounded number of times. The `Authorization` header is sent
+//! only to the registry's own origin (never to a redirect target or a foreign upload URL).
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use plimsoll_model::Digest;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls_pki_types::pem::PemObject;
+use serde::Deserialize;
+
+use super::auth::{self, Challenge, Credentials};
+use super::name::api_host;
+use crate::error::ImageError;
+use crate::oci::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
+use crate::stream::{read_limited, Hasher};
+
+/// How to reach registries.
+#[derive(Clone, Debug, Default)]
+pub struct RegistryOptions {
+    /// Allow plain HTTP (tried when HTTPS fails) and TLS without certificate verification.
+    pub insecure: bool,
+    /// Extra PEM CA certificates trusted besides the system roots.
+    pub ca_files: Vec<PathBuf>,
+    /// Explicit credentials (flags, environment); else the docker config is consulted.
+    pub credentials: Option<Credentials>,
+    /// Skip `~/.docker/config.json` and credential helpers.
+    pub no_docker_config: bool,
+    /// Directory of a local blob cache keyed by digest (`DIR/blobs/sha256/<hex>`); blobs are
+    /// written there only after their digest checked out.
+    pub blob_cache: Option<PathBuf>,
+}
+
+/// Manifest media types asked for, in order of preference.
+pub const MANIFEST_ACCEPT: [&str; 4] = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
+
+/// A manifest as fetched: its bytes, media type and the digest computed from the bytes.
+#[derive(Clone, Debug)]
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    pub media_type: String,
+    pub digest: Digest,
+}
+
+const ATTEMPTS: u32 = 4;
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// Error bodies, token responses, tag lists: small JSON.
+const SMALL_BODY: u64 = 4 << 20;
+const MAX_PAGES: usize = 10_000;
+
+/// A client for one registry. `Send + Sync`: layers are fetched from several threads at once,
+/// sharing the connection pool and the tokens.
+pub struct Client {
+    registry: String,
+    base: String,
+    agent: ureq::Agent,
+    insecure: bool,
+    creds: Option<Credentials>,
+    /// `Authorization` values by scope; `""` holds a Basic header good for every scope.
+    auth: Mutex<HashMap<String, String>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base", &self.base).finish_non_exhaustive()
+    }
+}
+
+/// Scope for reading a repository.
+pub fn pull_scope(repo: &str) -> String {
+    format!("repository:{repo}:pull")
+}
+
+/// Scope for writing a repository.
+pub fn push_scope(repo: &str) -> String {
+    format!("repository:{repo}:pull,push")
+}
+
+impl Client {
+    /// Connects to `registry` (`host[:port]`, `docker.io`): builds the TLS setup, picks the
+    /// scheme (HTTPS; plain HTTP only with `insecure` and only when HTTPS fails) and checks the
+    /// `/v2/` endpoint, authenticating if it asks to.
+    pub fn connect(registry: &str, opts: &RegistryOptions) -> Result<Client, ImageError> {
+        let err = |reason: String| ImageError::Registry { registry: registry.to_owned(), reason };
+        let tls = tls_config(opts).map_err(err)?;
+        let agent = ureq::AgentBuilder::new()
+            .tls_config(tls)
+            .timeout_connect(Duration::from_secs(30))
+            .timeout_read(Duration::from_secs(120))
+            .timeout_write(Duration::from_secs(120))
+            .redirects(8)
+            .user_agent(concat!("plimsoll/", env!("CARGO_PKG_VERSION")))
+            .build();
+        let creds = match &opts.credentials {
+            Some(c) => Some(c.clone()),
+            None if opts.no_docker_config => None,
+            None => match auth::docker_config_path() {
+                Some(path) => auth::from_docker_config(&path, registry).map_err(err)?,
+                None => None,
+            },
+        };
+        let host = api_host(registry);
+        let mut client = Client {
+            registry: registry.to_owned(),
+            base: format!("https://{host}"),
+            agent,
+            insecure: opts.insecure,
+            creds,
+            auth: Mutex::new(HashMap::new()),
+        };
+        let ping = match client.send("GET", "/v2/", "", &[], None, 1) {
+            Err(ImageError::Registry { .. }) if opts.insecure => {
+                client.base = format!("http://{host}");
+                client.send("GET", "/v2/", "", &[], None, ATTEMPTS)?
+            }
+            other => other?,
+        };
+        match ping.status() {
+            200..=299 => Ok(client),
+            401 | 403 => Err(client.denied(ping.status())),
+            404 => Err(err("it has no /v2/ API, so it is not an OCI distribution registry".into())),
+            s => Err(err(format!("GET /v2/ answered HTTP {s}{}", error_detail(ping)))),
+        }
+    }
+
+    /// The registry as named in the reference.
+    pub fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    /// `https://host[:port]` (or `http://` in insecure mode).
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn err(&self, reason: String) -> ImageError {
+        ImageError::Registry { registry: self.registry.clone(), reason }
+    }
+
+    fn denied(&self, status: u16) -> ImageError {
+        let reason = match &self.creds {
+            Some(c) => format!(
+                "HTTP {status} with the credentials of user `{}`: check the username and password (--username, \
+                 PLIMSOLL_USERNAME/PLIMSOLL_PASSWORD or docker login) and the user's permissions",
+                c.username
+            ),
+            None => format!(
+                "HTTP {status}: the registry requires credentials; pass --username (and PLIMSOLL_PASSWORD) or log in \
+                 with `docker login {}`",
+                self.registry
+            ),
+        };
+        ImageError::RegistryAuth { registry: self.registry.clone(), reason }
+    }
+
+    fn auth_header(&self, scope: &str) -> Option<String> {
+        let map = self.auth.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(scope).or_else(|| map.get("")).cloned()
+    }
+
+    /// Sends a request to `path` (relative to the registry, or an absolute URL the registry
+    /// handed out). Any HTTP status is returned as a response; 401 triggers one authentication
+    /// round, 429/5xx and connection failures are retried up to `attempts` times.
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        scope: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+        attempts: u32,
+    ) -> Result<ureq::Response, ImageError> {
+        let url = if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let own_origin = url.starts_with(&format!("{}/", self.base));
+        let mut authenticated = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = self.agent.request(method, &url);
+            for (k, v) in headers {
+                req = req.set(k, v);
+            }
+            if own_origin {
+                if let Some(a) = self.auth_header(scope) {
+                    req = req.set("Authorization", &a);
+                }
+            }
+            let result = match body {
+                Some(b) => req.send_bytes(b),
+                None => req.call(),
+            };
+            match result {
+                Ok(resp) => return Ok(resp),
+                Err(ureq::Error::Status(401, resp)) if own_origin && !authenticated => {
+                    authenticated = true;
+                    attempt -= 1;
+                    let challenge = resp.header("WWW-Authenticate").map(str::to_owned);
+                    // Drain the small error body so the connection can be reused.
+                    let _ = read_limited(resp.into_reader(), SMALL_BODY, "error", |e| self.err(e.to_string()));
+                    self.authenticate(challenge.as_deref(), scope)?;
+                }
+                Err(ureq::Error::Status(code, resp)) if (code == 429 || code >= 500) && attempt < attempts => {
+                    let wait = retry_after(&resp).unwrap_or_else(|| backoff(attempt)).min(MAX_RETRY_WAIT);
+                    std::thread::sleep(wait);
+                }
+                Err(ureq::Error::Status(_, resp)) => return Ok(resp),
+                Err(ureq::Error::Transport(t))
+                    if attempt < attempts
+                        && matches!(t.kind(), ureq::ErrorKind::ConnectionFailed | ureq::ErrorKind::Io) =>
+                {
+                    std::thread::sleep(backoff(attempt));
+                }
+                Err(ureq::Error::Transport(t)) => {
+                    let hint = if !self.insecure && url.starts_with("https://") {
+                        " (for a registry with a private CA pass --ca-file; for plain HTTP or an unverified \
+                         certificate, --insecure)"
+                    } else {
+                        ""
+                    };
+                    return Err(self.err(format!("{method} {url} failed: {t}{hint}")));
+                }
+            }
+        }
+    }
+
+    /// Answers a 401 challenge: Basic -> the credentials; Bearer -> a token from the realm for
+    /// the scope (with the credentials if we have them, anonymously otherwise).
+    fn authenticate(&self, header: Option<&str>, scope: &str) -> Result<(), ImageError> {
+        let challenge = header.and_then(auth::parse_challenge).ok_or_else(|| {
+            self.err(format!(
+                "it answered HTTP 401 with an unsupported challenge `{}`",
+                header.unwrap_or("(none)").chars().take(200).collect::<String>()
+            ))
+        })?;
+        let value = match challenge {
+            Challenge::Basic => match &self.creds {
+                Some(c) => {
+                    let h = c.basic_header();
+                    self.auth.lock().unwrap_or_else(PoisonError::into_inner).insert(String::new(), h);
+                    return Ok(());
+                }
+                None => return Err(self.denied(401)),
+            },
+            Challenge::Bearer { realm, service, scope: wanted } => {
+                if !(realm.starts_with("https://") || (realm.starts_with("http://") && self.insecure)) {
+                    return Err(self.err(format!(
+                        "its token realm `{realm}` is not an HTTPS URL (use --insecure to allow plain HTTP)"
+                    )));
+                }
+                let mut req = self.agent.get(&realm);
+                if let Some(s) = &service {
+                    req = req.query("service", s);
+                }
+                let scope_param = if scope.is_empty() { wanted.unwrap_or_default() } else { scope.to_owned() };
+                if !scope_param.is_empty() {
+                    req = req.query("scope", &scope_param);
+                }
+                if let Some(c) = &self.creds {
+                    req = req.set("Authorization", &c.basic_header());
+                }
+                let resp = match req.call() {
+                    Ok(r) => r,
+                    Err(ureq::Error::Status(401 | 403, r)) => return Err(self.denied(r.status())),
+                    Err(ureq::Error::Status(s, r)) => {
+                        return Err(self.err(format!("its token service answered HTTP {s}{}", error_detail(r))))
+                    }
+                    Err(ureq::Error::Transport(t)) => {
+                        return Err(self.err(format!("cannot reach its token service: {t}")))
+                    }
+                };
+                #[derive(Deserialize)]
+                struct Token {
+                    #[serde(default)]
+                    token: Option<String>,
+                    #[serde(default)]
+                    access_token: Option<String>,
+                }
+                let body = read_limited(resp.into_reader(), SMALL_BODY, "token response", |e| {
+                    self.err(format!("cannot read its token response: {e}"))
+                })?;
+                let t: Token = serde_json::from_slice(&body)
+                    .map_err(|e| self.err(format!("its token service returned invalid JSON: {e}")))?;
+                let token = t
+                    .token
+                    .or(t.access_token)
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| self.err("its token service returned no token".into()))?;
+                format!("Bearer {token}")
+            }
+        };
+        self.auth.lock().unwrap_or_else(PoisonError::into_inner).insert(scope.to_owned(), value);
+        Ok(())
+    }
+
+    /// Fails on a non-success status, with the registry's error message.
+    fn check(&self, resp: ureq::Response, what: &str) -> Result<ureq::Response, ImageError> {
+        match resp.status() {
+            200..=299 => Ok(resp),
+            401 | 403 => Err(self.denied(resp.status())),
+            404 => Err(ImageError::NotFound { registry: self.registry.clone(), what: what.to_owned() }),
+            s => Err(self.err(format!("{what}: HTTP {s}{}", error_detail(resp)))),
+        }
+    }
+
+    /// Fetches a manifest by tag or digest. `None` if the registry does not have it. When
+    /// `reference` is a digest the bytes must hash to it.
+    pub fn get_manifest(&self, repo: &str, reference: &str, limit: u64) -> Result<Option<Fetched>, ImageError> {
+        let what = format!("manifest {repo}:{reference}");
+        let accept = MANIFEST_ACCEPT.join(", ");
+        let resp = self.send(
+            "GET",
+            &format!("/v2/{repo}/manifests/{reference}"),
+            &pull_scope(repo),
+            &[("Accept", &accept)],
+            None,
+            ATTEMPTS,
+        )?;
+        if resp.status() == 404 {
+            return Ok(None);
+        }
+        let resp = self.check(resp, &what)?;
+        if content_length(&resp).is_some_and(|n| n > limit) {
+            return Err(ImageError::TooLarge { what, limit });
+        }
+        let content_type = resp.header("Content-Type").map(media_type_of);
+        let bytes = read_limited(resp.into_reader(), limit, &what, |e| self.err(format!("reading {what}: {e}")))?;
+        let expected: Option<Digest> = reference.parse().ok();
+        let mut h = match &expected {
+            Some(d) => Hasher::for_digest(d),
+            None => Hasher::for_digest(&crate::stream::sha256(b"")),
+        };
+        h.update(&bytes);
+        let digest = h.finish();
+        if let Some(exp) = expected {
+            if exp != digest {
+                return Err(ImageError::DigestMismatch { what, expected: exp, actual: digest });
+            }
+        }
+        // The body's own mediaType wins over a generic Content-Type (some registries send
+        // application/json).
+        #[derive(Deserialize)]
+        struct Mt {
+            #[serde(rename = "mediaType", default)]
+            media_type: Option<String>,
+        }
+        let body_type = serde_json::from_slice::<Mt>(&bytes).ok().and_then(|m| m.media_type).filter(|m| !m.is_empty());
+        let media_type = body_type.or(content_type).unwrap_or_default();
+        Ok(Some(Fetched { bytes, media_type, digest }))
+    }
+
+    /// Streams a blob. `None` if the registry does not have it. The caller verifies the digest.
+    pub fn get_blob(&self, repo: &str, digest: &Digest) -> Result<Option<Box<dyn Read + Send>>, ImageError> {
+        let resp = self.send("GET", &format!("/v2/{repo}/blobs/{digest}"), &pull_scope(repo), &[], None, ATTEMPTS)?;
+        if resp.status() == 404 {
+            return Ok(None);
+        }
+        let resp = self.check(resp, &format!("blob {digest}"))?;
+        Ok(Some(Box::new(resp.into_reader())))
+    }
+
+    /// Reads a whole small blob and verifies it.
+    pub fn get_blob_bytes(&self, repo: &str, digest: &Digest, limit: u64) -> Result<Vec<u8>, ImageError> {
+        let what = format!("blob {digest} of {repo}");
+        let r = self
+            .get_blob(repo, digest)?
+            .ok_or_else(|| ImageError::NotFound { registry: self.registry.clone(), what: what.clone() })?;
+        let data = read_limited(r, limit, &what, |e| self.err(format!("reading {what}: {e}")))?;
+        crate::stream::verify_bytes(&what, &data, digest, None)?;
+        Ok(data)
+    }
+
+    pub fn blob_exists(&self, repo: &str, digest: &Digest, scope: &str) -> Result<bool, ImageError> {
+        let resp = self.send("HEAD", &format!("/v2/{repo}/blobs/{digest}"), scope, &[], None, ATTEMPTS)?;
+        match resp.status() {
+            200..=299 => Ok(true),
+            404 => Ok(false),
+            _ => self.check(resp, &format!("blob {digest}")).map(|_| false),
+        }
+    }
+
+    /// Uploads a blob (monolithic POST + PUT) unless the registry already has it.
+    pub fn put_blob(&self, repo: &str, data: &[u8]) -> Result<Digest, ImageError> {
+        let digest = crate::stream::sha256(data);
+        let scope = push_scope(repo);
+        if self.blob_exists(repo, &digest, &scope)? {
+            return Ok(digest);
+        }
+        let what = format!("upload of blob {digest} to {repo}");
+        let resp = self.send("POST", &format!("/v2/{repo}/blobs/uploads/"), &scope, &[], Some(&[]), ATTEMPTS)?;
+        let location = resp
+            .header("Location")
+            .map(str::to_owned)
+            .ok_or_else(|| self.err(format!("{what}: no Location in the answer (HTTP {})", resp.status())))?;
+        self.check(resp, &what)?;
+        let sep = if location.contains('?') { '&' } else { '?' };
+        let url = format!("{location}{sep}digest={digest}");
+        let headers = [("Content-Type", "application/octet-stream")];
+        let resp = self.send("PUT", &url, &scope, &headers, Some(data), ATTEMPTS)?;
+        self.check(resp, &what)?;
+        Ok(digest)
+    }
+
+    /// Uploads a manifest under a tag or its digest; returns its digest.
+    pub fn put_manifest(
+        &self,
+        repo: &str,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<Digest, ImageError> {
+        let what = format!("upload of manifest {repo}:{reference}");
+        let resp = self.send(
+            "PUT",
+            &format!("/v2/{repo}/manifests/{reference}"),
+            &push_scope(repo),
+            &[("Content-Type", media_type)],
+            Some(bytes),
+            ATTEMPTS,
+        )?;
+        self.check(resp, &what)?;
+        Ok(crate::stream::sha256(bytes))
+    }
+
+    /// Every tag of a repository (following `Link` pagination).
+    pub fn tags(&self, repo: &str) -> Result<Vec<String>, ImageError> {
+        #[derive(Deserialize)]
+        struct Tags {
+            #[serde(default)]
+            tags: Option<Vec<String>>,
+        }
+        self.paginate(&format!("/v2/{repo}/tags/list?n=1000"), &pull_scope(repo), |b| {
+            serde_json::from_slice::<Tags>(b).map(|t| t.tags.unwrap_or_default())
+        })
+    }
+
+    /// Every repository of the registry (`/v2/_catalog`, which some registries disable).
+    pub fn catalog(&self) -> Result<Vec<String>, ImageError> {
+        #[derive(Deserialize)]
+        struct Catalog {
+            #[serde(default)]
+            repositories: Vec<String>,
+        }
+        self.paginate("/v2/_catalog?n=1000", "registry:catalog:*", |b| {
+            serde_json::from_slice::<Catalog>(b).map(|c| c.repositories)
+        })
+    }
+
+    fn paginate(
+        &self,
+        first: &str,
+        scope: &str,
+        parse: impl Fn(&[u8]) -> Result<Vec<String>, serde_json::Error>,
+    ) -> Result<Vec<String>, ImageError> {
+        let mut out = Vec::new();
+        let mut next = Some(first.to_owned());
+        let mut pages = 0;
+        while let Some(path) = next.take() {
+            pages += 1;
+            if pages > MAX_PAGES {
+                return Err(self.err(format!("{first}: more than {MAX_PAGES} pages")));
+            }
+            let resp = self.send("GET", &path, scope, &[], None, ATTEMPTS)?;
+            let resp = self.check(resp, first)?;
+            next = resp.header("Link").and_then(next_link);
+            let body = read_limited(resp.into_reader(), SMALL_BODY, first, |e| self.err(e.to_string()))?;
+            let items = parse(&body).map_err(|source| ImageError::Json { what: format!("{} {first}", self.registry), source })?;
+            if items.is_empty() {
+                break;
+            }
+            out.extend(items);
+        }
+        Ok(out)
+    }
+}
+
+/// `<...>; rel="next"` -> the path (only same-origin relative paths are followed).
+fn next_link(h: &str) -> Option<String> {
+    let (url, params) = h.split_once(';')?;
+    if !params.contains("rel=\"next\"") && !params.contains("rel=next") {
+        return None;
+    }
+    let url = url.trim().strip_prefix('<')?.strip_suffix('>')?;
+    url.starts_with('/').then(|| url.to_owned())
+}
+
+fn media_type_of(content_type: &str) -> String {
+    content_type.split(';').next().unwrap_or("").trim().to_owned()
+}
+
+fn content_length(resp: &ureq::Response) -> Option<u64> {
+    resp.header("Content-Length").and_then(|v| v.trim().parse().ok())
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(250u64 << attempt.saturating_sub(1).min(6))
+}
+
+fn retry_after(resp: &ureq::Response) -> Option<Duration> {
+    resp.header("Retry-After").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs)
+}
+
+/// The registry's `{"errors":[{"code","message"}]}`, shortened, for messages.
+fn error_detail(resp: ureq::Response) -> String {
+    #[derive(Deserialize)]
+    struct Errors {
+        errors: Vec<E>,
+    }
+    #[derive(Deserialize)]
+    struct E {
+        #[serde(default)]
+        code: String,
+        #[serde(default)]
+        message: String,
+    }
+    let mut body = Vec::new();
+    if resp.into_reader().take(64 << 10).read_to_end(&mut body).is_err() {
+        return String::new();
+    }
+    match serde_json::from_slice::<Errors>(&body) {
+        Ok(e) if !e.errors.is_empty() => {
+            let parts: Vec<String> = e
+                .errors
+                .iter()
+                .take(3)
+                .map(|x| format!("{} {}", x.code, x.message).chars().take(200).collect())
+                .collect();
+            format!(" ({})", parts.join("; "))
+        }
+        _ => String::new(),
+    }
+}
+
+fn tls_config(opts: &RegistryOptions) -> Result<Arc<rustls::ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup failed: {e}"))?;
+    let config = if opts.insecure {
+        builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerify(provider))).with_no_client_auth()
+    } else {
+        let mut roots = rustls::RootCertStore::empty();
+        // Unreadable system certificates are skipped; an empty store fails at connect time
+        // with a message about the certificate.
+        let native = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(native.certs);
+        for path in &opts.ca_files {
+            let mut n = 0;
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| format!("cannot read {}: {e}", path.display()))? {
+                let cert = cert.map_err(|e| format!("{} is not a PEM certificate file: {e}", path.display()))?;
+                roots.add(cert).map_err(|e| format!("{}: unusable CA certificate: {e}", path.display()))?;
+                n += 1;
+            }
+            if n == 0 {
+                return Err(format!("{} holds no PEM certificate", path.display()));
+            }
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    Ok(Arc::new(config))
+}
+
+/// `--insecure`: accept any certificate (handshake signatures are still checked, so the
+/// connection is at least to the holder of the presented key).
+#[derive(Debug)]
+struct NoVerify(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for NoVerify {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_header() {
+        assert_eq!(
+            next_link(r#"</v2/_catalog?last=b&n=2>; rel="next""#).as_deref(),
+            Some("/v2/_catalog?last=b&n=2")
+        );
+        assert_eq!(next_link(r#"<https://evil.example/x>; rel="next""#), None);
+        assert_eq!(next_link(r#"</v2/x>; rel="prev""#), None);
+    }
+
+    #[test]
+    fn backoff_is_bounded() {
+        assert_eq!(backoff(1), Duration::from_millis(250));
+        assert_eq!(backoff(3), Duration::from_millis(1000));
+        assert!(backoff(100) <= Duration::from_secs(16));
+    }
+}
