@@ -87,7 +87,10 @@ mod tests {
         assert_eq!(normalize_name("PyPI", "Jinja2"), "jinja2");
         assert_eq!(normalize_name("crates.io", "Serde_JSON"), "serde-json");
         assert_eq!(normalize_name("NuGet", "Newtonsoft.Json"), "newtonsoft.json");
-        assert_eq!(normalize_name("Maven", "org.Apache.logging.log4j:Log4j-core"), "org.apache.logging.log4j:log4j-core");
+        assert_eq!(
+            normalize_name("Maven", "org.Apache.logging.log4j:Log4j-core"),
+            "org.apache.logging.log4j:log4j-core"
+        );
         assert_eq!(normalize_name("Packagist", "Symfony/HTTP-Foundation"), "symfony/http-foundation");
         assert_eq!(normalize_name("npm", "JSONStream"), "JSONStream");
         assert_eq!(normalize_name("Debian:12", "libc6"), "libc6");

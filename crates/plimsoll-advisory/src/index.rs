@@ -9,10 +9,10 @@
 //! SQLite for rpm's `rpmdb.sqlite`, so it costs no extra dependency. Lookups are one indexed
 //! B-tree probe (a few microseconds).
 //!
-//! Layout: `advisory` rows hold each advisory as JSON (without its affected entries), `affected`
-//! rows hold one affected entry each, keyed by (ecosystem, normalised name) and indexed, with the
-//! explicit `versions` list in its own column so that matching only decodes it when the ranges
-//! did not already decide. `alias` maps every id and alias to its advisories; `meta` holds the
+//! Layout: `advisory` rows hold each advisory as JSON (without its affected entries); `affected`
+//! rows hold one affected entry each in a table clustered on (ecosystem, normalised name), with
+//! the explicit `versions` list in its own column (only the versions the ranges do not already
+//! cover) so that matching rarely decodes it. `alias` maps every id and alias to its advisories; `meta` holds the
 //! schema version, build time and per-source statistics. Withdrawn advisories are kept but
 //! their affected rows are flagged and never returned for matching.
 
@@ -26,7 +26,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::ecosystem::{normalize_name, store_key};
 use crate::load::{load, FileError, LoadError, SourceStats};
-use crate::model::{Advisory, Affected};
+use crate::model::{Advisory, Affected, MatchEntry};
 
 /// Bumped whenever the layout or the JSON shapes change incompatibly.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -96,7 +96,7 @@ impl DbInfo {
 #[derive(Debug, Clone)]
 pub(crate) struct AffectedRow {
     pub advisory: i64,
-    pub entry: Affected,
+    pub entry: MatchEntry,
     /// The `versions` list, still encoded; decode with [`AffectedRow::versions`].
     versions_json: Option<String>,
 }
@@ -163,6 +163,9 @@ const INDEXES: &str = "
 CREATE INDEX affected_advisory ON affected (advisory);
 CREATE INDEX alias_id ON alias (id);
 ";
+
+/// One `affected` row to insert: (ecosystem, name, advisory, seq, withdrawn, entry, versions).
+type AffectedInsert<'a> = (&'a str, &'a str, i64, i64, bool, &'a str, Option<&'a str>);
 
 /// An advisory's stored forms, encoded off the writer thread.
 struct Encoded {
@@ -295,7 +298,7 @@ impl Database {
             }
             // Insert affected rows in key order: appending to the clustered B-tree is much
             // faster than random inserts.
-            let mut rows: Vec<(&str, &str, i64, i64, bool, &str, Option<&str>)> = Vec::new();
+            let mut rows: Vec<AffectedInsert<'_>> = Vec::new();
             for (i, e) in encoded.iter().enumerate() {
                 for (seq, (eco, name, entry, versions)) in e.affected.iter().enumerate() {
                     rows.push((eco, name, i as i64 + 1, seq as i64, e.withdrawn, entry, versions.as_deref()));
@@ -323,7 +326,8 @@ impl Database {
             ("ecosystems", serde_json::to_string(&ecosystems).unwrap_or_else(|_| "{}".into())),
         ];
         for (k, v) in meta {
-            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![k, v]).map_err(store_err(path, "meta"))?;
+            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![k, v])
+                .map_err(store_err(path, "meta"))?;
         }
         tx.commit().map_err(store_err(path, "commit"))?;
         // No ANALYZE: the plans are fixed by the keys, and STAT4 statistics would make SQLite
@@ -338,7 +342,7 @@ impl Database {
         }
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(store_err(path, "open"))?;
         let found: Option<String> = conn
@@ -431,7 +435,7 @@ impl Reader<'_> {
             let advisory: i64 = row.get(0).map_err(store_err(path, "lookup"))?;
             // Decode straight from SQLite's buffer, without copying the text first.
             let entry = row.get_ref(1).map_err(store_err(path, "lookup"))?.as_str().map_err(|e| self.db.corrupt(e))?;
-            let entry: Affected = serde_json::from_str(entry).map_err(|e| self.db.corrupt(e))?;
+            let entry: MatchEntry = serde_json::from_str(entry).map_err(|e| self.db.corrupt(e))?;
             let versions_json: Option<String> = row.get(2).map_err(store_err(path, "lookup"))?;
             out.push(AffectedRow { advisory, entry, versions_json });
         }
@@ -441,10 +445,13 @@ impl Reader<'_> {
     /// The advisory with row id `rowid`, without its affected entries.
     pub(crate) fn advisory_head(&self, rowid: i64) -> Result<Advisory, DbError> {
         let path = &self.db.path;
-        let mut stmt =
-            self.conn.prepare_cached("SELECT data FROM advisory WHERE rowid = ?1").map_err(store_err(path, "advisory"))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM advisory WHERE rowid = ?1")
+            .map_err(store_err(path, "advisory"))?;
         let mut rows = stmt.query([rowid]).map_err(store_err(path, "advisory"))?;
-        let row = rows.next().map_err(store_err(path, "advisory"))?.ok_or_else(|| self.db.corrupt("missing advisory row"))?;
+        let row =
+            rows.next().map_err(store_err(path, "advisory"))?.ok_or_else(|| self.db.corrupt("missing advisory row"))?;
         let data = row.get_ref(0).map_err(store_err(path, "advisory"))?.as_str().map_err(|e| self.db.corrupt(e))?;
         serde_json::from_str(data).map_err(|e| self.db.corrupt(e))
     }

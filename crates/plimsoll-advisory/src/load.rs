@@ -95,7 +95,10 @@ fn dir_name(p: &Path) -> String {
 
 fn read_commit(dir: &Path) -> Option<String> {
     let text = std::fs::read_to_string(dir.join(".COMMIT")).ok()?;
-    text.split_whitespace().next().filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_hexdigit())).map(str::to_owned)
+    text.split_whitespace()
+        .next()
+        .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
 }
 
 fn walk(
@@ -291,7 +294,11 @@ pub fn load(roots: &[PathBuf]) -> Result<Loaded, LoadError> {
             walk(root, 0, None, root_source, &mut sources, &mut jobs)?;
         } else {
             let parent = root.parent().unwrap_or(Path::new("."));
-            sources.push(SourceStats { name: dir_name(parent), path: root.display().to_string(), ..Default::default() });
+            sources.push(SourceStats {
+                name: dir_name(parent),
+                path: root.display().to_string(),
+                ..Default::default()
+            });
             jobs.push(Job { path: root.clone(), source: sources.len() - 1 });
         }
     }
@@ -329,8 +336,7 @@ pub fn load(roots: &[PathBuf]) -> Result<Loaded, LoadError> {
         loaded.advisories.push(a);
     }
     // Drop the implicit root sources that received nothing.
-    loaded.sources =
-        sources.into_iter().filter(|s| s.advisories > 0 || s.errors > 0 || !s.files.is_empty()).collect();
+    loaded.sources = sources.into_iter().filter(|s| s.advisories > 0 || s.errors > 0 || !s.files.is_empty()).collect();
     loaded.advisories.sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
     Ok(loaded)
 }
@@ -347,7 +353,10 @@ mod tests {
         assert_eq!(detect(&p("v3.10/main.yaml"), "---\ndistroversion: v3.10\npackages:\n"), Ok(Format::AlpineSecdb));
         assert_eq!(detect(&p("gems/x/CVE-1.yml"), "---\ngem: x\ncve: 1\n"), Ok(Format::RubySec));
         assert!(detect(&p("rubies/ruby/CVE-1.yml"), "---\nengine: ruby\n").is_err());
-        assert_eq!(detect(&p("a/b/CVE-1.yaml"), "title: t\nbranches:\nreference: composer://a/b\n"), Ok(Format::FriendsOfPhp));
+        assert_eq!(
+            detect(&p("a/b/CVE-1.yaml"), "title: t\nbranches:\nreference: composer://a/b\n"),
+            Ok(Format::FriendsOfPhp)
+        );
         assert_eq!(detect(&p("vulns/x/PYSEC-1.yaml"), "id: PYSEC-1\nmodified: x\n"), Ok(Format::OsvYaml));
         assert!(detect(&p("README.md"), "# hi").is_err());
     }
@@ -375,6 +384,31 @@ mod tests {
         assert_eq!(loaded.sources.len(), 1);
         assert_eq!(loaded.sources[0].commit.as_deref(), Some("0123abcd"));
         assert_eq!(loaded.sources[0].files.get("alpine-secdb"), Some(&2));
+    }
+
+    #[test]
+    fn hostile_trees_do_not_hang_or_abort() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("feed");
+        std::fs::create_dir_all(root.join("vulns")).unwrap();
+        // A symlink loop is not followed.
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&root, root.join("vulns/loop")).unwrap();
+        // A YAML alias bomb, deeply nested JSON, and bytes that are not UTF-8 are file errors.
+        let mut bomb = String::from("id: X\nmodified: y\na: &a [x, x, x, x, x, x, x, x]\n");
+        for (i, prev) in ["a", "b", "c", "d", "e", "f", "g"].iter().enumerate() {
+            let name = ["b", "c", "d", "e", "f", "g", "h"][i];
+            bomb.push_str(&format!(
+                "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+        }
+        bomb.push_str("affected: [*h]\n");
+        std::fs::write(root.join("vulns/bomb.yaml"), bomb).unwrap();
+        std::fs::write(root.join("vulns/deep.json"), "[".repeat(100_000)).unwrap();
+        std::fs::write(root.join("vulns/latin1.json"), b"{\"id\": \"\xe9\"}").unwrap();
+        let loaded = load(&[root]).unwrap();
+        assert!(loaded.advisories.is_empty());
+        assert_eq!(loaded.errors.len(), 3, "{:?}", loaded.errors);
     }
 
     #[test]

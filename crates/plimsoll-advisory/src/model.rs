@@ -119,70 +119,7 @@ impl Affected {
     /// ordering (GIT, or an ecosystem we cannot order) are skipped. An error means a range could
     /// not be evaluated because one of its own versions does not parse.
     pub fn evaluate(&self, raw: &str, parsed: Option<&Version>) -> Result<Verdict, VersionError> {
-        let eco_scheme = self.scheme();
-        let mut first_error = None;
-        let mut hit: Option<Hit> = None;
-        for range in &self.ranges {
-            let Some(scheme) = range.scheme(eco_scheme) else { continue };
-            // A SEMVER range in an ecosystem with its own ordering needs its own parse.
-            let own;
-            let v = match parsed {
-                Some(p) if p.scheme() == scheme => p,
-                _ => match scheme.parse(raw) {
-                    Ok(p) => {
-                        own = p;
-                        &own
-                    }
-                    Err(_) => continue,
-                },
-            };
-            match range.evaluate(scheme, v) {
-                Ok(Some(h)) => {
-                    // Keep the lowest fix when several ranges match.
-                    hit = Some(match hit {
-                        Some(prev) => lowest_fix(scheme, prev, h),
-                        None => h,
-                    });
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        if hit.is_none() && self.in_versions(raw, parsed) {
-            hit = Some(Hit { fixed: self.fixed_after(parsed) });
-        }
-        match (hit, first_error) {
-            (Some(h), _) => Ok(Verdict::Affected(h)),
-            (None, Some(e)) => Err(e),
-            (None, None) => Ok(Verdict::NotAffected),
-        }
-    }
-
-    /// `IncludedInVersions`: the exact string, or an equal version under the ecosystem order
-    /// (`2.0` and `2.0.0` are the same PyPI version).
-    fn in_versions(&self, raw: &str, parsed: Option<&Version>) -> bool {
-        self.versions.iter().any(|listed| {
-            listed == raw
-                || parsed.is_some_and(|p| p.scheme().parse(listed).is_ok_and(|l| l.partial_cmp(p) == Some(std::cmp::Ordering::Equal)))
-        })
-    }
-
-    /// For a version matched only through `versions`, the lowest `fixed` event above it.
-    fn fixed_after(&self, parsed: Option<&Version>) -> Option<String> {
-        let p = parsed?;
-        let scheme = p.scheme();
-        self.ranges
-            .iter()
-            .filter(|r| r.kind != RangeKind::Git)
-            .flat_map(|r| r.events.iter())
-            .filter_map(|e| match e {
-                crate::range::Event::Fixed(f) => scheme.parse(f).ok().filter(|fv| fv > p).map(|fv| (fv, f.clone())),
-                _ => None,
-            })
-            .min_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal))
-            .map(|(_, f)| f)
+        evaluate(self.scheme(), &self.ranges, &self.versions, raw, parsed)
     }
 
     /// Convenience for tests and callers with a plain string: evaluates with this ecosystem's
@@ -194,6 +131,94 @@ impl Affected {
         };
         Ok(matches!(self.evaluate(version, parsed.as_ref())?, Verdict::Affected(_)))
     }
+}
+
+/// The part of a stored affected entry that matching decodes (the package identity is the
+/// lookup key already; unknown fields are skipped without allocating).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct MatchEntry {
+    #[serde(default)]
+    pub ranges: Vec<Range>,
+    #[serde(default)]
+    pub severity: Vec<SeverityScore>,
+    #[serde(default)]
+    pub severity_label: Option<Severity>,
+}
+
+/// OSV `IsVulnerable` for one package, given the ecosystem's ordering: see
+/// [`Affected::evaluate`].
+pub(crate) fn evaluate(
+    eco_scheme: Option<Scheme>,
+    ranges: &[Range],
+    versions: &[String],
+    raw: &str,
+    parsed: Option<&Version>,
+) -> Result<Verdict, VersionError> {
+    let mut first_error = None;
+    let mut hit: Option<Hit> = None;
+    for range in ranges {
+        let Some(scheme) = range.scheme(eco_scheme) else { continue };
+        // A SEMVER range in an ecosystem with its own ordering needs its own parse.
+        let own;
+        let v = match parsed {
+            Some(p) if p.scheme() == scheme => p,
+            _ => match scheme.parse(raw) {
+                Ok(p) => {
+                    own = p;
+                    &own
+                }
+                Err(_) => continue,
+            },
+        };
+        match range.evaluate(scheme, v) {
+            Ok(Some(h)) => {
+                // Keep the lowest fix when several ranges match.
+                hit = Some(match hit {
+                    Some(prev) => lowest_fix(scheme, prev, h),
+                    None => h,
+                });
+            }
+            Ok(None) => {}
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if hit.is_none() && in_versions(versions, raw, parsed) {
+        hit = Some(Hit { fixed: fixed_after(ranges, parsed) });
+    }
+    match (hit, first_error) {
+        (Some(h), _) => Ok(Verdict::Affected(h)),
+        (None, Some(e)) => Err(e),
+        (None, None) => Ok(Verdict::NotAffected),
+    }
+}
+
+/// `IncludedInVersions`: the exact string, or an equal version under the ecosystem order
+/// (`2.0` and `2.0.0` are the same PyPI version).
+fn in_versions(versions: &[String], raw: &str, parsed: Option<&Version>) -> bool {
+    versions.iter().any(|listed| {
+        listed == raw
+            || parsed.is_some_and(|p| {
+                p.scheme().parse(listed).is_ok_and(|l| l.partial_cmp(p) == Some(std::cmp::Ordering::Equal))
+            })
+    })
+}
+
+/// For a version matched only through `versions`, the lowest `fixed` event above it.
+fn fixed_after(ranges: &[Range], parsed: Option<&Version>) -> Option<String> {
+    let p = parsed?;
+    let scheme = p.scheme();
+    ranges
+        .iter()
+        .filter(|r| r.kind != RangeKind::Git)
+        .flat_map(|r| r.events.iter())
+        .filter_map(|e| match e {
+            crate::range::Event::Fixed(f) => scheme.parse(f).ok().filter(|fv| fv > p).map(|fv| (fv, f.clone())),
+            _ => None,
+        })
+        .min_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal))
+        .map(|(_, f)| f)
 }
 
 fn lowest_fix(scheme: Scheme, a: Hit, b: Hit) -> Hit {

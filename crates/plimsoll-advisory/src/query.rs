@@ -18,7 +18,7 @@ use crate::cvss;
 use crate::distro::{self, NameKey};
 use crate::ecosystem::{for_language_kind, normalize_name};
 use crate::index::{AffectedRow, Database, DbError, Reader};
-use crate::model::{Advisory, ScoreKind, SeverityScore, Verdict};
+use crate::model::{evaluate, Advisory, ScoreKind, SeverityScore, Verdict};
 use crate::version::{Scheme, Version};
 
 /// Findings and the problems met while matching (unorderable versions, unsupported OS).
@@ -39,7 +39,8 @@ pub struct PackageQuery {
 
 /// The rpm EVR string for a package whose inventory keeps the epoch apart.
 fn rpm_evr(pkg: &Package) -> String {
-    let has_epoch = pkg.version.split_once(':').is_some_and(|(e, _)| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()));
+    let has_epoch =
+        pkg.version.split_once(':').is_some_and(|(e, _)| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()));
     match pkg.epoch {
         Some(e) if e > 0 && !has_epoch => format!("{e}:{}", pkg.version),
         _ => pkg.version.clone(),
@@ -99,7 +100,11 @@ pub fn match_packages(db: &Database, os: Option<&OsRelease>, pkgs: &[Package]) -
 }
 
 /// Matches packages, with diagnostics for what could not be matched.
-pub fn match_packages_detailed(db: &Database, os: Option<&OsRelease>, pkgs: &[Package]) -> Result<MatchOutput, DbError> {
+pub fn match_packages_detailed(
+    db: &Database,
+    os: Option<&OsRelease>,
+    pkgs: &[Package],
+) -> Result<MatchOutput, DbError> {
     let mut out = MatchOutput::default();
     let reader = db.reader()?;
     let mut rows_cache: HashMap<(String, String), Rc<Vec<AffectedRow>>> = HashMap::new();
@@ -174,12 +179,13 @@ fn evaluate_rows(
     let parsed = match q.scheme.parse(&q.version) {
         Ok(v) => Some(v),
         Err(e) => {
-            diagnostics.push(warning(pkg, format!("{} {}: {e}; only exact version lists can match", pkg.name, pkg.version)));
+            diagnostics
+                .push(warning(pkg, format!("{} {}: {e}; only exact version lists can match", pkg.name, pkg.version)));
             None
         }
     };
     for row in rows {
-        match evaluate_row(row, &q.version, parsed.as_ref()) {
+        match evaluate_row(row, q.scheme, &q.version, parsed.as_ref()) {
             Ok(Some(fixed)) => {
                 if hits.iter().any(|h| h.advisory == row.advisory) {
                     continue;
@@ -212,16 +218,19 @@ fn warning(pkg: &Package, message: String) -> Diagnostic {
 
 /// `Ok(Some(fixed))` when affected; decodes the explicit versions list only if the ranges did
 /// not already match.
-fn evaluate_row(row: &AffectedRow, version: &str, parsed: Option<&Version>) -> Result<Option<Option<String>>, crate::version::VersionError> {
-    let first = row.entry.evaluate(version, parsed);
+fn evaluate_row(
+    row: &AffectedRow,
+    scheme: Scheme,
+    version: &str,
+    parsed: Option<&Version>,
+) -> Result<Option<Option<String>>, crate::version::VersionError> {
+    let first = evaluate(Some(scheme), &row.entry.ranges, &[], version, parsed);
     if let Ok(Verdict::Affected(hit)) = &first {
         return Ok(Some(hit.fixed.clone()));
     }
     let versions = row.versions();
     if !versions.is_empty() {
-        let mut with = row.entry.clone();
-        with.versions = versions;
-        if let Ok(Verdict::Affected(hit)) = with.evaluate(version, parsed) {
+        if let Ok(Verdict::Affected(hit)) = evaluate(Some(scheme), &row.entry.ranges, &versions, version, parsed) {
             return Ok(Some(hit.fixed));
         }
     }
@@ -237,27 +246,47 @@ fn head(reader: &Reader<'_>, heads: &mut HashMap<i64, Rc<Advisory>>, rowid: i64)
     Ok(a)
 }
 
-/// Groups hits whose advisories share an id (own id or alias), transitively.
+/// Groups hits whose advisories share an id (own id or alias), transitively (union-find over
+/// the ids).
 fn group_by_alias<'h>(
     reader: &Reader<'_>,
     heads: &mut HashMap<i64, Rc<Advisory>>,
     hits: &'h [Hit],
 ) -> Result<Vec<Vec<&'h Hit>>, DbError> {
-    let mut groups: Vec<(BTreeSet<String>, Vec<&Hit>)> = Vec::new();
-    for h in hits {
-        let a = head(reader, heads, h.advisory)?;
-        let ids: BTreeSet<String> = a.ids().map(str::to_owned).collect();
-        let (mut joined, rest): (Vec<_>, Vec<_>) = groups.into_iter().partition(|(g, _)| !g.is_disjoint(&ids));
-        let mut merged_ids = ids;
-        let mut merged_hits = vec![h];
-        for (g, hs) in joined.drain(..) {
-            merged_ids.extend(g);
-            merged_hits.extend(hs);
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
         }
-        groups = rest;
-        groups.push((merged_ids, merged_hits));
+        i
     }
-    Ok(groups.into_iter().map(|(_, hs)| hs).collect())
+    let mut parent: Vec<usize> = (0..hits.len()).collect();
+    let mut owner: HashMap<String, usize> = HashMap::new();
+    for (i, h) in hits.iter().enumerate() {
+        let a = head(reader, heads, h.advisory)?;
+        for id in a.ids() {
+            match owner.get(id) {
+                Some(&j) => {
+                    let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
+                    if ri != rj {
+                        parent[ri.max(rj)] = ri.min(rj);
+                    }
+                }
+                None => {
+                    owner.insert(id.to_owned(), i);
+                }
+            }
+        }
+    }
+    let mut groups: Vec<(usize, Vec<&Hit>)> = Vec::new();
+    for (i, h) in hits.iter().enumerate() {
+        let root = find(&mut parent, i);
+        match groups.iter_mut().find(|(r, _)| *r == root) {
+            Some((_, g)) => g.push(h),
+            None => groups.push((root, vec![h])),
+        }
+    }
+    Ok(groups.into_iter().map(|(_, g)| g).collect())
 }
 
 fn cvss_version(kind: &ScoreKind, vector: &str) -> Option<&'static str> {
@@ -319,8 +348,10 @@ fn finding(pkg: &Package, q: &PackageQuery, group: &[&Hit], heads: &HashMap<i64,
     let mut severity = Severity::Unknown;
     let mut cvss_list: Vec<CvssScore> = Vec::new();
     for (h, a) in group.iter().zip(&advisories) {
-        let scores: Vec<SeverityScore> = if h.entry_severity.is_empty() { a.severity.clone() } else { h.entry_severity.clone() };
-        let s = h.entry_label.or(a.severity_label).or_else(|| severity_from_scores(&scores)).unwrap_or(Severity::Unknown);
+        let scores: Vec<SeverityScore> =
+            if h.entry_severity.is_empty() { a.severity.clone() } else { h.entry_severity.clone() };
+        let s =
+            h.entry_label.or(a.severity_label).or_else(|| severity_from_scores(&scores)).unwrap_or(Severity::Unknown);
         severity = severity.max(s);
         for sc in &scores {
             let Some(version) = cvss_version(&sc.kind, &sc.score) else { continue };
@@ -334,13 +365,12 @@ fn finding(pkg: &Package, q: &PackageQuery, group: &[&Hit], heads: &HashMap<i64,
             });
         }
     }
-    let primary_adv = advisories.iter().find(|a| a.id == primary || a.aliases.contains(&primary)).or(advisories.first());
-    let title = primary_adv
-        .and_then(|a| a.summary.clone())
-        .or_else(|| advisories.iter().find_map(|a| a.summary.clone()));
-    let description = primary_adv
-        .and_then(|a| a.details.clone())
-        .or_else(|| advisories.iter().find_map(|a| a.details.clone()));
+    let primary_adv =
+        advisories.iter().find(|a| a.id == primary || a.aliases.contains(&primary)).or(advisories.first());
+    let title =
+        primary_adv.and_then(|a| a.summary.clone()).or_else(|| advisories.iter().find_map(|a| a.summary.clone()));
+    let description =
+        primary_adv.and_then(|a| a.details.clone()).or_else(|| advisories.iter().find_map(|a| a.details.clone()));
     let mut references: Vec<String> = Vec::new();
     for a in &advisories {
         for r in &a.references {
@@ -392,7 +422,10 @@ mod tests {
         let mut p = Package::new(PackageKind::Dpkg, "libssl1.1", "1.1.1n-0+deb11u4", "var/lib/dpkg/status");
         p.source_name = Some("openssl".into());
         let q = query_for(&p, Some(&deb)).unwrap();
-        assert_eq!((q.ecosystem.as_str(), q.name.as_str(), q.version.as_str()), ("Debian:11", "openssl", "1.1.1n-0+deb11u4"));
+        assert_eq!(
+            (q.ecosystem.as_str(), q.name.as_str(), q.version.as_str()),
+            ("Debian:11", "openssl", "1.1.1n-0+deb11u4")
+        );
         p.source_version = Some("1.1.1n-0+deb11u3".into());
         assert_eq!(query_for(&p, Some(&deb)).unwrap().version, "1.1.1n-0+deb11u3");
 
@@ -401,7 +434,10 @@ mod tests {
         r.epoch = Some(1);
         r.source_name = Some("openssl".into());
         let q = query_for(&r, Some(&alma)).unwrap();
-        assert_eq!((q.ecosystem.as_str(), q.name.as_str(), q.version.as_str()), ("AlmaLinux:9", "openssl-libs", "1:3.0.7-24.el9"));
+        assert_eq!(
+            (q.ecosystem.as_str(), q.name.as_str(), q.version.as_str()),
+            ("AlmaLinux:9", "openssl-libs", "1:3.0.7-24.el9")
+        );
 
         assert!(query_for(&p, None).is_err(), "OS package without OS");
         assert!(query_for(&p, Some(&alma)).is_err(), "dpkg package on AlmaLinux");

@@ -18,7 +18,10 @@ fn whole_corpus_parses() {
     let Some(root) = corpus() else { return };
     let loaded = plimsoll_advisory::load::load(&[root]).expect("load");
     for s in &loaded.sources {
-        eprintln!("{:22} files {:?} advisories {} errors {} skipped {}", s.name, s.files, s.advisories, s.errors, s.skipped);
+        eprintln!(
+            "{:22} files {:?} advisories {} errors {} skipped {}",
+            s.name, s.files, s.advisories, s.errors, s.skipped
+        );
     }
     for e in loaded.errors.iter().take(40) {
         eprintln!("ERROR {}: {}", e.path.display(), e.message);
@@ -56,7 +59,12 @@ fn corpus_versions_parse_under_their_schemes() {
                     }
                     total += 1;
                     if scheme.parse(e.version()).is_err() {
-                        failures.entry(eco.clone()).or_default().push(format!("{} {}: {:?}", a.id, aff.name, e.version()));
+                        failures.entry(eco.clone()).or_default().push(format!(
+                            "{} {}: {:?}",
+                            a.id,
+                            aff.name,
+                            e.version()
+                        ));
                     }
                 }
             }

@@ -89,12 +89,8 @@ fn python_with_cvss() -> Option<&'static str> {
 
 fn reference_scores(py: &str, vectors: &[String]) -> Vec<String> {
     let script = "import sys\nfrom cvss import CVSS2, CVSS3, CVSS4\nout = []\nfor l in sys.stdin:\n    v = l.strip()\n    try:\n        if v.startswith('CVSS:4'):\n            s = CVSS4(v).base_score\n        elif v.startswith('CVSS:3'):\n            s = CVSS3(v).scores()[0]\n        else:\n            s = CVSS2(v).scores()[0]\n        out.append('%.1f' % float(s))\n    except Exception:\n        out.append('E')\nprint('\\n'.join(out))\n";
-    let mut child = Command::new(py)
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python");
+    let mut child =
+        Command::new(py).args(["-c", script]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("python");
     let input: String = vectors.iter().map(|v| format!("{v}\n")).collect();
     let mut stdin = child.stdin.take().unwrap();
     let w = std::thread::spawn(move || stdin.write_all(input.as_bytes()));

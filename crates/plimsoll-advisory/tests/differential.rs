@@ -136,7 +136,13 @@ fn run_reference(mut cmd: Command, pairs: &[(String, String)]) -> Result<Vec<Str
 }
 
 /// Compares our answers with the reference's and fails listing the first disagreements.
-fn check(name: &str, reference: &str, pairs: &[(String, String)], theirs: &[String], ours: impl Fn(&str, &str) -> String) {
+fn check(
+    name: &str,
+    reference: &str,
+    pairs: &[(String, String)],
+    theirs: &[String],
+    ours: impl Fn(&str, &str) -> String,
+) {
     let mut bad = Vec::new();
     let mut verdicts = [0usize; 4];
     for ((a, b), want) in pairs.iter().zip(theirs) {
@@ -160,7 +166,12 @@ fn check(name: &str, reference: &str, pairs: &[(String, String)], theirs: &[Stri
         verdicts[2],
         verdicts[3]
     );
-    assert!(bad.is_empty(), "{name} disagrees with {reference} on {} pairs:\n{}", bad.len(), bad[..bad.len().min(25)].join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{name} disagrees with {reference} on {} pairs:\n{}",
+        bad.len(),
+        bad[..bad.len().min(25)].join("\n")
+    );
     // A generator that only produced errors or equal pairs would prove nothing.
     assert!(verdicts[0] > pairs.len() / 10 && verdicts[2] > pairs.len() / 10, "{name}: too few ordered pairs");
     assert!(verdicts[0] + verdicts[1] + verdicts[2] >= 10_000, "{name}: fewer than 10,000 valid pairs");
@@ -198,7 +209,8 @@ fn gen_dpkg(r: &mut Rng) -> String {
         up.push_str(r.pick(DPKG_ATOMS));
     }
     let revision = r.chance(60).then(|| {
-        let mut rev = r.pick(&["1", "0", "2", "10", "1ubuntu1", "deb12u4", "1+b1", "0~bpo11+1", "a", "~", "1.1"]).to_owned();
+        let mut rev =
+            r.pick(&["1", "0", "2", "10", "1ubuntu1", "deb12u4", "1+b1", "0~bpo11+1", "a", "~", "1.1"]).to_owned();
         if r.chance(30) {
             rev.push_str(r.pick(&["+deb12u1", "~", ".1", "ubuntu0.22.04.1", "+b2", "build1"]));
         }
@@ -233,7 +245,8 @@ fn dpkg_strictly_valid(v: &str) -> bool {
                 || (c == b'-' && rev.is_some())
                 || (c == b':' && epoch.is_some())
         });
-    let rev_ok = rev.is_none_or(|r| !r.is_empty() && r.bytes().all(|c| c.is_ascii_alphanumeric() || b".+~".contains(&c)));
+    let rev_ok =
+        rev.is_none_or(|r| !r.is_empty() && r.bytes().all(|c| c.is_ascii_alphanumeric() || b".+~".contains(&c)));
     up_ok && rev_ok
 }
 
@@ -265,7 +278,13 @@ fn dpkg_against_dpkg() {
     for (a, b) in pairs.iter().step_by(pairs.len() / 300) {
         let lt = Command::new("dpkg").args(["--compare-versions", a, "lt", b]).status().expect("dpkg").success();
         let eq = Command::new("dpkg").args(["--compare-versions", a, "eq", b]).status().expect("dpkg").success();
-        let want = if lt { "-1" } else if eq { "0" } else { "1" };
+        let want = if lt {
+            "-1"
+        } else if eq {
+            "0"
+        } else {
+            "1"
+        };
         let got = scheme_token(Scheme::Dpkg, a, b);
         if got != want {
             disagreements.push(format!("{a} vs {b}: dpkg {want}, ours {got}"));
@@ -278,8 +297,9 @@ fn dpkg_against_dpkg() {
 // ---------------------------------------------------------------------------------------------
 // rpm
 
-const RPM_ATOMS: &[&str] =
-    &[".", "_", "+", "~", "^", "a", "b", "rc", "git", "Z", "0", "1", "01", "10", "999", "~rc1", "^post", ".el9", "%", "-"];
+const RPM_ATOMS: &[&str] = &[
+    ".", "_", "+", "~", "^", "a", "b", "rc", "git", "Z", "0", "1", "01", "10", "999", "~rc1", "^post", ".el9", "%", "-",
+];
 
 fn gen_rpm(r: &mut Rng) -> String {
     let epoch = match r.below(8) {
@@ -335,8 +355,10 @@ fn rpm_against_rpm() {
 // ---------------------------------------------------------------------------------------------
 // PEP 440
 
-const PEP440_ATOMS: &[&str] =
-    &[".", "a", "b", "rc", "c", ".post", "-", "_", "dev", ".dev", "+", "local", "0", "1", "10", "01", "!", "alpha", "pre", "r", "v"];
+const PEP440_ATOMS: &[&str] = &[
+    ".", "a", "b", "rc", "c", ".post", "-", "_", "dev", ".dev", "+", "local", "0", "1", "10", "01", "!", "alpha",
+    "pre", "r", "v",
+];
 
 fn gen_pep440(r: &mut Rng) -> String {
     let mut v = String::new();
@@ -381,7 +403,9 @@ fn gen_pep440(r: &mut Rng) -> String {
 #[test]
 fn pep440_against_packaging() {
     let Some(py) = python_with("packaging.version") else {
-        eprintln!("SKIP PEP 440 differential: no python3 with `packaging` (pip install packaging or python3-packaging)");
+        eprintln!(
+            "SKIP PEP 440 differential: no python3 with `packaging` (pip install packaging or python3-packaging)"
+        );
         return;
     };
     let pairs = make_pairs(3, 16_000, gen_pep440, PEP440_ATOMS);
@@ -468,7 +492,12 @@ fn gen_go(r: &mut Rng) -> String {
         v.push_str(&r.digits());
     }
     match r.below(6) {
-        0 => v.push_str(&format!("-{}.{:014}-{:012x}", r.below(2), 20_190_000_000_000u64 + r.below(9_999_999) as u64, r.next() >> 16)),
+        0 => v.push_str(&format!(
+            "-{}.{:014}-{:012x}",
+            r.below(2),
+            20_190_000_000_000u64 + r.below(9_999_999) as u64,
+            r.next() >> 16
+        )),
         1 => v.push_str(&format!("-{:014}-{:012x}", 20_190_000_000_000u64 + r.below(9_999_999) as u64, r.next() >> 16)),
         2 => {
             v.push('-');
@@ -527,8 +556,31 @@ func main() {
 // Maven
 
 const MAVEN_ATOMS: &[&str] = &[
-    ".", "-", "alpha", "a", "b", "beta", "m", "milestone", "rc", "cr", "snapshot", "SNAPSHOT", "ga", "final", "sp", "RELEASE",
-    "foo", "0", "00", "1", "10", "2", "Final", "_", "",
+    ".",
+    "-",
+    "alpha",
+    "a",
+    "b",
+    "beta",
+    "m",
+    "milestone",
+    "rc",
+    "cr",
+    "snapshot",
+    "SNAPSHOT",
+    "ga",
+    "final",
+    "sp",
+    "RELEASE",
+    "foo",
+    "0",
+    "00",
+    "1",
+    "10",
+    "2",
+    "Final",
+    "_",
+    "",
 ];
 
 fn gen_maven(r: &mut Rng) -> String {
@@ -555,7 +607,9 @@ fn maven_jar() -> Option<PathBuf> {
     let candidates = ["/usr/share/java/maven3-artifact.jar", "/usr/share/maven/lib/maven-artifact-3.x.jar"];
     candidates.iter().map(PathBuf::from).find(|p| p.exists()).or_else(|| {
         std::fs::read_dir("/usr/share/maven/lib").ok()?.flatten().map(|e| e.path()).find(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("maven-artifact") && n.ends_with(".jar"))
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("maven-artifact") && n.ends_with(".jar"))
         })
     })
 }
@@ -570,8 +624,10 @@ fn maven_against_comparable_version() {
         eprintln!("SKIP Maven differential: no java");
         return;
     }
-    let pairs: Vec<_> =
-        make_pairs(6, PAIRS, gen_maven, MAVEN_ATOMS).into_iter().filter(|(a, b)| !a.contains('\t') && !b.contains('\t')).collect();
+    let pairs: Vec<_> = make_pairs(6, PAIRS, gen_maven, MAVEN_ATOMS)
+        .into_iter()
+        .filter(|(a, b)| !a.contains('\t') && !b.contains('\t'))
+        .collect();
     let src = scratch_file(
         "MavenCmp.java",
         r#"import java.io.*;
@@ -641,7 +697,8 @@ fn rubygems_against_gem_version() {
 // Composer
 
 const COMPOSER_ATOMS: &[&str] = &[
-    ".", "-", "beta", "b", "RC", "rc", "alpha", "a", "patch", "pl", "p", "dev", "stable", "0", "1", "10", "x", "+foo", "v", "@dev",
+    ".", "-", "beta", "b", "RC", "rc", "alpha", "a", "patch", "pl", "p", "dev", "stable", "0", "1", "10", "x", "+foo",
+    "v", "@dev",
 ];
 
 fn gen_composer(r: &mut Rng) -> String {
@@ -689,7 +746,9 @@ fn composer_token(a: &str, b: &str) -> String {
 fn composer_against_composer_semver() {
     let autoload = "/usr/share/php/Composer/Semver/autoload.php";
     if !tool_works("php", &["-v"]) || !Path::new(autoload).exists() {
-        eprintln!("SKIP Composer differential: needs php and composer/semver ({autoload}; Debian packages php-cli composer)");
+        eprintln!(
+            "SKIP Composer differential: needs php and composer/semver ({autoload}; Debian packages php-cli composer)"
+        );
         return;
     }
     let pairs = make_pairs(8, 16_000, gen_composer, COMPOSER_ATOMS);
@@ -726,7 +785,13 @@ fn check_order_laws(name: &str, versions: &[String], cmp: impl Fn(&str, &str) ->
         let i = r.below(sorted.len());
         let j = r.below(sorted.len());
         let (i, j) = (i.min(j), i.max(j));
-        assert_ne!(cmp(&sorted[i], &sorted[j]), Ordering::Greater, "{name}: not transitive around {} / {}", sorted[i], sorted[j]);
+        assert_ne!(
+            cmp(&sorted[i], &sorted[j]),
+            Ordering::Greater,
+            "{name}: not transitive around {} / {}",
+            sorted[i],
+            sorted[j]
+        );
         checked += 1;
     }
     checked
@@ -830,7 +895,10 @@ fn apk_vectors_and_order_laws() {
     let versions: Vec<String> = (0..4000).map(|_| gen_apk(&mut r)).collect();
     assert!(versions.iter().all(|v| apk::is_valid(v)), "generator produced an invalid apk version");
     let checked = check_order_laws("apk", &versions, apk::compare_str);
-    eprintln!("apk: {} apk-tools vectors and {checked} order-law checks pass (no apk reference on Debian)", vectors.len());
+    eprintln!(
+        "apk: {} apk-tools vectors and {checked} order-law checks pass (no apk reference on Debian)",
+        vectors.len()
+    );
 }
 
 fn gen_nuget_semver_subset(r: &mut Rng) -> String {
@@ -863,7 +931,11 @@ fn nuget_agrees_with_semver_on_the_common_subset_and_keeps_order_laws() {
             break;
         }
         let a = gen_nuget_semver_subset(&mut r);
-        let b = if r.chance(50) { mutate(&mut r, &a, &[".", "1", "a", "-", "rc"]) } else { gen_nuget_semver_subset(&mut r) };
+        let b = if r.chance(50) {
+            mutate(&mut r, &a, &[".", "1", "a", "-", "rc"])
+        } else {
+            gen_nuget_semver_subset(&mut r)
+        };
         // NuGet reads labels like "-14" as negative numbers (int.TryParse); SemVer as text.
         let negative_label = |v: &str| {
             let pre = v.split('+').next().unwrap_or(v).split_once('-').map_or("", |(_, p)| p);

@@ -231,16 +231,25 @@ fn crates_go_rubygems_packagist() {
     assert_eq!(find(&v, "CVE-2019-16138").severity, Severity::Critical, "from the CVSS 3.1 vector (9.8)");
     assert_eq!(find(&v, "CVE-2020-35916").fixed_version.as_deref(), Some("0.23.12"));
 
-    let v = match_packages(db, None, &[Package::new(PackageKind::Go, "stdlib", "go1.4.2", "usr/local/bin/app")]).unwrap();
+    let v =
+        match_packages(db, None, &[Package::new(PackageKind::Go, "stdlib", "go1.4.2", "usr/local/bin/app")]).unwrap();
     let http = find(&v, "GO-2021-0159");
     assert_eq!(http.fixed_version.as_deref(), Some("1.4.3"));
-    assert_eq!(http.aliases, ["CVE-2015-5739", "CVE-2015-5740", "CVE-2015-5741"], "three CVEs: the Go id stays primary");
+    assert_eq!(
+        http.aliases,
+        ["CVE-2015-5739", "CVE-2015-5740", "CVE-2015-5741"],
+        "three CVEs: the Go id stays primary"
+    );
 
     let v = match_packages(db, None, &[Package::new(PackageKind::Gem, "actionpack", "2.1.2", "Gemfile.lock")]).unwrap();
     assert_eq!(find(&v, "CVE-2008-7248").fixed_version.as_deref(), Some("2.1.3"));
 
-    let v = match_packages(db, None, &[Package::new(PackageKind::Composer, "symfony/http-foundation", "2.0.18", "composer.lock")])
-        .unwrap();
+    let v = match_packages(
+        db,
+        None,
+        &[Package::new(PackageKind::Composer, "symfony/http-foundation", "2.0.18", "composer.lock")],
+    )
+    .unwrap();
     let x = find(&v, "CVE-2012-6431");
     assert_eq!(x.fixed_version.as_deref(), Some("2.0.19"));
 }

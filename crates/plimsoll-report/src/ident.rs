@@ -50,7 +50,10 @@ pub(crate) fn image_purl(artifact: &Artifact) -> Option<String> {
     }
     let digest = image_digest(artifact)?.to_string();
     let reference = match artifact.repo_tags.first() {
-        Some(tag) => parse_repo_tag(tag),
+        // `docker save` records `repo:tag`; an OCI layout's `org.opencontainers.image.ref.name`
+        // is often a bare tag (`1.0`, `latest`), which names no repository.
+        Some(tag) if tag.contains([':', '/']) => parse_repo_tag(tag),
+        Some(tag) => Reference { tag: Some(tag.clone()), ..parse_user_reference(&artifact.name) },
         None => parse_user_reference(&artifact.name),
     };
     if reference.name.is_empty() {
@@ -100,7 +103,7 @@ fn parse_user_reference(s: &str) -> Reference {
     let s = s.trim_end_matches('/');
     let (path, tag) = split_tag(s);
     let mut name = path.rsplit('/').next().unwrap_or(path);
-    for ext in [".tar.gz", ".tar.zst", ".tgz", ".tar"] {
+    for ext in [".oci.tar", ".tar.gz", ".tar.zst", ".tgz", ".tar"] {
         if let Some(stripped) = name.strip_suffix(ext) {
             name = stripped;
             break;
@@ -164,6 +167,11 @@ mod tests {
             Reference { name: "myimg".into(), tag: Some("v2".into()), repository_url: None }
         );
         assert_eq!(parse_user_reference("/tmp/x/debian-12.tar.gz").name, "debian-12");
+        // An OCI archive whose index names the image with a bare tag.
+        let mut oci = image("oci-archive:/srv/images/debian-app.oci.tar", &["1"]);
+        oci.platform = None;
+        let d = "0202020202020202020202020202020202020202020202020202020202020202";
+        assert_eq!(image_purl(&oci).unwrap(), format!("pkg:oci/debian-app@sha256:{d}?tag=1"));
         let mut fs = image("/", &[]);
         assert_eq!(image_purl(&fs), None, "no name, no purl");
         fs.kind = ArtifactKind::Filesystem;

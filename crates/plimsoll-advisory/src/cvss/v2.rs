@@ -12,11 +12,37 @@ pub fn base_score(vector: &str) -> Result<f64, CvssError> {
     for (k, val) in metrics(v)? {
         let bad = || CvssError::Unknown(format!("{k}:{val}"));
         match k {
-            "AV" => av = Some(match val { "L" => 0.395, "A" => 0.646, "N" => 1.0, _ => return Err(bad()) }),
-            "AC" => ac = Some(match val { "H" => 0.35, "M" => 0.61, "L" => 0.71, _ => return Err(bad()) }),
-            "Au" => au = Some(match val { "M" => 0.45, "S" => 0.56, "N" => 0.704, _ => return Err(bad()) }),
+            "AV" => {
+                av = Some(match val {
+                    "L" => 0.395,
+                    "A" => 0.646,
+                    "N" => 1.0,
+                    _ => return Err(bad()),
+                })
+            }
+            "AC" => {
+                ac = Some(match val {
+                    "H" => 0.35,
+                    "M" => 0.61,
+                    "L" => 0.71,
+                    _ => return Err(bad()),
+                })
+            }
+            "Au" => {
+                au = Some(match val {
+                    "M" => 0.45,
+                    "S" => 0.56,
+                    "N" => 0.704,
+                    _ => return Err(bad()),
+                })
+            }
             "C" | "I" | "A" => {
-                let w = match val { "N" => 0.0, "P" => 0.275, "C" => 0.660, _ => return Err(bad()) };
+                let w = match val {
+                    "N" => 0.0,
+                    "P" => 0.275,
+                    "C" => 0.660,
+                    _ => return Err(bad()),
+                };
                 match k {
                     "C" => c = Some(w),
                     "I" => i = Some(w),
@@ -35,7 +61,8 @@ pub fn base_score(vector: &str) -> Result<f64, CvssError> {
     let av = av.ok_or(CvssError::Missing("AV"))?;
     let ac = ac.ok_or(CvssError::Missing("AC"))?;
     let au = au.ok_or(CvssError::Missing("Au"))?;
-    let (c, i, a) = (c.ok_or(CvssError::Missing("C"))?, i.ok_or(CvssError::Missing("I"))?, a.ok_or(CvssError::Missing("A"))?);
+    let (c, i, a) =
+        (c.ok_or(CvssError::Missing("C"))?, i.ok_or(CvssError::Missing("I"))?, a.ok_or(CvssError::Missing("A"))?);
     let impact = 10.41 * (1.0 - (1.0 - c) * (1.0 - i) * (1.0 - a));
     let exploitability = 20.0 * av * ac * au;
     let f = if impact == 0.0 { 0.0 } else { 1.176 };

@@ -32,13 +32,49 @@ pub fn base_score(vector: &str) -> Result<f64, CvssError> {
     for (k, v) in metrics(body)? {
         let bad = || CvssError::Unknown(format!("{k}:{v}"));
         match k {
-            "AV" => av = Some(match v { "N" => 0.85, "A" => 0.62, "L" => 0.55, "P" => 0.2, _ => return Err(bad()) }),
-            "AC" => ac = Some(match v { "L" => 0.77, "H" => 0.44, _ => return Err(bad()) }),
-            "PR" => pr = Some(match v { "N" | "L" | "H" => v, _ => return Err(bad()) }),
-            "UI" => ui = Some(match v { "N" => 0.85, "R" => 0.62, _ => return Err(bad()) }),
-            "S" => s = Some(match v { "U" => false, "C" => true, _ => return Err(bad()) }),
+            "AV" => {
+                av = Some(match v {
+                    "N" => 0.85,
+                    "A" => 0.62,
+                    "L" => 0.55,
+                    "P" => 0.2,
+                    _ => return Err(bad()),
+                })
+            }
+            "AC" => {
+                ac = Some(match v {
+                    "L" => 0.77,
+                    "H" => 0.44,
+                    _ => return Err(bad()),
+                })
+            }
+            "PR" => {
+                pr = Some(match v {
+                    "N" | "L" | "H" => v,
+                    _ => return Err(bad()),
+                })
+            }
+            "UI" => {
+                ui = Some(match v {
+                    "N" => 0.85,
+                    "R" => 0.62,
+                    _ => return Err(bad()),
+                })
+            }
+            "S" => {
+                s = Some(match v {
+                    "U" => false,
+                    "C" => true,
+                    _ => return Err(bad()),
+                })
+            }
             "C" | "I" | "A" => {
-                let w = match v { "H" => 0.56, "L" => 0.22, "N" => 0.0, _ => return Err(bad()) };
+                let w = match v {
+                    "H" => 0.56,
+                    "L" => 0.22,
+                    "N" => 0.0,
+                    _ => return Err(bad()),
+                };
                 match k {
                     "C" => c = Some(w),
                     "I" => i = Some(w),

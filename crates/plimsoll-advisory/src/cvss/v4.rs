@@ -244,7 +244,9 @@ pub fn base_score(vector: &str) -> Result<f64, CvssError> {
         "P" => 1,
         _ => 2,
     };
-    let eq6 = if (m("CR") == "H" && m("VC") == "H") || (m("IR") == "H" && m("VI") == "H") || (m("AR") == "H" && m("VA") == "H")
+    let eq6 = if (m("CR") == "H" && m("VC") == "H")
+        || (m("IR") == "H" && m("VI") == "H")
+        || (m("AR") == "H" && m("VA") == "H")
     {
         0
     } else {

@@ -6,13 +6,8 @@ use plimsoll_model::{OsFamily, OsRelease};
 use super::{Distro, NameKey};
 use crate::version::Scheme;
 
-pub static ALPINE: Distro = Distro {
-    family: OsFamily::Alpine,
-    name: "Alpine Linux",
-    scheme: Scheme::Apk,
-    names: NameKey::Source,
-    ecosystem,
-};
+pub static ALPINE: Distro =
+    Distro { family: OsFamily::Alpine, name: "Alpine Linux", scheme: Scheme::Apk, names: NameKey::Source, ecosystem };
 
 /// `3.19.1` -> `Alpine:v3.19`; an edge image (`3.20_alpha20240315`) maps to its branch.
 fn ecosystem(os: &OsRelease) -> Option<String> {

@@ -6,13 +6,8 @@ use super::{major, Distro, NameKey};
 use crate::native::debian_dsa::release_number;
 use crate::version::Scheme;
 
-pub static DEBIAN: Distro = Distro {
-    family: OsFamily::Debian,
-    name: "Debian",
-    scheme: Scheme::Dpkg,
-    names: NameKey::Source,
-    ecosystem,
-};
+pub static DEBIAN: Distro =
+    Distro { family: OsFamily::Debian, name: "Debian", scheme: Scheme::Dpkg, names: NameKey::Source, ecosystem };
 
 /// `VERSION_ID` is the release number (`12`, or `12.5` from `debian_version`); testing and
 /// unstable have none, so fall back to the code name (`bookworm` -> `12`).

@@ -2,17 +2,17 @@
 //!
 //! ```text
 //! [29 Mar 2023] DSA-5380-1 xorg-server - security update
-//! 	{CVE-2023-1393}
-//! 	[bullseye] - xorg-server 2:1.20.11-1+deb11u6
-//! 	NOTE: ...
+//!     {CVE-2023-1393}
+//!     [bullseye] - xorg-server 2:1.20.11-1+deb11u6
+//!     NOTE: ...
 //! ```
 //!
-//! Each announcement lists the CVEs it fixes and, per release (by code name), the *source*
-//! package and the version that fixed them. We emit one advisory per CVE (id `CVE-…`, the DSA in
-//! `related`), because that is the unit users and other scanners report for Debian; an
-//! announcement without CVEs becomes an advisory under its own id. Releases map to OSV's
-//! `Debian:<number>`. `<not-affected>` and `<end-of-life>` lines produce nothing; `<unfixed>`
-//! produces an open range.
+//! (Continuation lines are indented with a tab.) Each announcement lists the CVEs it fixes and,
+//! per release (by code name), the *source* package and the version that fixed them. We emit
+//! one advisory per CVE (id `CVE-…`, the DSA in `related`), because that is the unit users and
+//! other scanners report for Debian; an announcement without CVEs becomes an advisory under its
+//! own id. Releases map to OSV's `Debian:<number>`. `<not-affected>` and `<end-of-life>` lines
+//! produce nothing; `<unfixed>` produces an open range.
 
 use std::collections::BTreeMap;
 
@@ -82,7 +82,8 @@ fn parse(text: &str) -> Result<Vec<Announcement>, ConvertError> {
             let Some(rest) = line.strip_prefix('[') else {
                 return Err(ConvertError::Invalid(format!("line {lineno}: expected an announcement header")));
             };
-            let (date, rest) = rest.split_once(']').ok_or_else(|| ConvertError::Invalid(format!("line {lineno}: no ]")))?;
+            let (date, rest) =
+                rest.split_once(']').ok_or_else(|| ConvertError::Invalid(format!("line {lineno}: no ]")))?;
             let rest = rest.trim();
             let (id, title) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
             if !(id.starts_with("DSA-") || id.starts_with("DLA-") || id.starts_with("DTSA-")) {

@@ -149,7 +149,8 @@ reference: composer://neos/neos
 
     #[test]
     fn id_without_cve_and_errors() {
-        let y = "title: t\nbranches:\n  1.x:\n    time: 2020-01-01\n    versions: ['<1.0.1']\nreference: composer://a/b\n";
+        let y =
+            "title: t\nbranches:\n  1.x:\n    time: 2020-01-01\n    versions: ['<1.0.1']\nreference: composer://a/b\n";
         assert_eq!(convert(y, "2020-01-01-1").unwrap()[0].id, "a/b/2020-01-01-1");
         assert!(convert("title: t\nbranches: {}\n", "x").is_err(), "no reference");
         let bad = y.replace("'<1.0.1'", "'^1.0'");

@@ -215,8 +215,12 @@ mod tests {
     fn show(is: &[Interval]) -> Vec<String> {
         is.iter()
             .map(|i| {
-                let lo = i.lo.as_ref().map_or("(-inf".to_owned(), |l| format!("{}{}", if l.inclusive { "[" } else { "(" }, l.text));
-                let hi = i.hi.as_ref().map_or("+inf)".to_owned(), |h| format!("{}{}", h.text, if h.inclusive { "]" } else { ")" }));
+                let lo =
+                    i.lo.as_ref()
+                        .map_or("(-inf".to_owned(), |l| format!("{}{}", if l.inclusive { "[" } else { "(" }, l.text));
+                let hi =
+                    i.hi.as_ref()
+                        .map_or("+inf)".to_owned(), |h| format!("{}{}", h.text, if h.inclusive { "]" } else { ")" }));
                 format!("{lo},{hi}")
             })
             .collect()

@@ -122,7 +122,9 @@ pub fn convert(text: &str, stem: &str) -> Result<Vec<Advisory>, ConvertError> {
     };
     let mut safe = Vec::new();
     for line in raw.patched_versions.iter().flatten().chain(raw.unaffected_versions.iter().flatten()) {
-        safe.extend(requirement_intervals(line).map_err(|e| ConvertError::Invalid(format!("requirement {line:?}: {e}")))?);
+        safe.extend(
+            requirement_intervals(line).map_err(|e| ConvertError::Invalid(format!("requirement {line:?}: {e}")))?,
+        );
     }
     let ranges: Vec<_> = complement(safe).iter().filter_map(|i| interval_to_range(i, true)).collect();
 
@@ -148,7 +150,9 @@ pub fn convert(text: &str, stem: &str) -> Result<Vec<Advisory>, ConvertError> {
     a.modified = raw.date;
     // RubySec gives CVSS v3/v4 as vectors or scores and v2 as a score; keep vectors as
     // severities, and derive a label from a bare score.
-    for (v, kind) in [(&raw.cvss_v4, ScoreKind::CvssV4), (&raw.cvss_v3, ScoreKind::CvssV3), (&raw.cvss_v2, ScoreKind::CvssV2)] {
+    for (v, kind) in
+        [(&raw.cvss_v4, ScoreKind::CvssV4), (&raw.cvss_v3, ScoreKind::CvssV3), (&raw.cvss_v2, ScoreKind::CvssV2)]
+    {
         let Some(text) = v.as_ref().and_then(scalar_text) else { continue };
         if text.contains('/') {
             a.severity.push(SeverityScore { kind, score: text });

@@ -57,11 +57,9 @@ fn next_token(ty: &mut Token, c: &mut Cursor<'_>) {
         match rest[0] {
             b'.' => n = Token::DigitOrZero,
             b'_' => n = Token::Suffix,
-            b'-' => {
-                if rest.len() > 1 && rest[1] == b'r' {
-                    n = Token::RevisionNo;
-                    c.pos += 1;
-                }
+            b'-' if rest.get(1) == Some(&b'r') => {
+                n = Token::RevisionNo;
+                c.pos += 1;
             }
             _ => {}
         }

@@ -362,7 +362,9 @@ fn special_form_order(form: &[u8]) -> i32 {
 
 /// `strtol` on a run of leading digits, saturating like glibc at `LONG_MAX`.
 fn strtol(s: &[u8]) -> i64 {
-    s.iter().take_while(|c| c.is_ascii_digit()).fold(0i64, |acc, c| acc.saturating_mul(10).saturating_add(i64::from(c - b'0')))
+    s.iter()
+        .take_while(|c| c.is_ascii_digit())
+        .fold(0i64, |acc, c| acc.saturating_mul(10).saturating_add(i64::from(c - b'0')))
 }
 
 /// PHP's `version_compare` (without an operator).
@@ -414,8 +416,11 @@ pub fn php_version_compare(a: &[u8], b: &[u8]) -> Ordering {
                 php_version_compare(p1, b"#N#")
             };
         } else if n2_more {
-            compare =
-                if p2.first().is_some_and(u8::is_ascii_digit) { Ordering::Less } else { php_version_compare(b"#N#", p2) };
+            compare = if p2.first().is_some_and(u8::is_ascii_digit) {
+                Ordering::Less
+            } else {
+                php_version_compare(b"#N#", p2)
+            };
         }
     }
     compare

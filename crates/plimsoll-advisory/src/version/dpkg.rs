@@ -38,7 +38,8 @@ impl DpkgVersion {
                 if !e.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(err("epoch is not a number"));
                 }
-                let epoch = e.parse::<u32>().ok().filter(|e| *e <= i32::MAX as u32).ok_or_else(|| err("epoch too big"))?;
+                let epoch =
+                    e.parse::<u32>().ok().filter(|e| *e <= i32::MAX as u32).ok_or_else(|| err("epoch too big"))?;
                 if rest.is_empty() {
                     return Err(err("nothing after the epoch colon"));
                 }

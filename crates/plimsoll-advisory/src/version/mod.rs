@@ -110,9 +110,7 @@ impl Scheme {
         let base = ecosystem.split(':').next().unwrap_or(ecosystem);
         Some(match base {
             "Debian" | "Ubuntu" => Scheme::Dpkg,
-            "Alpine" | "Wolfi" | "Chainguard" | "Alpaquita" | "BellSoft Hardened Containers" | "MinimOS" => {
-                Scheme::Apk
-            }
+            "Alpine" | "Wolfi" | "Chainguard" | "Alpaquita" | "BellSoft Hardened Containers" | "MinimOS" => Scheme::Apk,
             "AlmaLinux" | "Rocky Linux" | "Red Hat" | "openSUSE" | "SUSE" | "Mageia" | "Photon OS" | "openEuler"
             | "Azure Linux" | "CBL-Mariner" | "Oracle Linux" | "Amazon Linux" | "Fedora" | "CentOS" => Scheme::Rpm,
             "PyPI" => Scheme::Pep440,
@@ -230,6 +228,43 @@ mod tests {
     fn overlong_versions_are_rejected() {
         let long = "1.".repeat(200);
         assert!(Scheme::Dpkg.parse(&long).is_err());
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        // Deterministic garbage: every byte class the parsers treat specially, in random order.
+        let alphabet: Vec<char> = "0123456789.-_+~^:!@abcxyzABCXYZ \t\u{0}\u{e9}\u{1F600}vrcpredev*".chars().collect();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let schemes = [
+            Scheme::Dpkg,
+            Scheme::Rpm,
+            Scheme::Apk,
+            Scheme::Semver,
+            Scheme::Go,
+            Scheme::Pep440,
+            Scheme::Maven,
+            Scheme::RubyGems,
+            Scheme::NuGet,
+            Scheme::Composer,
+        ];
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 24) as usize;
+            let a: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            let b: String = (0..len / 2).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            for s in schemes {
+                let _ = s.compare(&a, &b);
+                let _ = s.compare(&a, &a);
+            }
+            let _ = apk::compare_str(&a, &b);
+            let _ = go::compare_str(&a, &b);
+            let _ = composer::php_version_compare(a.as_bytes(), b.as_bytes());
+        }
     }
 
     #[test]

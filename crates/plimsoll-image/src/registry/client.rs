@@ -321,7 +321,8 @@ impl Client {
     /// Fetches a manifest by tag or digest. `None` if the registry does not have it. When
     /// `reference` is a digest the bytes must hash to it.
     pub fn get_manifest(&self, repo: &str, reference: &str, limit: u64) -> Result<Option<Fetched>, ImageError> {
-        let what = format!("manifest {repo}:{reference}");
+        let sep = if reference.contains(':') { '@' } else { ':' };
+        let what = format!("manifest {repo}{sep}{reference}");
         let accept = MANIFEST_ACCEPT.join(", ");
         let resp = self.send(
             "GET",

@@ -12,6 +12,8 @@
 pub mod auth;
 pub mod client;
 pub mod name;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;
 
 use std::fs::File;
 use std::io::{self, Read, Write};

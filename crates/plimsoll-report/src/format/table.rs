@@ -1,8 +1,8 @@
-//! The human-readable table, in the spirit of Trivy's: a header naming the artifact, then the
-//! packages grouped by the layer that introduced them, a one-line summary, and the scan's
-//! diagnostics.
+//! The human-readable table, in the spirit of Trivy's: a header naming the artifact, the
+//! packages grouped by the layer that introduced them with a one-line summary, then secrets,
+//! misconfigurations and the scan's diagnostics.
 //!
-//! Every string taken from the image goes through [`text::clean`] before it reaches the
+//! Every string taken from the image goes through [`crate::text::clean`] before it reaches the
 //! terminal. The output is a list of sections ([`render`]); a new kind of finding is one more
 //! section function.
 
@@ -18,7 +18,7 @@ use crate::RenderOptions;
 
 /// Width used to shorten Dockerfile steps when the terminal's is unknown.
 const DEFAULT_WIDTH: usize = 100;
-/// Narrowest a package column is squeezed to when fitting the terminal.
+/// Narrowest a column is squeezed to when fitting the terminal.
 const MIN_COLUMN: usize = 8;
 
 pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {

@@ -1,0 +1,316 @@
+//! Registry and signing commands: `key generate`, `sign`, `verify`, `attest`,
+//! `verify-attestation`, `resolve`, `registry`. Formats are Cosign's (see `plimsoll-sign`).
+
+use std::io::{BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use plimsoll::ScanOptions;
+use plimsoll_image::registry::{self, Client, Credentials, RegistryOptions, RegistryRef};
+use plimsoll_image::{ImageRef, OpenOptions, Platform};
+use plimsoll_sign::{cosign, SigningKey, VerifyingKey};
+
+/// How to reach a registry; flattened into every command that talks to one.
+#[derive(Debug, Args, Default)]
+pub struct RegistryArgs {
+    /// Allow plain HTTP and TLS certificates that do not verify.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Extra CA certificate(s) (PEM) to trust besides the system roots.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub ca_files: Vec<PathBuf>,
+    /// Registry user. The password comes from PLIMSOLL_REGISTRY_PASSWORD, else PLIMSOLL_PASSWORD, or
+    /// --password-stdin. Without a user, ~/.docker/config.json (and its credential helpers) is used.
+    #[arg(long, env = "PLIMSOLL_USERNAME", value_name = "USER")]
+    pub username: Option<String>,
+    /// Read the registry password from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Keep downloaded blobs (verified) in DIR, keyed by digest.
+    #[arg(long, value_name = "DIR")]
+    pub blob_cache: Option<PathBuf>,
+}
+
+impl RegistryArgs {
+    pub fn options(self) -> Result<RegistryOptions> {
+        let RegistryArgs { insecure, ca_files, username, password_stdin, blob_cache } = self;
+        let credentials = match username {
+            Some(username) => {
+                let password = if password_stdin {
+                    let mut s = String::new();
+                    std::io::stdin().take(1 << 16).read_to_string(&mut s).context("cannot read the password")?;
+                    s.trim_end_matches(['\r', '\n']).to_owned()
+                } else {
+                    std::env::var("PLIMSOLL_REGISTRY_PASSWORD")
+                        .or_else(|_| std::env::var("PLIMSOLL_PASSWORD"))
+                        .context("--username needs a password: set PLIMSOLL_REGISTRY_PASSWORD or use --password-stdin")?
+                };
+                Some(Credentials { username, password })
+            }
+            None if password_stdin => bail!("--password-stdin needs --username"),
+            None => None,
+        };
+        Ok(RegistryOptions { insecure, ca_files, credentials, no_docker_config: false, blob_cache })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    #[command(subcommand)]
+    pub command: KeyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate an ECDSA P-256 key pair in Cosign's format: NAME.key (encrypted, mode 0600) and NAME.pub.
+    Generate(KeyGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyGenerateArgs {
+    /// Write NAME.key and NAME.pub. The passphrase is PLIMSOLL_PASSWORD, or asked for.
+    #[arg(long, value_name = "NAME", default_value = "cosign")]
+    pub output_key_prefix: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Private key (NAME.key from `plimsoll key generate` or `cosign generate-key-pair`).
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Registry image: HOST[:PORT]/REPO[:TAG|@DIGEST].
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Public key (NAME.pub).
+    #[arg(long, value_name = "PUB")]
+    pub key: PathBuf,
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// JSON predicate: a plimsoll report, an SBOM (`plimsoll image --format cyclonedx`), ...
+    #[arg(long, value_name = "FILE")]
+    pub predicate: PathBuf,
+    /// Predicate type: a URI, or cyclonedx, spdx, spdxjson, slsaprovenance, vuln, custom.
+    #[arg(long = "type", value_name = "TYPE", default_value = "custom")]
+    pub predicate_type: String,
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyAttestationArgs {
+    #[arg(long, value_name = "PUB")]
+    pub key: PathBuf,
+    /// Only accept attestations of this predicate type.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub predicate_type: Option<String>,
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryScanArgs {
+    /// Registry host[:port].
+    #[arg(value_name = "REGISTRY")]
+    pub registry_host: String,
+    /// Scan only these repositories (default: the whole catalog).
+    #[arg(long = "repo", value_name = "REPO")]
+    pub repos: Vec<String>,
+    /// Platform to pick from multi-platform images.
+    #[arg(long, default_value = "linux/amd64", value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: String,
+    /// Hide the progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+fn registry_ref(image: &str) -> Result<RegistryRef> {
+    match ImageRef::parse(image).with_context(|| format!("`{image}` is not an image reference"))? {
+        ImageRef::Registry(r) => Ok(r),
+        other => bail!("{other} is not a registry image; signing works on registry images (HOST/REPO:TAG)"),
+    }
+}
+
+fn connect(r: &RegistryRef, args: RegistryArgs) -> Result<Client> {
+    let opts = args.options()?;
+    Client::connect(&r.registry, &opts).with_context(|| format!("cannot reach registry {}", r.registry))
+}
+
+fn stdout_line(s: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{s}")?;
+    Ok(out.flush()?)
+}
+
+fn stderr_line(s: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{s}");
+}
+
+pub fn run_key(args: KeyArgs) -> Result<ExitCode> {
+    let KeyCommand::Generate(KeyGenerateArgs { output_key_prefix }) = args.command;
+    let pass = plimsoll_sign::read_passphrase(true)?;
+    let (k, p) = plimsoll_sign::generate_key_files(&output_key_prefix, &pass)?;
+    stderr_line(&format!("Private key written to {}\nPublic key written to {}", k.display(), p.display()));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_sign(args: SignArgs) -> Result<ExitCode> {
+    let SignArgs { key, image, registry } = args;
+    let r = registry_ref(&image)?;
+    let pass = plimsoll_sign::read_passphrase(false)?;
+    let key = SigningKey::load(&key, &pass)?;
+    let client = connect(&r, registry)?;
+    let signed = cosign::sign(&client, &r, &key).with_context(|| format!("cannot sign {r}"))?;
+    stderr_line(&format!("Pushing signature to: {}", signed.signature_ref));
+    stdout_line(&signed.image.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_verify(args: VerifyArgs) -> Result<ExitCode> {
+    let VerifyArgs { key, image, registry } = args;
+    let r = registry_ref(&image)?;
+    let key = VerifyingKey::load(&key)?;
+    let client = connect(&r, registry)?;
+    let (digest, sigs) = cosign::verify(&client, &r, &key)?;
+    stderr_line(&format!(
+        "Verification for {} --\nThe following checks were performed on each of these signatures:\n  - The signatures \
+         were verified against the specified public key\n  - The signed payload names the image digest {digest}",
+        r.with_digest(digest.clone())
+    ));
+    // Cosign prints the verified payloads as a JSON array.
+    let payloads: Vec<serde_json::Value> =
+        sigs.iter().filter_map(|s| serde_json::from_slice(&s.payload).ok()).collect();
+    stdout_line(&serde_json::to_string(&payloads)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_attest(args: AttestArgs) -> Result<ExitCode> {
+    let AttestArgs { key, predicate, predicate_type, image, registry } = args;
+    let r = registry_ref(&image)?;
+    let bytes = std::fs::read(&predicate).with_context(|| format!("cannot read {}", predicate.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).with_context(|| format!("{} is not JSON", predicate.display()))?;
+    let pass = plimsoll_sign::read_passphrase(false)?;
+    let key = SigningKey::load(&key, &pass)?;
+    let client = connect(&r, registry)?;
+    let att = cosign::attest(&client, &r, &key, &predicate_type, value).with_context(|| format!("cannot attest {r}"))?;
+    stderr_line(&format!("Pushing attestation ({}) to: {}", att.predicate_type, att.attestation_ref));
+    stdout_line(&att.image.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_verify_attestation(args: VerifyAttestationArgs) -> Result<ExitCode> {
+    let VerifyAttestationArgs { key, predicate_type, image, registry } = args;
+    let r = registry_ref(&image)?;
+    let key = VerifyingKey::load(&key)?;
+    let client = connect(&r, registry)?;
+    let (digest, atts) = cosign::verify_attestations(&client, &r, &key, predicate_type.as_deref())?;
+    stderr_line(&format!("Verification for {} --", r.with_digest(digest)));
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for a in atts {
+        writeln!(out, "{}", serde_json::to_string(&a.statement)?)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_resolve(args: ResolveArgs) -> Result<ExitCode> {
+    let ResolveArgs { image, registry } = args;
+    let r = registry_ref(&image)?;
+    let client = connect(&r, registry)?;
+    let top = registry::fetch_manifest(&client, &r, 16 << 20).with_context(|| format!("cannot resolve {r}"))?;
+    stdout_line(&r.with_digest(top.digest).to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_registry(args: RegistryScanArgs) -> Result<ExitCode> {
+    let RegistryScanArgs { registry_host, repos, platform, quiet, registry } = args;
+    let platform: Platform = platform.parse().with_context(|| format!("invalid --platform `{platform}`"))?;
+    let opts = registry.options()?;
+    let client =
+        Client::connect(&registry_host, &opts).with_context(|| format!("cannot reach registry {registry_host}"))?;
+    let repos = if repos.is_empty() {
+        client.catalog().with_context(|| format!("cannot list the catalog of {registry_host} (pass --repo)"))?
+    } else {
+        repos
+    };
+    let mut images = Vec::new();
+    for repo in &repos {
+        let tags = client.tags(repo).with_context(|| format!("cannot list the tags of {repo}"))?;
+        // Cosign's signature and attestation tags are not images to scan.
+        for t in tags.into_iter().filter(|t| !(t.ends_with(".sig") || t.ends_with(".att") || t.ends_with(".sbom"))) {
+            images.push(format!("{registry_host}/{repo}:{t}"));
+        }
+    }
+    let bar = if quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(images.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} scanning images {bar:30} {pos}/{len} {msg}") {
+            b.set_style(style);
+        }
+        b
+    };
+    let open_opts = OpenOptions { platform, registry: opts, ..OpenOptions::default() };
+    let mut rows = Vec::new();
+    let mut failed = 0;
+    for name in &images {
+        bar.set_message(name.clone());
+        let row = (|| -> Result<(String, usize, usize, usize)> {
+            let r = ImageRef::parse(name)?;
+            let image = plimsoll_image::open(&r, &open_opts)?;
+            let report = plimsoll::scan_image(&image, &ScanOptions::default())?;
+            Ok((image.manifest_digest.short().to_owned(), report.packages.len(), report.secrets.len(), report.misconfigurations.len()))
+        })();
+        match row {
+            Ok((d, p, s, m)) => rows.push(vec![name.clone(), d, p.to_string(), s.to_string(), m.to_string(), "ok".into()]),
+            Err(e) => {
+                failed += 1;
+                rows.push(vec![name.clone(), "-".into(), "-".into(), "-".into(), "-".into(), format!("error: {e:#}")]);
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let header = ["IMAGE", "DIGEST", "PACKAGES", "SECRETS", "MISCONFIG", "STATUS"].map(String::from).to_vec();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| rows.iter().chain(std::iter::once(&header)).map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    writeln!(out, "{} images, {} scanned, {failed} failed", images.len(), images.len() - failed)?;
+    out.flush()?;
+    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
