@@ -48,6 +48,9 @@ Examples:
   plimsoll config ./deploy --severity HIGH,CRITICAL --exit-code 1
   plimsoll config . --skip-rule PL-DF-012 --format json")]
     Config(ConfigArgs),
+    /// Build or inspect the local advisory database.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Print the documentation of a rule (misconfiguration code or secret rule id).
     #[command(after_help = "\
 Examples:
@@ -63,6 +66,28 @@ pub struct ConfigArgs {
     pub path: PathBuf,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Build a database from OSV files and native advisory formats (directories are searched).
+    #[command(after_help = "\
+Examples:
+  plimsoll db build --from ./osv-dumps --from ./alpine-secdb
+  plimsoll db build --from demo/advisories --output advisories.db")]
+    Build {
+        /// Advisory files or directories (OSV JSON/YAML, Alpine secdb, Debian DSA/DLA lists, RubySec, FriendsOfPHP).
+        #[arg(long, required = true, value_name = "PATH")]
+        from: Vec<PathBuf>,
+        /// Where to write the database [default: the default database path].
+        #[arg(long, short, value_name = "FILE", env = "PLIMSOLL_DB")]
+        output: Option<PathBuf>,
+    },
+    /// Show what a database holds: when it was built, from which sources, how many advisories.
+    Info {
+        #[arg(long, value_name = "FILE", env = "PLIMSOLL_DB")]
+        db: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -116,9 +141,16 @@ pub struct CommonArgs {
     /// Hide the progress bar.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Scanners to run, comma-separated: secret, misconfig (package inventory always runs).
-    #[arg(long, value_delimiter = ',', default_value = "secret,misconfig", value_name = "LIST")]
-    pub scanners: Vec<String>,
+    /// Scanners to run, comma-separated: vuln, secret, misconfig (package inventory always runs)
+    /// [default: all; vuln is skipped with a warning when no advisory database exists].
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub scanners: Option<Vec<String>>,
+    /// Advisory database for the vuln scanner [default: $PLIMSOLL_DB or <cache dir>/advisories.db].
+    #[arg(long, value_name = "FILE", env = "PLIMSOLL_DB")]
+    pub db: Option<PathBuf>,
+    /// Do not report vulnerabilities that have no fix yet.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
     /// Severities to report, comma-separated (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
     #[arg(short, long, value_delimiter = ',', default_value = "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL", value_name = "LIST")]
     pub severity: Vec<String>,

@@ -14,7 +14,7 @@ use plimsoll_image::{ImageRef, OpenOptions, Platform};
 use plimsoll_model::{ScanReport, Severity};
 use plimsoll_report::{Format, RenderOptions};
 
-use crate::cli::{Cli, Command, CommonArgs, ConfigArgs, FsArgs, ImageArgs, RuleArgs};
+use crate::cli::{Cli, Command, CommonArgs, ConfigArgs, DbCommand, FsArgs, ImageArgs, RuleArgs};
 use crate::progress::LayerBar;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -23,8 +23,40 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fs(args) => fs(args),
         Command::Config(args) => config(args),
         Command::Rule(args) => rule(args),
+        Command::Db(cmd) => db(cmd),
     }
 }
+
+/// `$PLIMSOLL_DB` is handled by clap; this is the fallback: `<cache dir>/advisories.db`.
+fn default_db_path() -> Option<PathBuf> {
+    LayerCache::default_dir().map(|d| d.join("advisories.db"))
+}
+
+fn db(cmd: DbCommand) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        DbCommand::Build { from, output } => {
+            let output = output.or_else(default_db_path).context("no --output given and no cache directory known")?;
+            if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            let stats = plimsoll_advisory::Database::build(&from, &output)
+                .with_context(|| format!("cannot build the advisory database {}", output.display()))?;
+            writeln!(out, "wrote {}: {stats:?}", output.display())?;
+        }
+        DbCommand::Info { db } => {
+            let path = db.or_else(default_db_path).context("no --db given and no cache directory known")?;
+            let db = plimsoll_advisory::Database::open(&path).with_context(|| {
+                format!("cannot open the advisory database {}; build one with `plimsoll db build --from DIR`", path.display())
+            })?;
+            let info = db.info()?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&info)?)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+const ALL_SCANNERS: &[&str] = &["vuln", "secret", "misconfig"];
 
 /// Settings shared by the scanning commands.
 struct Settings {
@@ -33,6 +65,7 @@ struct Settings {
     scan: ScanOptions,
     severities: BTreeSet<Severity>,
     exit_code: u8,
+    ignore_unfixed: bool,
 }
 
 fn parse_severity(s: &str) -> Result<Severity> {
@@ -46,7 +79,8 @@ fn parse_severity(s: &str) -> Result<Severity> {
     })
 }
 
-fn resolve(common: CommonArgs) -> Result<Settings> {
+/// `default_scanners` applies when `--scanners` is not given.
+fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
     let CommonArgs {
         format,
         output,
@@ -54,6 +88,8 @@ fn resolve(common: CommonArgs) -> Result<Settings> {
         no_cache,
         quiet,
         scanners,
+        db,
+        ignore_unfixed,
         severity,
         exit_code,
         include_os_files,
@@ -64,17 +100,36 @@ fn resolve(common: CommonArgs) -> Result<Settings> {
     let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let cache = if no_cache { None } else { cache_dir.or_else(LayerCache::default_dir).map(LayerCache::new) };
     let progress = LayerBar::new(quiet).map(|b| b as Arc<dyn plimsoll::Progress>);
-    let mut secret = false;
-    let mut misconfig = false;
+    let explicit = scanners.is_some();
+    let scanners = scanners.unwrap_or_else(|| default_scanners.iter().map(|s| s.to_string()).collect());
+    let (mut vuln, mut secret, mut misconfig) = (false, false, false);
     for s in &scanners {
         match s.trim() {
+            "vuln" => vuln = true,
             "secret" => secret = true,
             "misconfig" | "config" => misconfig = true,
             "" => {}
-            "vuln" => bail!("the `vuln` scanner is not available in this build yet; use --scanners secret,misconfig"),
-            other => bail!("unknown scanner `{other}`; available: secret, misconfig"),
+            other => bail!("unknown scanner `{other}`; available: vuln, secret, misconfig"),
         }
     }
+    let advisories = if vuln {
+        let path = db.clone().or_else(default_db_path);
+        match path.as_deref().filter(|p| p.exists()) {
+            Some(p) => Some(Arc::new(plimsoll_advisory::Database::open(p).with_context(|| {
+                format!("cannot open the advisory database {}; rebuild it with `plimsoll db build`", p.display())
+            })?)),
+            None if explicit || db.is_some() => bail!(
+                "no advisory database at {}; build one with `plimsoll db build --from DIR --output FILE` and pass --db FILE",
+                path.map(|p| p.display().to_string()).unwrap_or_else(|| "<unknown>".into())
+            ),
+            None => {
+                eprintln!("warning: no advisory database found; vulnerability scanning skipped (see `plimsoll db build --help`)");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let secrets = if secret {
         let scanner = match &secret_config {
             Some(path) => {
@@ -98,15 +153,16 @@ fn resolve(common: CommonArgs) -> Result<Settings> {
     Ok(Settings {
         format,
         output,
-        scan: ScanOptions { cache, progress, secrets, misconfig, ..ScanOptions::default() },
+        scan: ScanOptions { cache, progress, secrets, misconfig, advisories, ..ScanOptions::default() },
         severities,
         exit_code,
+        ignore_unfixed,
     })
 }
 
 fn image(args: ImageArgs) -> Result<ExitCode> {
     let ImageArgs { image, input, platform, common } = args;
-    let settings = resolve(common)?;
+    let settings = resolve(common, ALL_SCANNERS)?;
     let reference = match (image, input) {
         (Some(r), _) => r,
         (None, Some(p)) => p.display().to_string(),
@@ -124,7 +180,7 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
 
 fn fs(args: FsArgs) -> Result<ExitCode> {
     let FsArgs { path, common } = args;
-    let settings = resolve(common)?;
+    let settings = resolve(common, ALL_SCANNERS)?;
     if !path.is_dir() {
         bail!("{} is not a directory; to scan an image archive use `plimsoll image {}`", path.display(), path.display());
     }
@@ -134,10 +190,9 @@ fn fs(args: FsArgs) -> Result<ExitCode> {
 
 fn config(args: ConfigArgs) -> Result<ExitCode> {
     let ConfigArgs { path, common } = args;
-    let mut settings = resolve(common)?;
     // `config` checks configuration only, as `trivy config` does.
+    let mut settings = resolve(common, &["misconfig"])?;
     settings.scan.inventory = false;
-    settings.scan.secrets = None;
     settings.scan.misconfig.get_or_insert_with(LintConfig::default);
     let report = if path.is_dir() {
         plimsoll::scan_dir(&path, &settings.scan).with_context(|| format!("scan of {} failed", path.display()))?
@@ -175,10 +230,14 @@ fn rule(args: RuleArgs) -> Result<ExitCode> {
 
 /// Applies the severity filter, renders, and decides the exit code.
 fn finish(mut report: ScanReport, settings: &Settings) -> Result<ExitCode> {
+    report.vulnerabilities.retain(|v| {
+        settings.severities.contains(&v.severity)
+            && !(settings.ignore_unfixed && v.status == plimsoll_model::vuln::VulnStatus::Unfixed)
+    });
     report.secrets.retain(|f| settings.severities.contains(&f.severity));
     report.misconfigurations.retain(|f| settings.severities.contains(&f.severity));
     emit(&report, settings)?;
-    let findings = report.secrets.len() + report.misconfigurations.len();
+    let findings = report.vulnerabilities.len() + report.secrets.len() + report.misconfigurations.len();
     if settings.exit_code != 0 && findings > 0 {
         return Ok(ExitCode::from(settings.exit_code));
     }

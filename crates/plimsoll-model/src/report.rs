@@ -1,5 +1,6 @@
 use crate::misconfig::Misconfiguration;
 use crate::secret::SecretFinding;
+use crate::vuln::Vulnerability;
 use crate::{Digest, OsRelease, Package};
 
 /// Version of the JSON report layout (`docs/json-report.md`). Bump the minor part for additions,
@@ -21,6 +22,9 @@ pub struct ScanReport {
     pub layers: Vec<LayerInfo>,
     #[serde(default)]
     pub packages: Vec<Package>,
+    /// Known vulnerabilities of the packages, one per vulnerability per package.
+    #[serde(default)]
+    pub vulnerabilities: Vec<Vulnerability>,
     /// Secrets found in layer files (deleted ones included) and in the image config; masked.
     #[serde(default)]
     pub secrets: Vec<SecretFinding>,

@@ -186,6 +186,7 @@ fn sample() -> ScanReport {
             platform: Some("linux/amd64".into()),
         },
         os: Some(os),
+        vulnerabilities: vec![],
         secrets: vec![SecretFinding {
             rule_id: "github-pat".into(),
             title: "GitHub personal access token".into(),
@@ -246,6 +247,7 @@ fn filesystem() -> ScanReport {
         os: None,
         layers: vec![],
         packages: vec![lock, unknown],
+        vulnerabilities: vec![],
         secrets: vec![],
         misconfigurations: vec![],
         diagnostics: vec![],
@@ -854,6 +856,7 @@ fn report_from_ground_truth(dir: &Path, truth: &Value) -> ScanReport {
         os: os_release,
         layers,
         packages,
+        vulnerabilities: vec![],
         secrets: vec![],
         misconfigurations: vec![],
         diagnostics: vec![],

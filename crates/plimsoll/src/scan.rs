@@ -5,8 +5,9 @@ use plimsoll_image::{walk_layer, Image, ImageError, LayerIndex, Squashed, WalkLi
 use plimsoll_inventory::{analyzers_fingerprint, assemble, LayerFacts};
 use plimsoll_lint::{LintConfig, Linter};
 use plimsoll_model::secret::SecretFinding;
+use plimsoll_model::vuln::Vulnerability;
 use plimsoll_model::{
-    purl, Artifact, ArtifactKind, Diagnostic, Digest, LayerInfo, ScanReport, REPORT_SCHEMA_VERSION,
+    purl, Artifact, ArtifactKind, Diagnostic, Digest, OsRelease, Package, LayerInfo, ScanReport, REPORT_SCHEMA_VERSION,
 };
 use rayon::prelude::*;
 
@@ -26,6 +27,8 @@ pub enum ScanError {
         #[source]
         source: ImageError,
     },
+    #[error("cannot match packages against the advisory database")]
+    Advisories(#[source] plimsoll_advisory::DbError),
     #[error("cannot scan directory {path}")]
     Dir {
         path: String,
@@ -81,6 +84,8 @@ pub struct ScanOptions {
     pub secrets: Option<SecretOptions>,
     /// Misconfiguration rules; `None` disables them.
     pub misconfig: Option<LintConfig>,
+    /// The advisory database to match packages against; `None` disables vulnerability matching.
+    pub advisories: Option<Arc<plimsoll_advisory::Database>>,
 }
 
 impl Default for ScanOptions {
@@ -92,6 +97,7 @@ impl Default for ScanOptions {
             inventory: true,
             secrets: Some(SecretOptions::builtin()),
             misconfig: Some(LintConfig::default()),
+            advisories: None,
         }
     }
 }
@@ -206,6 +212,7 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
     for p in &mut packages {
         p.purl = purl::for_package(p, inventory.os.as_ref());
     }
+    let vulnerabilities = match_vulnerabilities(opts, inventory.os.as_ref(), &packages, &mut diagnostics)?;
     let base = empty_report(&image.reference, ArtifactKind::ContainerImage);
     Ok(ScanReport {
         artifact: Artifact {
@@ -229,11 +236,25 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
             })
             .collect(),
         packages,
+        vulnerabilities,
         secrets,
         misconfigurations,
         diagnostics,
         ..base
     })
+}
+
+/// Matches the packages against the advisory database, when one is configured.
+pub fn match_vulnerabilities(
+    opts: &ScanOptions,
+    os: Option<&OsRelease>,
+    packages: &[Package],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Vec<Vulnerability>, ScanError> {
+    let Some(db) = &opts.advisories else { return Ok(Vec::new()) };
+    let out = plimsoll_advisory::match_packages_detailed(db, os, packages).map_err(ScanError::Advisories)?;
+    diagnostics.extend(out.diagnostics);
+    Ok(out.vulnerabilities)
 }
 
 /// A report with nothing found yet, for `name` of the given kind.
@@ -253,6 +274,7 @@ pub fn empty_report(name: &str, kind: ArtifactKind) -> ScanReport {
         os: None,
         layers: Vec::new(),
         packages: Vec::new(),
+        vulnerabilities: Vec::new(),
         secrets: Vec::new(),
         misconfigurations: Vec::new(),
         diagnostics: Vec::new(),
@@ -278,12 +300,15 @@ pub fn scan_dir(path: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError
     for p in &mut packages {
         p.purl = purl::for_package(p, inventory.os.as_ref());
     }
+    let mut diagnostics = scan.diagnostics;
+    let vulnerabilities = match_vulnerabilities(opts, inventory.os.as_ref(), &packages, &mut diagnostics)?;
     Ok(ScanReport {
         os: inventory.os,
         packages,
+        vulnerabilities,
         secrets,
         misconfigurations,
-        diagnostics: scan.diagnostics,
+        diagnostics,
         ..empty_report(&path.display().to_string(), ArtifactKind::Filesystem)
     })
 }
