@@ -15,6 +15,16 @@ command -v rpm >/dev/null || apt_missing+=(rpm)
 command -v db5.3_load >/dev/null || apt_missing+=(db5.3-util)
 command -v dpkg-query >/dev/null || apt_missing+=(dpkg)
 command -v go >/dev/null || apt_missing+=(golang-go)
+command -v docker-registry >/dev/null || apt_missing+=(docker-registry)
+command -v openssl >/dev/null || apt_missing+=(openssl)
+command -v htpasswd >/dev/null || apt_missing+=(apache2-utils)
+# Reference implementations for the version-ordering differential tests.
+perl -MDpkg::Version -e1 2>/dev/null || apt_missing+=(libdpkg-perl)
+/usr/bin/python3 -c 'import rpm' 2>/dev/null || apt_missing+=(python3-rpm)
+command -v ruby >/dev/null || apt_missing+=(ruby)
+command -v php >/dev/null || apt_missing+=(php-cli)
+[ -f /usr/share/php/Composer/Semver/autoload.php ] || apt_missing+=(php-composer-semver)
+[ -d /usr/share/gocode/src/golang.org/x/mod ] || apt_missing+=(golang-golang-x-mod-dev)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     log "installing ${apt_missing[*]}"
@@ -25,11 +35,12 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
   fi
 fi
 
-# PyPI: the official CycloneDX and SPDX JSON schemas ship in these packages.
-if ! python3 -c 'import jsonschema, cyclonedx, spdx_tools' 2>/dev/null; then
-  log "installing PyPI schema validators"
-  python3 -m pip install -q jsonschema cyclonedx-python-lib spdx-tools 2>/dev/null ||
-    log "warning: could not install the PyPI validators; schema validation tests will skip"
+# PyPI: the official CycloneDX, SPDX and SARIF JSON schemas ship in these packages; `packaging`
+# and `cvss` are the references for PEP 440 ordering and CVSS scores.
+if ! python3 -c 'import jsonschema, cyclonedx, spdx_tools, lib4sbom, packaging, cvss' 2>/dev/null; then
+  log "installing PyPI validators and references"
+  python3 -m pip install -q jsonschema cyclonedx-python-lib spdx-tools lib4sbom packaging cvss 2>/dev/null ||
+    log "warning: could not install the PyPI packages; the tests that need them will skip"
 fi
 
 if [ ! -d ../shared ]; then

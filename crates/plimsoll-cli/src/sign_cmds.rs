@@ -45,7 +45,9 @@ impl RegistryArgs {
                 } else {
                     std::env::var("PLIMSOLL_REGISTRY_PASSWORD")
                         .or_else(|_| std::env::var("PLIMSOLL_PASSWORD"))
-                        .context("--username needs a password: set PLIMSOLL_REGISTRY_PASSWORD or use --password-stdin")?
+                        .context(
+                            "--username needs a password: set PLIMSOLL_REGISTRY_PASSWORD or use --password-stdin",
+                        )?
                 };
                 Some(Credentials { username, password })
             }
@@ -222,7 +224,8 @@ pub fn run_attest(args: AttestArgs) -> Result<ExitCode> {
     let pass = plimsoll_sign::read_passphrase(false)?;
     let key = SigningKey::load(&key, &pass)?;
     let client = connect(&r, registry)?;
-    let att = cosign::attest(&client, &r, &key, &predicate_type, value).with_context(|| format!("cannot attest {r}"))?;
+    let att =
+        cosign::attest(&client, &r, &key, &predicate_type, value).with_context(|| format!("cannot attest {r}"))?;
     stderr_line(&format!("Pushing attestation ({}) to: {}", att.predicate_type, att.attestation_ref));
     stdout_line(&att.image.to_string())?;
     Ok(ExitCode::SUCCESS)
@@ -275,7 +278,9 @@ pub fn run_registry(args: RegistryScanArgs) -> Result<ExitCode> {
         indicatif::ProgressBar::hidden()
     } else {
         let b = indicatif::ProgressBar::new(images.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} scanning images {bar:30} {pos}/{len} {msg}") {
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} scanning images {bar:30} {pos}/{len} {msg}")
+        {
             b.set_style(style);
         }
         b
@@ -289,10 +294,17 @@ pub fn run_registry(args: RegistryScanArgs) -> Result<ExitCode> {
             let r = ImageRef::parse(name)?;
             let image = plimsoll_image::open(&r, &open_opts)?;
             let report = plimsoll::scan_image(&image, &ScanOptions::default())?;
-            Ok((image.manifest_digest.short().to_owned(), report.packages.len(), report.secrets.len(), report.misconfigurations.len()))
+            Ok((
+                image.manifest_digest.short().to_owned(),
+                report.packages.len(),
+                report.secrets.len(),
+                report.misconfigurations.len(),
+            ))
         })();
         match row {
-            Ok((d, p, s, m)) => rows.push(vec![name.clone(), d, p.to_string(), s.to_string(), m.to_string(), "ok".into()]),
+            Ok((d, p, s, m)) => {
+                rows.push(vec![name.clone(), d, p.to_string(), s.to_string(), m.to_string(), "ok".into()])
+            }
             Err(e) => {
                 failed += 1;
                 rows.push(vec![name.clone(), "-".into(), "-".into(), "-".into(), "-".into(), format!("error: {e:#}")]);

@@ -241,9 +241,15 @@ mod tests {
     fn registry_references() {
         let hub = ImageRef::parse("docker://alpine:3.19").unwrap();
         let ImageRef::Registry(r) = &hub else { panic!("{hub:?}") };
-        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.tag.as_deref()), ("docker.io", "library/alpine", Some("3.19")));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str(), r.tag.as_deref()),
+            ("docker.io", "library/alpine", Some("3.19"))
+        );
         assert_eq!(hub.to_string(), "docker.io/library/alpine:3.19");
-        assert_eq!(ImageRef::parse("registry:127.0.0.1:5000/app:v1").unwrap(), ImageRef::parse("127.0.0.1:5000/app:v1").unwrap());
+        assert_eq!(
+            ImageRef::parse("registry:127.0.0.1:5000/app:v1").unwrap(),
+            ImageRef::parse("127.0.0.1:5000/app:v1").unwrap()
+        );
         let ImageRef::Registry(r) = ImageRef::parse("ghcr.io/org/app").unwrap() else { panic!() };
         assert_eq!((r.registry.as_str(), r.tag.as_deref()), ("ghcr.io", None));
         assert!(ImageRef::parse("registry:Bad/Name").unwrap_err().to_string().contains("repository name"));

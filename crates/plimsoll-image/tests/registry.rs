@@ -99,7 +99,11 @@ fn multi_platform_index_selects_the_platform() {
         .unwrap();
     let out = Command::new("skopeo")
         .args(["--insecure-policy", "copy", "--quiet", "--all", "--preserve-digests", "--dest-tls-verify=false"])
-        .arg(format!("--dest-creds={}:{}", plimsoll_image::registry::testing::USER, plimsoll_image::registry::testing::PASSWORD))
+        .arg(format!(
+            "--dest-creds={}:{}",
+            plimsoll_image::registry::testing::USER,
+            plimsoll_image::registry::testing::PASSWORD
+        ))
         .arg(format!("oci:{}:multi", dir.display()))
         .arg(format!("docker://{}/multi:latest", reg.host))
         .env("HOME", tmp.path())
@@ -156,7 +160,8 @@ fn tampered_blobs_served_by_the_registry_are_caught() {
 
     // A cache filled before the tampering keeps serving the verified bytes.
     let cache = tmp.path().join("cache");
-    let cached = OpenOptions { registry: RegistryOptions { blob_cache: Some(cache.clone()), ..reg.options() }, ..opts(&reg) };
+    let cached =
+        OpenOptions { registry: RegistryOptions { blob_cache: Some(cache.clone()), ..reg.options() }, ..opts(&reg) };
     let image = open(&r, &cached).unwrap();
     assert_eq!(read_layer(&image, 1).unwrap(), built.layers[1].tar);
     assert!(cache.join("blobs/sha256").join(built.layers[1].digest.hex()).is_file());

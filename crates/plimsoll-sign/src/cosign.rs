@@ -285,7 +285,10 @@ pub fn verify(
     for (i, layer) in manifest.layers.iter().enumerate() {
         let n = i + 1;
         if layer.media_type != SIMPLE_SIGNING_MEDIA_TYPE {
-            reasons.push(format!("signature {n}: layer media type `{}` is not a simple-signing payload", layer.media_type));
+            reasons.push(format!(
+                "signature {n}: layer media type `{}` is not a simple-signing payload",
+                layer.media_type
+            ));
             continue;
         }
         let Some(sig_b64) = layer.annotations.get(SIGNATURE_ANNOTATION) else {
@@ -429,16 +432,14 @@ fn check_envelope(bytes: &[u8], key: &VerifyingKey, digest: &Digest) -> Result<(
     }
     let payload = B64.decode(env.payload.trim()).map_err(|_| "the payload is not base64".to_owned())?;
     let signed = pae(&env.payload_type, &payload);
-    let verified = env
-        .signatures
-        .iter()
-        .any(|s| B64.decode(s.sig.trim()).is_ok_and(|sig| key.verify(&signed, &sig)));
+    let verified = env.signatures.iter().any(|s| B64.decode(s.sig.trim()).is_ok_and(|sig| key.verify(&signed, &sig)));
     if !verified {
         return Err("no signature verifies with the given public key (made with another key, or the statement was \
                     altered)"
             .into());
     }
-    let statement: Statement = serde_json::from_slice(&payload).map_err(|e| format!("not an in-toto statement: {e}"))?;
+    let statement: Statement =
+        serde_json::from_slice(&payload).map_err(|e| format!("not an in-toto statement: {e}"))?;
     if !statement.kind.starts_with("https://in-toto.io/Statement/") {
         return Err(format!("statement type `{}` is not in-toto", statement.kind));
     }
@@ -475,7 +476,10 @@ mod tests {
     #[test]
     fn pae_matches_the_dsse_spec_example() {
         // From the DSSE protocol document.
-        assert_eq!(pae("http://example.com/HelloWorld", b"hello world"), b"DSSEv1 29 http://example.com/HelloWorld 11 hello world");
+        assert_eq!(
+            pae("http://example.com/HelloWorld", b"hello world"),
+            b"DSSEv1 29 http://example.com/HelloWorld 11 hello world"
+        );
     }
 
     #[test]

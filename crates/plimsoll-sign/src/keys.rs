@@ -66,7 +66,8 @@ impl SigningKey {
 
     /// The PKCS#8 DER of the key, sealed in Cosign's encrypted PEM format.
     pub fn to_encrypted_pem(&self, passphrase: &[u8]) -> Result<String, SignError> {
-        let der = self.0.to_pkcs8_der().map_err(|e| SignError::Key { what: "new key".into(), reason: e.to_string() })?;
+        let der =
+            self.0.to_pkcs8_der().map_err(|e| SignError::Key { what: "new key".into(), reason: e.to_string() })?;
         let mut salt = [0u8; SALT_LEN];
         let mut nonce = [0u8; NONCE_LEN];
         OsRng.fill_bytes(&mut salt);
@@ -82,7 +83,8 @@ impl SigningKey {
             cipher: Cipher { name: "nacl/secretbox".into(), nonce: B64.encode(nonce) },
             ciphertext: B64.encode(ciphertext),
         };
-        let json = serde_json::to_vec(&sealed).map_err(|e| SignError::Key { what: "new key".into(), reason: e.to_string() })?;
+        let json = serde_json::to_vec(&sealed)
+            .map_err(|e| SignError::Key { what: "new key".into(), reason: e.to_string() })?;
         pem::encode_string(PRIVATE_KEY_LABEL, LineEnding::LF, &json)
             .map_err(|e| SignError::Key { what: "new key".into(), reason: e.to_string() })
     }
@@ -102,7 +104,11 @@ impl SigningKey {
             return Err(bad(format!("unsupported kdf `{}` or cipher `{}`", sealed.kdf.name, sealed.cipher.name)));
         }
         let ScryptParams { n, r, p } = sealed.kdf.params;
-        if !n.is_power_of_two() || n < 2 || n.trailing_zeros() > u32::from(SCRYPT_MAX_LOG_N) || r != 8 || !(1..=4).contains(&p)
+        if !n.is_power_of_two()
+            || n < 2
+            || n.trailing_zeros() > u32::from(SCRYPT_MAX_LOG_N)
+            || r != 8
+            || !(1..=4).contains(&p)
         {
             return Err(bad(format!("unsupported scrypt parameters N={n} r={r} p={p}")));
         }

@@ -183,7 +183,9 @@ fn signatures_interoperate_with_openssl() {
         }]
     });
     let tag = format!("sha256-{}.sig", b.hex());
-    client.put_manifest("app", &tag, "application/vnd.oci.image.manifest.v1+json", manifest.to_string().as_bytes()).unwrap();
+    client
+        .put_manifest("app", &tag, "application/vnd.oci.image.manifest.v1+json", manifest.to_string().as_bytes())
+        .unwrap();
     let ossl_pub = VerifyingKey::load(&dir.join("ossl.pub")).unwrap();
     let (d, ok) = cosign::verify(&client, &reg.reference("app:v2"), &ossl_pub).unwrap();
     assert_eq!((d, ok.len()), (b, 1));
@@ -192,10 +194,7 @@ fn signatures_interoperate_with_openssl() {
 }
 
 fn python_with_nacl() -> bool {
-    Command::new("python3")
-        .args(["-c", "import nacl.secret, cryptography"])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new("python3").args(["-c", "import nacl.secret, cryptography"]).output().is_ok_and(|o| o.status.success())
 }
 
 /// A Cosign-format key written by an independent Python implementation opens in plimsoll, and

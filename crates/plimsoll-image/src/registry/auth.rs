@@ -172,7 +172,8 @@ fn lookup(path: &Path, registry: &str, helper_dir: Option<&Path>) -> Result<Opti
                 let raw = base64::engine::general_purpose::STANDARD
                     .decode(auth.trim())
                     .map_err(|_| format!("{}: the `auth` of {k} is not base64", path.display()))?;
-                let raw = String::from_utf8(raw).map_err(|_| format!("{}: the `auth` of {k} is not UTF-8", path.display()))?;
+                let raw = String::from_utf8(raw)
+                    .map_err(|_| format!("{}: the `auth` of {k} is not UTF-8", path.display()))?;
                 let (u, p) = raw
                     .split_once(':')
                     .ok_or_else(|| format!("{}: the `auth` of {k} is not `user:password`", path.display()))?;

@@ -372,7 +372,8 @@ impl Client {
             return Ok(None);
         }
         let resp = self.check(resp, &format!("blob {digest}"))?;
-        Ok(Some(Box::new(resp.into_reader())))
+        // Large reads keep the per-call overhead of the TLS/HTTP layers off the layer walk.
+        Ok(Some(Box::new(std::io::BufReader::with_capacity(256 << 10, resp.into_reader()))))
     }
 
     /// Reads a whole small blob and verifies it.
@@ -480,7 +481,8 @@ impl Client {
             let resp = self.check(resp, first)?;
             next = resp.header("Link").and_then(next_link);
             let body = read_limited(resp.into_reader(), SMALL_BODY, first, |e| self.err(e.to_string()))?;
-            let items = parse(&body).map_err(|source| ImageError::Json { what: format!("{} {first}", self.registry), source })?;
+            let items = parse(&body)
+                .map_err(|source| ImageError::Json { what: format!("{} {first}", self.registry), source })?;
             if items.is_empty() {
                 break;
             }
@@ -562,7 +564,9 @@ fn tls_config(opts: &RegistryOptions) -> Result<Arc<rustls::ClientConfig>, Strin
         roots.add_parsable_certificates(native.certs);
         for path in &opts.ca_files {
             let mut n = 0;
-            for cert in CertificateDer::pem_file_iter(path).map_err(|e| format!("cannot read {}: {e}", path.display()))? {
+            for cert in
+                CertificateDer::pem_file_iter(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            {
                 let cert = cert.map_err(|e| format!("{} is not a PEM certificate file: {e}", path.display()))?;
                 roots.add(cert).map_err(|e| format!("{}: unusable CA certificate: {e}", path.display()))?;
                 n += 1;
@@ -622,10 +626,7 @@ mod tests {
 
     #[test]
     fn link_header() {
-        assert_eq!(
-            next_link(r#"</v2/_catalog?last=b&n=2>; rel="next""#).as_deref(),
-            Some("/v2/_catalog?last=b&n=2")
-        );
+        assert_eq!(next_link(r#"</v2/_catalog?last=b&n=2>; rel="next""#).as_deref(), Some("/v2/_catalog?last=b&n=2"));
         assert_eq!(next_link(r#"<https://evil.example/x>; rel="next""#), None);
         assert_eq!(next_link(r#"</v2/x>; rel="prev""#), None);
     }

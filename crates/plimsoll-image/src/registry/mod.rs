@@ -97,11 +97,8 @@ impl CachingReader {
         use std::sync::atomic::{AtomicU64, Ordering};
         static SEQ: AtomicU64 = AtomicU64::new(0);
         let target = dir.join(blob_path(&digest));
-        let tmp = target.with_extension(format!(
-            "partial-{}-{}",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
+        let tmp =
+            target.with_extension(format!("partial-{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed)));
         let file = target
             .parent()
             .and_then(|p| std::fs::create_dir_all(p).ok())
@@ -262,7 +259,8 @@ pub(crate) fn resolve(
             media_type: l.media_type.clone(),
         });
     }
-    let repo_tags = r.tag.as_ref().map(|_| vec![RegistryRef { digest: None, ..r.clone() }.to_string()]).unwrap_or_default();
+    let repo_tags =
+        r.tag.as_ref().map(|_| vec![RegistryRef { digest: None, ..r.clone() }.to_string()]).unwrap_or_default();
     Ok(Resolved { manifest_digest, config_digest, config, repo_tags, layers })
 }
 

@@ -60,8 +60,11 @@ impl RegistryRef {
             "index.docker.io" | "registry-1.docker.io" => DOCKER_HUB.to_owned(),
             _ => registry,
         };
-        let repository =
-            if registry == DOCKER_HUB && !repository.contains('/') { format!("library/{repository}") } else { repository };
+        let repository = if registry == DOCKER_HUB && !repository.contains('/') {
+            format!("library/{repository}")
+        } else {
+            repository
+        };
         if repository.is_empty() || !repository.split('/').all(valid_component) {
             return Err(format!(
                 "`{repository}` is not a valid repository name (lowercase letters, digits and `._-` separators)"
@@ -197,12 +200,18 @@ mod tests {
     #[test]
     fn docker_hub_defaults() {
         let r = RegistryRef::parse("alpine").unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.tag.as_deref()), ("docker.io", "library/alpine", None));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str(), r.tag.as_deref()),
+            ("docker.io", "library/alpine", None)
+        );
         assert_eq!(r.reference(), "latest");
         assert_eq!(r.api_host(), "registry-1.docker.io");
         let r = RegistryRef::parse("bitnami/redis:7.2").unwrap();
         assert_eq!((r.repository.as_str(), r.tag.as_deref()), ("bitnami/redis", Some("7.2")));
-        assert_eq!(RegistryRef::parse("index.docker.io/library/debian:12").unwrap().to_string(), "docker.io/library/debian:12");
+        assert_eq!(
+            RegistryRef::parse("index.docker.io/library/debian:12").unwrap().to_string(),
+            "docker.io/library/debian:12"
+        );
     }
 
     #[test]
