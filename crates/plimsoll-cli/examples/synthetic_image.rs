@@ -34,7 +34,11 @@ fn main() -> std::io::Result<()> {
                     "Package: pkg{i}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.{i}-1\n\n"
                 ));
             }
-            layer = layer.file("var/lib/dpkg/status", status, 0o644).file("etc/os-release", "ID=debian\nVERSION_ID=12\n", 0o644);
+            layer = layer.file("var/lib/dpkg/status", status, 0o644).file(
+                "etc/os-release",
+                "ID=debian\nVERSION_ID=12\n",
+                0o644,
+            );
         }
         for f in 0..(mb * 1024 * 1024 / FILE_SIZE) {
             let mut text = String::with_capacity(FILE_SIZE);
@@ -52,6 +56,10 @@ fn main() -> std::io::Result<()> {
     }
     std::fs::create_dir_all(&dir)?;
     let built = image.write_oci_dir(&dir, Some("1"))?;
-    eprintln!("synthetic image ({layers} layers x {mb} MB) written to oci:{}:1 ({})", dir.display(), built.manifest_digest);
+    eprintln!(
+        "synthetic image ({layers} layers x {mb} MB) written to oci:{}:1 ({})",
+        dir.display(),
+        built.manifest_digest
+    );
     Ok(())
 }

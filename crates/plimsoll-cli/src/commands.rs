@@ -47,7 +47,10 @@ fn db(cmd: DbCommand) -> Result<ExitCode> {
         DbCommand::Info { db } => {
             let path = db.or_else(default_db_path).context("no --db given and no cache directory known")?;
             let db = plimsoll_advisory::Database::open(&path).with_context(|| {
-                format!("cannot open the advisory database {}; build one with `plimsoll db build --from DIR`", path.display())
+                format!(
+                    "cannot open the advisory database {}; build one with `plimsoll db build --from DIR`",
+                    path.display()
+                )
             })?;
             let info = db.info()?;
             writeln!(out, "{}", serde_json::to_string_pretty(&info)?)?;
@@ -182,9 +185,14 @@ fn fs(args: FsArgs) -> Result<ExitCode> {
     let FsArgs { path, common } = args;
     let settings = resolve(common, ALL_SCANNERS)?;
     if !path.is_dir() {
-        bail!("{} is not a directory; to scan an image archive use `plimsoll image {}`", path.display(), path.display());
+        bail!(
+            "{} is not a directory; to scan an image archive use `plimsoll image {}`",
+            path.display(),
+            path.display()
+        );
     }
-    let report = plimsoll::scan_dir(&path, &settings.scan).with_context(|| format!("scan of {} failed", path.display()))?;
+    let report =
+        plimsoll::scan_dir(&path, &settings.scan).with_context(|| format!("scan of {} failed", path.display()))?;
     finish(report, &settings)
 }
 

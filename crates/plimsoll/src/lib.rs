@@ -14,4 +14,7 @@ mod visitor;
 
 pub use cache::LayerCache;
 pub use plimsoll_lint::LintConfig;
-pub use scan::{empty_report, match_vulnerabilities, scan_dir, scan_image, LayerScan, Progress, ScanError, ScanOptions, SecretOptions};
+pub use scan::{
+    empty_report, match_vulnerabilities, scan_dir, scan_image, LayerScan, Progress, ScanError, ScanOptions,
+    SecretOptions,
+};

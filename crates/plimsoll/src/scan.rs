@@ -7,7 +7,7 @@ use plimsoll_lint::{LintConfig, Linter};
 use plimsoll_model::secret::SecretFinding;
 use plimsoll_model::vuln::Vulnerability;
 use plimsoll_model::{
-    purl, Artifact, ArtifactKind, Diagnostic, Digest, OsRelease, Package, LayerInfo, ScanReport, REPORT_SCHEMA_VERSION,
+    purl, Artifact, ArtifactKind, Diagnostic, Digest, LayerInfo, OsRelease, Package, ScanReport, REPORT_SCHEMA_VERSION,
 };
 use rayon::prelude::*;
 

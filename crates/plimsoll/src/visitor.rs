@@ -58,7 +58,8 @@ fn config_candidate(path: &str) -> bool {
         || lower.ends_with(".dockerfile")
         || lower.ends_with(".yaml")
         || lower.ends_with(".yml")
-        || (lower.ends_with(".json") && !matches!(lower.as_str(), "package.json" | "package-lock.json" | "composer.json"))
+        || (lower.ends_with(".json")
+            && !matches!(lower.as_str(), "package.json" | "package-lock.json" | "composer.json"))
 }
 
 impl LayerVisitor for FileVisitor<'_> {

@@ -47,7 +47,11 @@ fn scan_layout(shared: &Path, name: &str) -> (ScanReport, Value) {
         assert_eq!(got.diff_id.to_string(), want["diff_id"].as_str().unwrap(), "{name}: diff_id");
         assert_eq!(got.created_by.as_deref(), want["created_by"].as_str(), "{name}: created_by");
     }
-    assert!(report.diagnostics.iter().all(|d| d.level != plimsoll_model::DiagnosticLevel::Error), "{:?}", report.diagnostics);
+    assert!(
+        report.diagnostics.iter().all(|d| d.level != plimsoll_model::DiagnosticLevel::Error),
+        "{:?}",
+        report.diagnostics
+    );
     (report, gt)
 }
 
@@ -156,7 +160,11 @@ fn debian_app_archive_matches_dpkg_query() {
     assert_eq!(got.len(), 96);
     assert_eq!(got, want);
     assert_eq!(report.layers.len(), 3);
-    assert!(report.packages.iter().filter(|p| p.kind == PackageKind::Dpkg).all(|p| p.layer.as_ref().unwrap().index == 0));
+    assert!(report
+        .packages
+        .iter()
+        .filter(|p| p.kind == PackageKind::Dpkg)
+        .all(|p| p.layer.as_ref().unwrap().index == 0));
     assert!(report.layers[0].created_by.as_deref().unwrap().starts_with("ADD rootfs-base.tar /"));
     let os = report.os.as_ref().unwrap();
     assert_eq!(os.codename.as_deref(), Some("bookworm"));
@@ -188,11 +196,7 @@ fn debian_app_planted_secrets_found_with_layers() {
     let archive = shared.join("images/debian-app.oci.tar");
     let report = scan(&format!("oci-archive:{}", archive.display()));
     let find = |path: &str, rule: &str| {
-        report
-            .secrets
-            .iter()
-            .filter(|s| s.path == path && s.rule_id.contains(rule))
-            .collect::<Vec<_>>()
+        report.secrets.iter().filter(|s| s.path == path && s.rule_id.contains(rule)).collect::<Vec<_>>()
     };
     // Layer 2 (index 1) planted both AWS pairs and the RSA key; layer 3 (index 2) deleted them.
     let aws = find("app/config/aws_credentials", "aws-access-key");
@@ -208,7 +212,8 @@ fn debian_app_planted_secrets_found_with_layers() {
     let gh = find("app/settings.py", "github");
     assert_eq!((gh.len(), gh[0].line, gh[0].layer.as_ref().unwrap().index, gh[0].hidden_by_layer), (1, 2, 2, None));
     // Image config: Env and the ENV history entry.
-    let env: Vec<_> = report.secrets.iter().filter(|s| s.path.starts_with("Env[") && s.rule_id.contains("gitlab")).collect();
+    let env: Vec<_> =
+        report.secrets.iter().filter(|s| s.path.starts_with("Env[") && s.rule_id.contains("gitlab")).collect();
     let hist: Vec<_> =
         report.secrets.iter().filter(|s| s.path.starts_with("History[") && s.rule_id.contains("gitlab")).collect();
     assert_eq!((env.len(), hist.len()), (1, 1), "{:#?}", report.secrets);
