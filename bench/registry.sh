@@ -4,6 +4,7 @@
 # no auth) and times `plimsoll image` on both, without the layer cache.
 #
 #   bench/registry.sh [RUNS]        PLIMSOLL=path/to/plimsoll (default target/release/plimsoll)
+#                                   TLS=0 serves plain HTTP (pulled with --insecure)
 set -euo pipefail
 RUNS=${1:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,6 +76,11 @@ log: {level: error, accesslog: {disabled: true}}
 storage: {filesystem: {rootdirectory: $WORK/storage}}
 http: {addr: 127.0.0.1:$PORT, secret: bench, tls: {certificate: $WORK/server.pem, key: $WORK/server.key}}
 YML
+PULL=(--ca-file "$WORK/ca.pem")
+if [ "${TLS:-1}" = 0 ]; then
+    sed -i 's/, tls: {.*}}$/}/' config.yml
+    PULL=(--insecure)
+fi
 docker-registry serve config.yml >registry.log 2>&1 &
 REG_PID=$!
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
@@ -91,13 +97,17 @@ run() { # prints seconds
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "warm-up" >&2
 run "oci:$WORK/layout:bench" >/dev/null
-run "127.0.0.1:$PORT/bench:latest" --ca-file "$WORK/ca.pem" >/dev/null
+run "127.0.0.1:$PORT/bench:latest" "${PULL[@]}" >/dev/null
 LOCAL=$(for _ in $(seq "$RUNS"); do run "oci:$WORK/layout:bench"; done | median)
-REMOTE=$(for _ in $(seq "$RUNS"); do run "127.0.0.1:$PORT/bench:latest" --ca-file "$WORK/ca.pem"; done | median)
+REMOTE=$(for _ in $(seq "$RUNS"); do run "127.0.0.1:$PORT/bench:latest" "${PULL[@]}"; done | median)
+if [ "${KEEP:-0}" = 1 ]; then
+    echo "KEEP=1: layout $WORK/layout, registry 127.0.0.1:$PORT (pid $REG_PID); press enter to clean up" >&2
+    read -r _
+fi
 python3 - "$LOCAL" "$REMOTE" <<'PY'
 import sys
 local, remote = map(float, sys.argv[1:])
 print(f"OCI layout on disk: {local:.2f} s (median)")
-print(f"loopback registry:  {remote:.2f} s (median, TLS)")
+print(f"loopback registry:  {remote:.2f} s (median)")
 print(f"registry / disk:    {remote / local:.2f}x ({(remote / local - 1) * 100:+.0f}%; target: within +20%)")
 PY

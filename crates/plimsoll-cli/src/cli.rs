@@ -48,6 +48,20 @@ Examples:
   plimsoll config ./deploy --severity HIGH,CRITICAL --exit-code 1
   plimsoll config . --skip-rule PL-DF-012 --format json")]
     Config(ConfigArgs),
+    /// Generate a Cosign-compatible key pair (ECDSA P-256, passphrase-encrypted private key).
+    Key(crate::sign_cmds::KeyArgs),
+    /// Sign an image by digest in the registry, as Cosign does (`sha256-<hex>.sig` tag).
+    Sign(crate::sign_cmds::SignArgs),
+    /// Verify an image's Cosign-format signatures with a public key.
+    Verify(crate::sign_cmds::VerifyArgs),
+    /// Attach an in-toto attestation (DSSE envelope, `.att` tag), e.g. an SBOM or scan result.
+    Attest(crate::sign_cmds::AttestArgs),
+    /// Verify an image's attestations with a public key.
+    VerifyAttestation(crate::sign_cmds::VerifyAttestationArgs),
+    /// Print the digest reference of an image, for deployments that must not follow moving tags.
+    Resolve(crate::sign_cmds::ResolveArgs),
+    /// List a registry's repositories and tags and scan each image.
+    Registry(crate::sign_cmds::RegistryScanArgs),
     /// Build or inspect the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -111,6 +125,8 @@ pub struct ImageArgs {
     /// Platform to pick from a multi-platform image: os/arch[/variant].
     #[arg(long, default_value = "linux/amd64", value_name = "OS/ARCH[/VARIANT]")]
     pub platform: String,
+    #[command(flatten)]
+    pub registry: crate::sign_cmds::RegistryArgs,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -24,6 +24,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Config(args) => config(args),
         Command::Rule(args) => rule(args),
         Command::Db(cmd) => db(cmd),
+        Command::Key(a) => crate::sign_cmds::run_key(a),
+        Command::Sign(a) => crate::sign_cmds::run_sign(a),
+        Command::Verify(a) => crate::sign_cmds::run_verify(a),
+        Command::Attest(a) => crate::sign_cmds::run_attest(a),
+        Command::VerifyAttestation(a) => crate::sign_cmds::run_verify_attestation(a),
+        Command::Resolve(a) => crate::sign_cmds::run_resolve(a),
+        Command::Registry(a) => crate::sign_cmds::run_registry(a),
     }
 }
 
@@ -164,7 +171,7 @@ fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
 }
 
 fn image(args: ImageArgs) -> Result<ExitCode> {
-    let ImageArgs { image, input, platform, common } = args;
+    let ImageArgs { image, input, platform, registry, common } = args;
     let settings = resolve(common, ALL_SCANNERS)?;
     let reference = match (image, input) {
         (Some(r), _) => r,
@@ -175,7 +182,7 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
     let image_ref = ImageRef::parse(&reference).with_context(|| {
         format!("cannot use `{reference}` as an image; expected docker-archive:PATH, oci-archive:PATH[:TAG], oci:DIR[:TAG] or a path to one of them")
     })?;
-    let opts = OpenOptions { platform, ..OpenOptions::default() };
+    let opts = OpenOptions { platform, registry: registry.options()?, ..OpenOptions::default() };
     let image = plimsoll_image::open(&image_ref, &opts).with_context(|| format!("cannot open image {image_ref}"))?;
     let report = plimsoll::scan_image(&image, &settings.scan).with_context(|| format!("scan of {image_ref} failed"))?;
     finish(report, &settings)
