@@ -37,9 +37,10 @@ fi
 
 # PyPI: the official CycloneDX, SPDX and SARIF JSON schemas ship in these packages; `packaging`
 # and `cvss` are the references for PEP 440 ordering and CVSS scores.
-if ! python3 -c 'import jsonschema, cyclonedx, spdx_tools, lib4sbom, packaging, cvss' 2>/dev/null; then
+# pynacl and cryptography: an independent implementation of Cosign's encrypted key format.
+if ! python3 -c 'import jsonschema, cyclonedx, spdx_tools, lib4sbom, packaging, cvss, nacl, cryptography' 2>/dev/null; then
   log "installing PyPI validators and references"
-  python3 -m pip install -q jsonschema cyclonedx-python-lib spdx-tools lib4sbom packaging cvss 2>/dev/null ||
+  python3 -m pip install -q jsonschema cyclonedx-python-lib spdx-tools lib4sbom packaging cvss pynacl cryptography 2>/dev/null ||
     log "warning: could not install the PyPI packages; the tests that need them will skip"
 fi
 

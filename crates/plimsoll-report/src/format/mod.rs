@@ -4,10 +4,13 @@
 
 pub(crate) mod cyclonedx;
 pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod sarif;
 pub(crate) mod spdx;
 pub(crate) mod table;
 
-use plimsoll_model::{Digest, OsFamily, Package, PackageKind, ScanReport};
+use plimsoll_model::vuln::Vulnerability;
+use plimsoll_model::{Digest, LayerRef, OsFamily, Package, PackageKind, ScanReport, Severity};
 
 /// The package type as the JSON report spells it (`dpkg`, `apk`, `python`, ...).
 pub(crate) fn kind_name(kind: PackageKind) -> String {
@@ -17,6 +20,11 @@ pub(crate) fn kind_name(kind: PackageKind) -> String {
 /// The OS family as the JSON report spells it (`debian`, `almalinux`, ...).
 pub(crate) fn family_name(family: OsFamily) -> String {
     serde_name(family)
+}
+
+/// The severity as the JSON report spells it (`CRITICAL`, ...).
+pub(crate) fn severity_name(s: Severity) -> String {
+    serde_name(s).to_uppercase()
 }
 
 /// A unit enum variant's serde name, so that a new variant needs no change here and every
@@ -38,7 +46,12 @@ pub(crate) struct Layer<'a> {
 }
 
 pub(crate) fn layer_of<'a>(report: &'a ScanReport, pkg: &'a Package) -> Option<Layer<'a>> {
-    let r = pkg.layer.as_ref()?;
+    layer_from(report, pkg.layer.as_ref())
+}
+
+/// A finding's or package's [`LayerRef`] completed from the report's layer list.
+pub(crate) fn layer_from<'a>(report: &'a ScanReport, r: Option<&'a LayerRef>) -> Option<Layer<'a>> {
+    let r = r?;
     let info = report.layers.iter().find(|l| l.index == r.index);
     Some(Layer {
         index: r.index,
@@ -46,4 +59,21 @@ pub(crate) fn layer_of<'a>(report: &'a ScanReport, pkg: &'a Package) -> Option<L
         diff_id: r.diff_id.as_ref().or(info.map(|l| &l.diff_id)),
         created_by: r.created_by.as_deref().or(info.and_then(|l| l.created_by.as_deref())),
     })
+}
+
+/// The inventory package a vulnerability finding is about: the one with the same purl (and, when
+/// several share it, the same layer), else the one with the same kind, name and version.
+pub(crate) fn package_of<'a>(report: &'a ScanReport, v: &Vulnerability) -> Option<&'a Package> {
+    let same_layer = |p: &&Package| p.layer.as_ref().map(|l| l.index) == v.layer.as_ref().map(|l| l.index);
+    let by_purl: Vec<&Package> =
+        if v.purl.is_empty() { Vec::new() } else { report.packages.iter().filter(|p| p.purl == v.purl).collect() };
+    if let Some(p) = by_purl.iter().find(same_layer).or(by_purl.first()) {
+        return Some(p);
+    }
+    let by_name: Vec<&Package> = report
+        .packages
+        .iter()
+        .filter(|p| p.kind == v.package_kind && p.name == v.package_name && p.version == v.package_version)
+        .collect();
+    by_name.iter().find(same_layer).or(by_name.first()).copied()
 }
