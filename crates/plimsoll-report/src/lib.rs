@@ -6,7 +6,14 @@
 //! - [`Format::Json`]: the report itself, the stable layout documented in `docs/json-report.md`
 //!   (`format/json.rs`);
 //! - [`Format::CycloneDx`]: a CycloneDX 1.6 JSON BOM (`format/cyclonedx.rs`);
-//! - [`Format::SpdxJson`]: an SPDX 2.3 JSON document (`format/spdx.rs`).
+//! - [`Format::SpdxJson`]: an SPDX 2.3 JSON document (`format/spdx.rs`);
+//! - [`Format::Sarif`]: SARIF 2.1.0 for code-scanning services, every finding a result
+//!   (`format/sarif.rs`);
+//! - [`Format::Junit`]: JUnit XML for CI test reports, every finding a failed test case
+//!   (`format/junit.rs`).
+//!
+//! No format ever prints a revealed secret (`SecretFinding::secret`) except JSON, which is the
+//! report itself; the others show the masked form only.
 //!
 //! Each format builds its whole output in memory and writes it with one `write_all`, so an I/O
 //! error (a closed pipe) surfaces as a plain [`std::io::Error`] in [`ReportError::Io`] and a
@@ -30,18 +37,21 @@ use std::str::FromStr;
 
 use plimsoll_model::ScanReport;
 
-/// An output format. The names are Trivy's (`--format table|json|cyclonedx|spdx-json`).
+/// An output format. The names are Trivy's (`--format table|json|cyclonedx|spdx-json|sarif|junit`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
     Table,
     Json,
     CycloneDx,
     SpdxJson,
+    Sarif,
+    Junit,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: &[Format] = &[Format::Table, Format::Json, Format::CycloneDx, Format::SpdxJson];
+    pub const ALL: &[Format] =
+        &[Format::Table, Format::Json, Format::CycloneDx, Format::SpdxJson, Format::Sarif, Format::Junit];
 
     /// The name the command line accepts.
     pub fn name(self) -> &'static str {
@@ -50,6 +60,8 @@ impl Format {
             Format::Json => "json",
             Format::CycloneDx => "cyclonedx",
             Format::SpdxJson => "spdx-json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
         }
     }
 
@@ -122,6 +134,8 @@ pub fn render(
         Format::Json => format::json::render(report)?,
         Format::CycloneDx => format::cyclonedx::render(report)?,
         Format::SpdxJson => format::spdx::render(report)?,
+        Format::Sarif => format::sarif::render(report)?,
+        Format::Junit => format::junit::render(report).into_bytes(),
     };
     out.write_all(&bytes)?;
     out.flush()?;
@@ -148,7 +162,10 @@ mod tests {
     fn unknown_format_lists_valid_ones() {
         let err = "spdx".parse::<Format>().unwrap_err();
         assert_eq!(err.given, "spdx");
-        assert_eq!(err.to_string(), "unknown format `spdx` (valid formats: table, json, cyclonedx, spdx-json)");
+        assert_eq!(
+            err.to_string(),
+            "unknown format `spdx` (valid formats: table, json, cyclonedx, spdx-json, sarif, junit)"
+        );
         assert!("JSON".parse::<Format>().is_err(), "names are case-sensitive, as Trivy's are");
     }
 }

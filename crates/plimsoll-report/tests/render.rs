@@ -14,6 +14,7 @@ use std::process::Command;
 
 use plimsoll_model::misconfig::Misconfiguration;
 use plimsoll_model::secret::{RevealedSecret, SecretFinding, SecretSource};
+use plimsoll_model::vuln::{CvssScore, VulnStatus, Vulnerability};
 use plimsoll_model::{
     purl, Artifact, ArtifactKind, Diagnostic, DiagnosticLevel, Digest, LayerInfo, LayerRef, OsFamily, OsRelease,
     Package, PackageKind, ScanReport, Severity, REPORT_SCHEMA_VERSION,
@@ -173,6 +174,7 @@ fn sample() -> ScanReport {
     packages[0].supplier = Some("GNU Libc Maintainers <debian-glibc@lists.debian.org>".into());
     packages[2].source_name = Some("gcc-12".into());
     packages[2].source_version = Some("12.2.0-14".into());
+    let vulnerabilities = sample_vulnerabilities(&packages);
     ScanReport {
         schema_version: REPORT_SCHEMA_VERSION.into(),
         tool: "plimsoll 0.1.0".into(),
@@ -186,7 +188,7 @@ fn sample() -> ScanReport {
             platform: Some("linux/amd64".into()),
         },
         os: Some(os),
-        vulnerabilities: vec![],
+        vulnerabilities,
         secrets: vec![SecretFinding {
             rule_id: "github-pat".into(),
             title: "GitHub personal access token".into(),
@@ -224,6 +226,63 @@ fn sample() -> ScanReport {
             path: Some("var/lib/rpm/Packages".into()),
         }],
     }
+}
+
+fn vuln(pkg: &Package, id: &str, severity: Severity, fixed: Option<&str>) -> Vulnerability {
+    Vulnerability {
+        id: id.into(),
+        aliases: vec![],
+        related: vec![],
+        package_name: pkg.name.clone(),
+        package_version: pkg.version.clone(),
+        package_kind: pkg.kind,
+        purl: pkg.purl.clone(),
+        fixed_version: fixed.map(str::to_owned),
+        status: if fixed.is_some() { VulnStatus::Fixed } else { VulnStatus::Unfixed },
+        severity,
+        cvss: vec![],
+        title: None,
+        description: None,
+        references: vec![],
+        layer: pkg.layer.clone(),
+        data_source: "test-osv".into(),
+    }
+}
+
+fn cvss(version: &str, vector: &str, score: Option<f64>) -> CvssScore {
+    CvssScore { version: version.into(), vector: vector.into(), score }
+}
+
+/// Findings for the sample's packages: aliases, every CVSS version, fixed and unfixed, one
+/// finding per urllib3 install (they share a purl), and a package without a purl.
+fn sample_vulnerabilities(packages: &[Package]) -> Vec<Vulnerability> {
+    let mut libc = vuln(&packages[0], "CVE-2024-2961", Severity::High, Some("2.36-9+deb12u6"));
+    libc.aliases = vec!["DSA-5678-1".into()];
+    libc.cvss = vec![cvss("3.1", "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H", Some(8.1))];
+    libc.title = Some("glibc: out-of-bounds write in iconv ISO-2022-CN-EXT".into());
+    libc.references = vec!["https://security-tracker.debian.org/tracker/CVE-2024-2961".into()];
+    libc.data_source = "debian-security-tracker".into();
+    let mut curl = vuln(&packages[1], "CVE-2024-2398", Severity::Medium, None);
+    curl.title = Some("curl: HTTP/2 push headers memory-leak".into());
+    let mut urllib3 = vuln(&packages[4], "CVE-2019-11324", Severity::High, Some("1.24.2"));
+    urllib3.aliases = vec!["GHSA-mh33-7rrq-662w".into(), "PYSEC-2019-133".into()];
+    urllib3.cvss = vec![
+        cvss("2.0", "AV:N/AC:M/Au:N/C:P/I:N/A:N", Some(4.3)),
+        cvss("3.1", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", Some(7.5)),
+    ];
+    urllib3.title = Some("urllib3 mishandles certain cases where the desired set of CA certificates is different from the OS store of CA certificates".into());
+    urllib3.description = Some("The urllib3 library before 1.24.2 for Python mishandles certain cases...".into());
+    urllib3.references = vec!["https://github.com/advisories/GHSA-mh33-7rrq-662w".into(), "not a url".into()];
+    let mut urllib3_system = urllib3.clone();
+    urllib3_system.package_name = packages[5].name.clone();
+    let mut requests = vuln(&packages[3], "CVE-2018-18074", Severity::Low, Some("2.20.0"));
+    requests.cvss = vec![
+        cvss("4.0", "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N", Some(6.9)),
+        cvss("3.1", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N/E:bogus", None),
+    ];
+    let mut babel = vuln(&packages[6], "GHSA-67hx-6x53-jw92", Severity::Unknown, Some("7.23.2"));
+    babel.purl = String::new();
+    vec![libc, curl, urllib3, urllib3_system, requests, babel]
 }
 
 /// A directory scan: no layers, no OS, no digests, a package without a purl.
@@ -269,6 +328,12 @@ fn hostile() -> ScanReport {
     r.packages[2].licenses = vec!["MIT".into(), "MIT".into(), "mit".into()];
     r.secrets[0].path = "app/\u{1b}[8mhidden".into();
     r.misconfigurations[0].message = "bad \u{1b}]52;c;ZXZpbA==\u{7} clipboard".into();
+    r.misconfigurations[0].file = "dir with space/Dockerfile?#:\u{0}<x>".into();
+    r.vulnerabilities[1].package_name = r.packages[1].name.clone();
+    r.vulnerabilities[1].package_version = r.packages[1].version.clone();
+    r.vulnerabilities[1].purl = r.packages[1].purl.clone();
+    r.vulnerabilities[1].title = Some("]]></failure><script>\u{1b}[2J & \"quoted\" \u{FFFE}".into());
+    r.vulnerabilities[0].references = vec!["javascript:alert(1)".into(), "https://a b".into()];
     r.packages[3].licenses = vec!["NOASSERTION".into(), "MIT AND NONE".into(), "GPL-2+".into(), "GPL 2+".into()];
     r
 }
@@ -314,6 +379,7 @@ fn json_is_the_report_in_declaration_order() {
         "os",
         "layers",
         "packages",
+        "vulnerabilities",
         "secrets",
         "misconfigurations",
         "diagnostics",
@@ -365,7 +431,7 @@ fn table_groups_by_layer_and_aligns_columns() {
             widths.clear();
         }
     }
-    assert_eq!(tables, 5, "one table per layer, one for secrets, one for misconfigurations");
+    assert_eq!(tables, 8, "one table per layer for packages and for vulnerabilities, secrets, misconfigurations");
 }
 
 #[test]
@@ -878,4 +944,312 @@ fn docs_example_is_a_report() {
     let path = dir.path().join("example.json");
     std::fs::write(&path, &text[start..end]).unwrap();
     validate("report", &[path]);
+}
+
+// ---- findings: vulnerabilities in the table, SARIF, CycloneDX, JUnit ---------------------------
+
+#[test]
+fn table_lists_vulnerabilities_by_layer_then_package() {
+    let text = render_to_string(&sample(), Format::Table, &RenderOptions::default());
+    let vulns = &text[text.find("Vulnerabilities (6):\n").unwrap_or_else(|| panic!("{text}"))..];
+    let vulns = &vulns[..vulns.find("Secrets (").unwrap()];
+    assert!(vulns.contains("Total: 6 (UNKNOWN: 1, LOW: 1, MEDIUM: 1, HIGH: 3, CRITICAL: 0)\n"), "{vulns}");
+    let pos = |s: &str| vulns.find(s).unwrap_or_else(|| panic!("{s} missing:\n{vulns}"));
+    // Layer headings as in the package section, in layer order, each finding under its layer.
+    assert!(pos("Layer 0 sha256:") < pos("CVE-2024-2961") && pos("CVE-2024-2961") < pos("Layer 1 sha256:"));
+    assert!(pos("Layer 1 sha256:") < pos("CVE-2024-2398") && pos("CVE-2024-2398") < pos("Layer 2 sha256:"));
+    assert!(
+        vulns.contains("│ libc6   │ CVE-2024-2961 (DSA-5678-1) │ HIGH     │ 2.36-9+deb12u4 │ 2.36-9+deb12u6 │ glibc: out-of-bounds write in iconv ISO-2022-CN-E… │"),
+        "{vulns}"
+    );
+    assert!(vulns.contains("│ curl    │ CVE-2024-2398 │ MEDIUM   │ 7.88.1-10+deb12u5 │ unfixed │"), "{vulns}");
+    // Aliases shortened; long titles cut; in layer 2, packages in name order.
+    assert!(vulns.contains("CVE-2019-11324 (GHSA-mh33-7rrq-662w, +1)"), "{vulns}");
+    assert!(vulns.contains("urllib3 mishandles certain cases where the desire…"), "{vulns}");
+    assert!(pos("@babel/core") < pos("│ requests") && pos("│ requests") < pos("│ urllib3"), "{vulns}");
+    // The two urllib3 findings (one per install): one package cell, two rows.
+    assert_eq!(vulns.matches("│ urllib3     │").count(), 1, "{vulns}");
+    assert_eq!(vulns.matches("CVE-2019-11324").count(), 2, "{vulns}");
+
+    let coloured = render_to_string(&sample(), Format::Table, &RenderOptions { color: true, terminal_width: None });
+    assert!(
+        coloured.contains("│ \u{1b}[31mHIGH\u{1b}[0m     │ 2.36-9+deb12u4"),
+        "vulnerability severities are coloured"
+    );
+    assert!(coloured.contains("\u{1b}[1mTotal: 6 (UNKNOWN: 1"));
+}
+
+fn sample_sarif() -> Value {
+    render_json(&sample(), Format::Sarif)
+}
+
+#[test]
+fn sarif_rules_and_results() {
+    let report = sample();
+    let log = sample_sarif();
+    assert_eq!(log["version"], "2.1.0");
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "plimsoll");
+    assert_eq!(driver["version"], "0.1.0");
+    assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
+    let rules = driver["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "CVE-2024-2961",
+            "CVE-2024-2398",
+            "CVE-2019-11324",
+            "CVE-2018-18074",
+            "GHSA-67hx-6x53-jw92",
+            "github-pat",
+            "PL-IMG-001"
+        ],
+        "one rule per distinct id, first-seen order"
+    );
+    let rule = |id: &str| &rules[ids.iter().position(|x| *x == id).unwrap()];
+    // security-severity: the CVSS v3 score, else the severity's band.
+    assert_eq!(rule("CVE-2024-2961")["properties"]["security-severity"], "8.1");
+    assert_eq!(rule("CVE-2019-11324")["properties"]["security-severity"], "7.5", "v3.1 preferred over v2");
+    assert_eq!(rule("CVE-2018-18074")["properties"]["security-severity"], "6.9", "unscored v3.1, so v4.0");
+    assert_eq!(rule("CVE-2024-2398")["properties"]["security-severity"], "4.0");
+    assert_eq!(rule("github-pat")["properties"]["security-severity"], "9.0");
+    assert_eq!(rule("PL-IMG-001")["properties"]["security-severity"], "7.0");
+    assert_eq!(strs(&rule("CVE-2024-2961")["properties"]["tags"]), ["security", "vulnerability", "HIGH"]);
+    assert_eq!(rule("CVE-2024-2961")["helpUri"], "https://security-tracker.debian.org/tracker/CVE-2024-2961");
+    assert_eq!(rule("CVE-2019-11324")["helpUri"], "https://github.com/advisories/GHSA-mh33-7rrq-662w");
+    assert!(rule("PL-IMG-001")["helpUri"].as_str().unwrap().ends_with("/docs/rules/PL-IMG-001.md"));
+    assert_eq!(rule("CVE-2024-2961")["shortDescription"]["text"], report.vulnerabilities[0].title.as_deref().unwrap());
+
+    let results = runs[0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 6 + 1 + 1);
+    for r in results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"], "ruleIndex points at ruleId");
+        assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1);
+        assert_eq!(r["partialFingerprints"]["plimsoll/v1"].as_str().unwrap().len(), 32);
+    }
+    let libc = &results[0];
+    assert_eq!(libc["level"], "error");
+    assert_eq!(
+        libc["message"]["text"],
+        "Package libc6 version 2.36-9+deb12u4 is affected by CVE-2024-2961; fixed in 2.36-9+deb12u6"
+    );
+    assert_eq!(libc["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "var/lib/dpkg/status");
+    assert_eq!(libc["properties"]["layer"]["index"], 0);
+    assert_eq!(libc["properties"]["layer"]["diff_id"], digest(20).to_string());
+    assert!(libc["properties"]["layer"]["created_by"].as_str().unwrap().contains("ADD file:"));
+    assert_eq!(results[1]["level"], "warning");
+    assert!(results[1]["message"]["text"].as_str().unwrap().ends_with("; no fixed version yet"));
+    // The two urllib3 installs point at their own METADATA files and fingerprint differently.
+    let uri = |r: &Value| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap().to_owned();
+    assert!(uri(&results[2]).starts_with("app/venv/"), "{}", uri(&results[2]));
+    assert!(uri(&results[3]).starts_with("usr/lib/python3/"), "{}", uri(&results[3]));
+    assert_ne!(results[2]["partialFingerprints"], results[3]["partialFingerprints"]);
+    assert_eq!(results[4]["level"], "note");
+    assert_eq!(results[5]["level"], "note", "UNKNOWN is a note");
+    assert_eq!(uri(&results[5]), "app/package-lock.json", "no purl: found by name and version");
+
+    let secret = &results[6];
+    assert_eq!(secret["ruleId"], "github-pat");
+    assert_eq!(secret["level"], "error");
+    assert_eq!(secret["message"]["text"], "GitHub personal access token (github-pat): ghp_****");
+    let region = &secret["locations"][0]["physicalLocation"]["region"];
+    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(2), Some(17)));
+    assert_eq!(uri(secret), "app/settings.py");
+
+    let misconfig = &results[7];
+    assert_eq!(misconfig["ruleId"], "PL-IMG-001");
+    assert_eq!(uri(misconfig), "oci%3A/tmp/app%3A1", "an image reference, made a valid URI reference");
+    assert_eq!(misconfig["locations"][0]["physicalLocation"]["region"]["startLine"], 1, "line 0 becomes 1");
+
+    // Fingerprints are stable across renders and scan times.
+    let mut later = report.clone();
+    later.created_at = "2025-01-01T00:00:00Z".into();
+    assert_eq!(render_json(&later, Format::Sarif)["runs"][0]["results"], log["runs"][0]["results"]);
+}
+
+#[test]
+fn sarif_secret_in_image_config_and_deleted_file() {
+    let mut r = sample();
+    let mut env = r.secrets[0].clone();
+    env.source = SecretSource::ImageEnv;
+    env.path = "Env[1]".into();
+    env.line = 1;
+    env.layer = None;
+    r.secrets[0].hidden_by_layer = Some(2);
+    r.secrets.push(env);
+    let log = render_json(&r, Format::Sarif);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let deleted = &results[6];
+    assert!(deleted["message"]["text"].as_str().unwrap().contains("removed in layer 2 but still shipped in layer 2"));
+    assert_eq!(deleted["properties"]["hiddenByLayer"], 2);
+    let env = &results[7];
+    assert_eq!(env["locations"][0]["logicalLocations"][0], serde_json::json!({"name": "Env[1]", "kind": "property"}));
+    assert_eq!(env["properties"]["source"], "image-env");
+    assert_eq!(log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 7, "one rule for both");
+}
+
+#[test]
+fn cyclonedx_vulnerabilities_affect_components() {
+    let report = sample();
+    let bom = render_json(&report, Format::CycloneDx);
+    let components = bom["components"].as_array().unwrap();
+    let vulns = bom["vulnerabilities"].as_array().unwrap();
+    // The two urllib3 findings share a purl: one entry affecting both installs.
+    assert_eq!(vulns.len(), 5, "{vulns:#?}");
+    let ids: Vec<&str> = vulns.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["CVE-2024-2961", "CVE-2024-2398", "CVE-2019-11324", "CVE-2018-18074", "GHSA-67hx-6x53-jw92"]);
+
+    let libc = &vulns[0];
+    assert_eq!(libc["bom-ref"].as_str().unwrap(), format!("CVE-2024-2961/{}", report.packages[0].purl));
+    assert_eq!(libc["source"]["name"], "NVD");
+    assert_eq!(
+        libc["references"],
+        serde_json::json!([{"id": "DSA-5678-1", "source": {"name": "debian-security-tracker"}}])
+    );
+    assert_eq!(
+        libc["ratings"],
+        serde_json::json!([
+            {"source": {"name": "debian-security-tracker"}, "severity": "high"},
+            {"score": 8.1, "severity": "high", "method": "CVSSv31", "vector": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+        ])
+    );
+    assert_eq!(libc["recommendation"], "Upgrade libc6 to 2.36-9+deb12u6");
+    assert_eq!(libc["description"], "glibc: out-of-bounds write in iconv ISO-2022-CN-EXT");
+    assert_eq!(
+        libc["affects"],
+        serde_json::json!([{"ref": components[1]["bom-ref"], "versions": [
+            {"version": "2.36-9+deb12u4", "status": "affected"},
+            {"version": "2.36-9+deb12u6", "status": "unaffected"},
+        ]}])
+    );
+    assert!(libc.get("analysis").is_none(), "no suppression data yet");
+
+    assert!(vulns[1].get("recommendation").is_none(), "unfixed: nothing to upgrade to");
+    assert_eq!(vulns[1]["affects"][0]["versions"].as_array().unwrap().len(), 1);
+
+    let urllib3 = &vulns[2];
+    let refs: Vec<&Value> = urllib3["affects"].as_array().unwrap().iter().map(|a| &a["ref"]).collect();
+    assert_eq!(refs, [&components[5]["bom-ref"], &components[6]["bom-ref"]], "both installs");
+    let aliases: Vec<(&str, &str)> = urllib3["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["source"]["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(aliases, [("GHSA-mh33-7rrq-662w", "GitHub Advisory Database"), ("PYSEC-2019-133", "OSV")]);
+    let methods: Vec<&str> =
+        urllib3["ratings"].as_array().unwrap()[1..].iter().map(|r| r["method"].as_str().unwrap()).collect();
+    assert_eq!(methods, ["CVSSv2", "CVSSv31"]);
+    assert_eq!(urllib3["ratings"][1]["severity"], "medium", "v2 4.3");
+    assert_eq!(
+        urllib3["advisories"],
+        serde_json::json!([{"url": "https://github.com/advisories/GHSA-mh33-7rrq-662w"}])
+    );
+    assert_eq!(urllib3["description"].as_str().unwrap(), report.vulnerabilities[2].description.as_deref().unwrap());
+
+    let requests = &vulns[3];
+    assert_eq!(requests["ratings"][1]["method"], "CVSSv4");
+    assert_eq!(requests["ratings"][2]["severity"], "unknown", "an unscored vector");
+    assert!(requests["ratings"][2].get("score").is_none());
+
+    let babel = &vulns[4];
+    assert_eq!(babel["source"]["name"], "GitHub Advisory Database");
+    assert_eq!(babel["affects"][0]["ref"], components[7]["bom-ref"], "matched by name and version");
+}
+
+#[test]
+fn junit_has_a_suite_per_finding_kind() {
+    let text = render_to_string(&sample(), Format::Junit, &RenderOptions::default());
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"plimsoll: oci:/tmp/app:1\" tests=\"8\" failures=\"8\""), "{text}");
+    for (suite, n) in [("vulnerabilities", 6), ("secrets", 1), ("misconfigurations", 1)] {
+        assert!(
+            text.contains(&format!("<testsuite name=\"{suite}\" tests=\"{n}\" failures=\"{n}\"")),
+            "{suite}:\n{text}"
+        );
+    }
+    assert!(text.contains("<testcase classname=\"libc6@2.36-9+deb12u4\" name=\"[HIGH] CVE-2024-2961\">"), "{text}");
+    assert!(text.contains("<failure message=\"libc6 2.36-9+deb12u4 is affected by CVE-2024-2961; fixed in 2.36-9+deb12u6\" type=\"HIGH\">"));
+    assert!(text.contains("Found in: var/lib/dpkg/status\n"));
+    assert!(text.contains("<testcase classname=\"app/settings.py\" name=\"[CRITICAL] github-pat\">"), "{text}");
+    assert!(text.contains("Match: ghp_****"));
+    assert!(text.contains("name=\"[HIGH] PL-IMG-001: Image runs as root\""));
+
+    let mut empty = filesystem();
+    empty.artifact.name = "a&b".into();
+    let text = render_to_string(&empty, Format::Junit, &RenderOptions::default());
+    assert!(text.contains("<testsuites name=\"plimsoll: a&amp;b\" tests=\"0\" failures=\"0\""), "{text}");
+    assert_eq!(text.matches("tests=\"0\"").count(), 4, "three empty suites: {text}");
+}
+
+#[test]
+fn junit_escapes_hostile_strings() {
+    let text = render_to_string(&hostile(), Format::Junit, &RenderOptions::default());
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{0}') && !text.contains('\u{FFFE}'));
+    assert!(text.contains("]]&gt;&lt;/failure&gt;&lt;script&gt;"), "{text}");
+    assert!(!text.contains("<script>"));
+}
+
+/// The sample's secret is revealed in the report; only the JSON report (which is the report)
+/// may carry it.
+#[test]
+fn no_format_but_json_shows_a_revealed_secret() {
+    for report in [sample(), hostile()] {
+        let secret = report.secrets[0].secret.as_ref().unwrap().0.clone();
+        for format in Format::ALL {
+            let text = render_to_string(&report, *format, &RenderOptions { color: true, terminal_width: Some(200) });
+            if *format == Format::Json {
+                assert!(text.contains(&secret), "JSON is the report, revealed secret included");
+            } else {
+                assert!(!text.contains(&secret[4..12]), "{format} leaked the secret");
+                assert!(!text.contains(&secret[10..]), "{format} leaked the secret's tail");
+            }
+        }
+    }
+}
+
+#[test]
+fn findings_formats_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut sarif, mut junit) = (Vec::new(), Vec::new());
+    for (stem, report) in [("sample", sample()), ("filesystem", filesystem()), ("hostile", hostile())] {
+        for (format, ext, list) in [(Format::Sarif, "sarif", &mut sarif), (Format::Junit, "xml", &mut junit)] {
+            let path = dir.path().join(format!("{stem}.{ext}"));
+            let mut f = std::fs::File::create(&path).unwrap();
+            render(&report, format, &mut f, &RenderOptions::default()).unwrap();
+            list.push(path);
+        }
+    }
+    validate("sarif", &sarif);
+    validate("junit", &junit);
+}
+
+#[test]
+fn validator_rejects_invalid_findings_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("broken.sarif");
+    let mut log = sample_sarif();
+    log["runs"][0]["results"][0]["level"] = "fatal".into();
+    log["runs"][0]["results"][1]["ruleIndex"] = 5.into();
+    std::fs::write(&sarif, serde_json::to_vec(&log).unwrap()).unwrap();
+    let junit = dir.path().join("broken.xml");
+    let text = render_to_string(&sample(), Format::Junit, &RenderOptions::default());
+    std::fs::write(&junit, text.replacen("tests=\"6\"", "tests=\"5\"", 1)).unwrap();
+    let unclosed = dir.path().join("unclosed.xml");
+    std::fs::write(&unclosed, text.replacen("</testsuites>", "", 1)).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_schema.py");
+    for (kind, file) in [("sarif", &sarif), ("junit", &junit), ("junit", &unclosed)] {
+        let Ok(out) = Command::new("python3").arg(&script).arg(kind).arg(file).output() else {
+            eprintln!("skipping: cannot run python3");
+            return;
+        };
+        match out.status.code() {
+            Some(77) => eprintln!("skipping {kind}: {}", String::from_utf8_lossy(&out.stdout).trim()),
+            Some(1) => {}
+            other => panic!("{kind}: expected {} to be rejected, got {other:?}", file.display()),
+        }
+    }
 }

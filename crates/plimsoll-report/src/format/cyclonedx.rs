@@ -8,14 +8,23 @@
 //! their own, which CycloneDX reads as "dependencies unknown" (an empty `dependsOn` would claim
 //! they have none).
 //!
+//! Vulnerability findings become `vulnerabilities`, one per vulnerability id per package purl:
+//! `affects` names the package components by their `bom-ref` (every component with that purl,
+//! since two installs of one name and version are both affected), aliases are `references`,
+//! the finding's severity and each CVSS vector are `ratings`, the fixed version is both a
+//! `recommendation` and an `unaffected` version. A suppressed finding would carry `analysis`
+//! (`state`, `justification`, `detail`): the report has no suppression data yet, so none is
+//! written; [`CdxVulnerability`] is where it goes.
+//!
 //! plimsoll-specific facts travel as `properties` named `plimsoll:<subject>:<field>`.
 
 use std::collections::HashSet;
 
-use plimsoll_model::{Artifact, ArtifactKind, Diagnostic, OsRelease, Package, ScanReport};
+use plimsoll_model::vuln::{CvssScore, Vulnerability};
+use plimsoll_model::{Artifact, ArtifactKind, Diagnostic, OsRelease, Package, ScanReport, Severity};
 use serde::Serialize;
 
-use super::{kind_name, layer_of};
+use super::{kind_name, layer_of, package_of};
 use crate::license::{Classifier, Declared};
 use crate::{ident, time, ReportError};
 
@@ -40,10 +49,12 @@ fn build(report: &ScanReport) -> Result<Bom, ReportError> {
     let mut root_deps = Vec::new();
     let mut os_deps = Vec::new();
     let mut components = Vec::with_capacity(report.packages.len() + 1);
+    let mut package_refs = Vec::with_capacity(report.packages.len());
     components.extend(os);
     for (i, pkg) in report.packages.iter().enumerate() {
         let c = package_component(report, pkg, i, &mut refs, &mut classifier);
         let r = c.bom_ref.clone().unwrap_or_default();
+        package_refs.push(r.clone());
         if pkg.kind.is_os() && os_ref.is_some() {
             os_deps.push(r);
         } else {
@@ -79,7 +90,150 @@ fn build(report: &ScanReport) -> Result<Bom, ReportError> {
         },
         components,
         dependencies,
+        vulnerabilities: vulnerabilities(report, &package_refs),
     })
+}
+
+/// One entry per vulnerability id per affected purl (findings for two installs that share a
+/// purl say the same thing), in report order.
+fn vulnerabilities(report: &ScanReport, package_refs: &[String]) -> Vec<CdxVulnerability> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (i, v) in report.vulnerabilities.iter().enumerate() {
+        let mut affected: Vec<&str> = if v.purl.is_empty() {
+            Vec::new()
+        } else {
+            report
+                .packages
+                .iter()
+                .zip(package_refs)
+                .filter(|(p, _)| p.purl == v.purl)
+                .map(|(_, r)| r.as_str())
+                .collect()
+        };
+        if affected.is_empty() {
+            if let Some(p) = package_of(report, v) {
+                let at = report.packages.iter().position(|q| std::ptr::eq(q, p));
+                affected.extend(at.and_then(|at| package_refs.get(at)).map(String::as_str));
+            }
+        }
+        let key = (v.id.as_str(), affected.first().copied().unwrap_or(""), if affected.is_empty() { i } else { 0 });
+        if !seen.insert(key) {
+            continue;
+        }
+        let bom_ref = match affected.first() {
+            Some(r) => format!("{}/{r}", v.id),
+            None => format!("{}/finding-{i}", v.id),
+        };
+        out.push(vulnerability(v, bom_ref, &affected));
+    }
+    out
+}
+
+fn vulnerability(v: &Vulnerability, bom_ref: String, affected: &[&str]) -> CdxVulnerability {
+    let mut ratings = vec![Rating {
+        source: Some(Source { name: v.data_source.clone(), url: None }),
+        score: None,
+        severity: cdx_severity(v.severity),
+        method: None,
+        vector: None,
+    }];
+    ratings.extend(v.cvss.iter().map(cvss_rating));
+    let mut versions = vec![AffectedVersion { version: v.package_version.clone(), status: "affected" }];
+    if let Some(f) = v.fixed_version.as_ref().filter(|f| !f.is_empty()) {
+        versions.push(AffectedVersion { version: f.clone(), status: "unaffected" });
+    }
+    versions.retain(|x| !x.version.is_empty());
+    let mut props = vec![
+        Property::new("plimsoll:vulnerability:package", format!("{} {}", v.package_name, v.package_version)),
+        Property::new("plimsoll:vulnerability:status", super::serde_name(v.status)),
+    ];
+    if let (Some(_), Some(title)) = (&v.description, &v.title) {
+        props.push(Property::new("plimsoll:vulnerability:title", title.clone()));
+    }
+    props.extend(v.related.iter().map(|r| Property::new("plimsoll:vulnerability:related", r.clone())));
+    CdxVulnerability {
+        bom_ref,
+        id: v.id.clone(),
+        source: Some(id_source(&v.id).unwrap_or_else(|| Source { name: v.data_source.clone(), url: None })),
+        references: v
+            .aliases
+            .iter()
+            .filter(|a| **a != v.id)
+            .map(|a| Reference {
+                id: a.clone(),
+                source: id_source(a).unwrap_or_else(|| Source { name: v.data_source.clone(), url: None }),
+            })
+            .collect(),
+        ratings,
+        description: v.description.clone().or_else(|| v.title.clone()),
+        recommendation: v.fixed_version.as_ref().map(|f| format!("Upgrade {} to {f}", v.package_name)),
+        advisories: v
+            .references
+            .iter()
+            .filter(|r| (r.starts_with("https://") || r.starts_with("http://")) && !r.contains(char::is_whitespace))
+            .map(|r| Advisory { url: r.clone() })
+            .collect(),
+        affects: affected
+            .iter()
+            .map(|r| Affects {
+                reference: (*r).to_owned(),
+                versions: versions
+                    .iter()
+                    .map(|x| AffectedVersion { version: x.version.clone(), status: x.status })
+                    .collect(),
+            })
+            .collect(),
+        properties: props,
+    }
+}
+
+/// Where an id is published, from its prefix.
+fn id_source(id: &str) -> Option<Source> {
+    let (name, url) = if id.starts_with("CVE-") {
+        ("NVD", format!("https://nvd.nist.gov/vuln/detail/{id}"))
+    } else if id.starts_with("GHSA-") {
+        ("GitHub Advisory Database", format!("https://github.com/advisories/{id}"))
+    } else if ["PYSEC-", "RUSTSEC-", "GO-", "OSV-", "MAL-"].iter().any(|p| id.starts_with(p)) {
+        ("OSV", format!("https://osv.dev/vulnerability/{id}"))
+    } else {
+        return None;
+    };
+    Some(Source { name: name.to_owned(), url: Some(url) })
+}
+
+fn cdx_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "critical",
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Low => "low",
+        Severity::Unknown => "unknown",
+    }
+}
+
+fn cvss_rating(c: &CvssScore) -> Rating {
+    let method = match c.version.as_str() {
+        "2.0" => "CVSSv2",
+        "3.0" => "CVSSv3",
+        "3.1" => "CVSSv31",
+        "4.0" => "CVSSv4",
+        _ => "other",
+    };
+    let score = c.score.filter(|s| (0.0..=10.0).contains(s));
+    // The specifications' qualitative ratings; v2 has no "critical" and no "none".
+    let severity = match (score, method) {
+        (None, _) => "unknown",
+        (Some(s), "CVSSv2") if s >= 7.0 => "high",
+        (Some(s), "CVSSv2") if s >= 4.0 => "medium",
+        (Some(_), "CVSSv2") => "low",
+        (Some(s), _) if s >= 9.0 => "critical",
+        (Some(s), _) if s >= 7.0 => "high",
+        (Some(s), _) if s >= 4.0 => "medium",
+        (Some(s), _) if s > 0.0 => "low",
+        (Some(_), _) => "none",
+    };
+    Rating { source: None, score, severity, method: Some(method), vector: Some(c.vector.clone()) }
 }
 
 fn artifact_component(artifact: &Artifact, report: &ScanReport) -> Component {
@@ -261,6 +415,76 @@ struct Bom {
     metadata: Metadata,
     components: Vec<Component>,
     dependencies: Vec<Dependency>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    vulnerabilities: Vec<CdxVulnerability>,
+}
+
+#[derive(Serialize)]
+struct CdxVulnerability {
+    #[serde(rename = "bom-ref")]
+    bom_ref: String,
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<Source>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    references: Vec<Reference>,
+    ratings: Vec<Rating>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recommendation: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    advisories: Vec<Advisory>,
+    // `analysis` (VEX state, justification, response, detail) goes here once findings can be
+    // suppressed; CycloneDX reads its absence as "not analysed".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    affects: Vec<Affects>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
+}
+
+#[derive(Serialize)]
+struct Source {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Reference {
+    id: String,
+    source: Source,
+}
+
+#[derive(Serialize)]
+struct Rating {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<Source>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f64>,
+    severity: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vector: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Advisory {
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Affects {
+    #[serde(rename = "ref")]
+    reference: String,
+    versions: Vec<AffectedVersion>,
+}
+
+#[derive(Serialize)]
+struct AffectedVersion {
+    version: String,
+    status: &'static str,
 }
 
 #[derive(Serialize)]

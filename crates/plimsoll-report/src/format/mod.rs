@@ -9,6 +9,8 @@ pub(crate) mod sarif;
 pub(crate) mod spdx;
 pub(crate) mod table;
 
+use std::collections::HashMap;
+
 use plimsoll_model::vuln::Vulnerability;
 use plimsoll_model::{Digest, LayerRef, OsFamily, Package, PackageKind, ScanReport, Severity};
 
@@ -61,10 +63,36 @@ pub(crate) fn layer_from<'a>(report: &'a ScanReport, r: Option<&'a LayerRef>) ->
     })
 }
 
+/// The inventory package of each vulnerability finding, in report order.
+///
+/// A finding names its package by purl and layer only, and two installs of one version in one
+/// layer (the same wheel in two virtualenvs) share both. Matching emits one finding per
+/// vulnerability per package, in inventory order, so the k-th finding of an id for such a purl
+/// is paired with the k-th package that has it.
+pub(crate) fn packages_of(report: &ScanReport) -> Vec<Option<&Package>> {
+    let mut seen: HashMap<(&str, &str, Option<usize>), usize> = HashMap::new();
+    report
+        .vulnerabilities
+        .iter()
+        .map(|v| {
+            let layer = v.layer.as_ref().map(|l| l.index);
+            let k = seen.entry((v.id.as_str(), v.purl.as_str(), layer)).or_insert(0);
+            let nth = *k;
+            *k += 1;
+            let twins = || {
+                report.packages.iter().filter(move |p| {
+                    !v.purl.is_empty() && p.purl == v.purl && p.layer.as_ref().map(|l| l.index) == layer
+                })
+            };
+            twins().nth(nth).or_else(|| package_of(report, v))
+        })
+        .collect()
+}
+
 /// The inventory package a vulnerability finding is about: the one with the same purl (and, when
 /// several share it, the same layer), else the one with the same kind, name and version.
 pub(crate) fn package_of<'a>(report: &'a ScanReport, v: &Vulnerability) -> Option<&'a Package> {
-    let same_layer = |p: &&Package| p.layer.as_ref().map(|l| l.index) == v.layer.as_ref().map(|l| l.index);
+    let same_layer = |p: &&&Package| p.layer.as_ref().map(|l| l.index) == v.layer.as_ref().map(|l| l.index);
     let by_purl: Vec<&Package> =
         if v.purl.is_empty() { Vec::new() } else { report.packages.iter().filter(|p| p.purl == v.purl).collect() };
     if let Some(p) = by_purl.iter().find(same_layer).or(by_purl.first()) {

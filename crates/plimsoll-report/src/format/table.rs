@@ -1,5 +1,6 @@
 //! The human-readable table, in the spirit of Trivy's: a header naming the artifact, the
-//! packages grouped by the layer that introduced them with a one-line summary, then secrets,
+//! packages grouped by the layer that introduced them with a one-line summary, the
+//! vulnerabilities grouped by layer then package with a count per severity, then secrets,
 //! misconfigurations and the scan's diagnostics.
 //!
 //! Every string taken from the image goes through [`crate::text::clean`] before it reaches the
@@ -10,9 +11,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use plimsoll_model::secret::SecretSource;
+use plimsoll_model::vuln::{VulnStatus, Vulnerability};
 use plimsoll_model::{ArtifactKind, DiagnosticLevel, Package, ScanReport, Severity};
 
-use super::{kind_name, layer_of};
+use super::{kind_name, layer_from, layer_of, severity_name, Layer};
 use crate::text::{clean, truncate, width};
 use crate::RenderOptions;
 
@@ -27,6 +29,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     let mut out = String::new();
     header(&mut out, report, style);
     packages(&mut out, report, style, line_width, opts.terminal_width);
+    vulnerabilities(&mut out, report, style, line_width, opts.terminal_width);
     secrets(&mut out, report, style, opts.terminal_width);
     misconfigurations(&mut out, report, style, opts.terminal_width);
     diagnostics(&mut out, report, style);
@@ -80,18 +83,7 @@ fn packages(out: &mut String, report: &ScanReport, style: Style, line_width: usi
     for (index, mut pkgs) in groups {
         pkgs.sort_by(|a, b| (&a.name, &a.version, a.kind).cmp(&(&b.name, &b.version, b.kind)));
         let title = match pkgs.first().and_then(|p| layer_of(report, p)).filter(|_| index.is_some()) {
-            Some(layer) => {
-                let mut t = format!("Layer {}", layer.index);
-                if let Some(d) = layer.diff_id.or(layer.digest) {
-                    let _ = write!(t, " {}:{}", d.algorithm(), d.short());
-                }
-                if let Some(step) = layer.created_by.map(dockerfile_step).filter(|s| !s.is_empty()) {
-                    // Room left on the line for "(…)".
-                    let room = line_width.saturating_sub(width(&t) + 3).max(10);
-                    let _ = write!(t, " ({})", truncate(&step, room));
-                }
-                t
-            }
+            Some(layer) => layer_title(&layer, line_width),
             None if only_unlayered => "Packages".to_owned(),
             None => "Packages not tied to a layer".to_owned(),
         };
@@ -101,6 +93,20 @@ fn packages(out: &mut String, report: &ScanReport, style: Style, line_width: usi
         out.push('\n');
     }
     summary(out, report, style);
+}
+
+/// `Layer N sha256:0123456789ab (STEP)`, the step shortened to fit `line_width`.
+fn layer_title(layer: &Layer<'_>, line_width: usize) -> String {
+    let mut t = format!("Layer {}", layer.index);
+    if let Some(d) = layer.diff_id.or(layer.digest) {
+        let _ = write!(t, " {}:{}", d.algorithm(), d.short());
+    }
+    if let Some(step) = layer.created_by.map(dockerfile_step).filter(|s| !s.is_empty()) {
+        // Room left on the line for "(…)".
+        let room = line_width.saturating_sub(width(&t) + 3).max(10);
+        let _ = write!(t, " ({})", truncate(&step, room));
+    }
+    t
 }
 
 /// A history entry's `created_by` as the Dockerfile step it was: the classic builder's
@@ -206,6 +212,103 @@ fn summary(out: &mut String, report: &ScanReport, style: Style) {
     let _ = writeln!(out, "{}", style.bold(&format!("Total: {n} {noun} ({})", kinds.join(", "))));
 }
 
+const VULN_HEADERS: &[&str] = &["Package", "Vulnerability", "Severity", "Installed", "Fixed", "Title"];
+/// Titles are cut to this many columns even when the terminal is wide (Trivy does the same).
+const TITLE_WIDTH: usize = 50;
+
+/// Vulnerabilities under the layer that introduced the package, packages in name order, each
+/// package's findings most severe first. The package name is printed on its first row only.
+fn vulnerabilities(out: &mut String, report: &ScanReport, style: Style, line_width: usize, fit: Option<usize>) {
+    if report.vulnerabilities.is_empty() {
+        // Nothing to say, and "Total: 0" would claim a vulnerability scan that may not have run.
+        return;
+    }
+    let _ = writeln!(out, "\n{}", style.bold(&format!("Vulnerabilities ({}):", report.vulnerabilities.len())));
+    let _ = writeln!(out, "{}", style.bold(&severity_summary(report.vulnerabilities.iter().map(|v| v.severity))));
+    let mut groups: BTreeMap<Option<usize>, Vec<&Vulnerability>> = BTreeMap::new();
+    for v in &report.vulnerabilities {
+        groups.entry(v.layer.as_ref().map(|l| l.index)).or_default().push(v);
+    }
+    let only_unlayered = groups.len() == 1 && groups.contains_key(&None);
+    for (index, mut found) in groups {
+        found.sort_by(|a, b| {
+            (&a.package_name, &a.package_version, a.package_kind, std::cmp::Reverse(a.severity), &a.id).cmp(&(
+                &b.package_name,
+                &b.package_version,
+                b.package_kind,
+                std::cmp::Reverse(b.severity),
+                &b.id,
+            ))
+        });
+        let title = match found.first().and_then(|v| layer_from(report, v.layer.as_ref())).filter(|_| index.is_some()) {
+            Some(layer) => layer_title(&layer, line_width),
+            None if only_unlayered => "Packages".to_owned(),
+            None => "Packages not tied to a layer".to_owned(),
+        };
+        let _ = writeln!(out, "{}", style.cyan(&title));
+        // A terminal too narrow for six columns loses the title rather than every column at once.
+        let columns = if fit.is_some_and(|w| w < VULN_HEADERS.len() * (MIN_COLUMN + 3) + 1) {
+            VULN_HEADERS.len() - 1
+        } else {
+            VULN_HEADERS.len()
+        };
+        let mut previous: Option<(&str, &str)> = None;
+        let rows: Vec<Vec<String>> = found
+            .iter()
+            .map(|v| {
+                let this = (v.package_name.as_str(), v.package_version.as_str());
+                let package = if previous == Some(this) { String::new() } else { clean(&v.package_name) };
+                previous = Some(this);
+                let mut row = vuln_row(v, package);
+                row.truncate(columns);
+                row
+            })
+            .collect();
+        table(out, &VULN_HEADERS[..columns], &rows, style, fit, |col, cell| {
+            if col == 2 {
+                style.severity(cell)
+            } else {
+                cell.to_owned()
+            }
+        });
+    }
+}
+
+fn vuln_row(v: &Vulnerability, package: String) -> Vec<String> {
+    let id = match v.aliases.split_first() {
+        None => v.id.clone(),
+        Some((first, [])) => format!("{} ({first})", v.id),
+        Some((first, rest)) => format!("{} ({first}, +{})", v.id, rest.len()),
+    };
+    let fixed = match (&v.fixed_version, v.status) {
+        (Some(f), _) => f.clone(),
+        (None, VulnStatus::Unfixed) => "unfixed".to_owned(),
+        (None, VulnStatus::Fixed) => String::new(),
+    };
+    let title = v.title.as_deref().or(v.description.as_deref()).unwrap_or("");
+    vec![
+        package,
+        clean(&id),
+        severity_name(v.severity),
+        clean(&v.package_version),
+        clean(&fixed),
+        truncate(&clean(title), TITLE_WIDTH),
+    ]
+}
+
+/// `Total: N (UNKNOWN: a, LOW: b, MEDIUM: c, HIGH: d, CRITICAL: e)`, every severity listed.
+fn severity_summary(severities: impl Iterator<Item = Severity>) -> String {
+    let all = [Severity::Unknown, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+    let mut counts = [0usize; 5];
+    for s in severities {
+        if let Some(i) = all.iter().position(|x| *x == s) {
+            counts[i] += 1;
+        }
+    }
+    let parts: Vec<String> = all.iter().zip(counts).map(|(s, n)| format!("{}: {n}", severity_name(*s))).collect();
+    format!("Total: {} ({})", counts.iter().sum::<usize>(), parts.join(", "))
+}
+
 const SECRET_HEADERS: &[&str] = &["Severity", "Rule", "Location", "Match", "Layer"];
 
 /// Secrets, most severe first. Only the masked form is ever printed, even when the report holds
@@ -269,13 +372,6 @@ fn misconfigurations(out: &mut String, report: &ScanReport, style: Style, fit: O
         fit,
         |col, cell| if col == 0 { style.severity(cell) } else { cell.to_owned() },
     );
-}
-
-fn severity_name(s: Severity) -> String {
-    match serde_json::to_value(s) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => format!("{s:?}").to_uppercase(),
-    }
 }
 
 fn diagnostics(out: &mut String, report: &ScanReport, style: Style) {
