@@ -363,7 +363,10 @@ fn property<'a>(component: &'a Value, name: &str) -> Vec<&'a str> {
 fn json_is_the_report_in_declaration_order() {
     let report = sample();
     let text = render_to_string(&report, Format::Json, &RenderOptions::default());
-    let head = format!("{{\n  \"schema_version\": \"{}\",\n  \"tool\": \"plimsoll 0.1.0\",\n", plimsoll_model::REPORT_SCHEMA_VERSION);
+    let head = format!(
+        "{{\n  \"schema_version\": \"{}\",\n  \"tool\": \"plimsoll 0.1.0\",\n",
+        plimsoll_model::REPORT_SCHEMA_VERSION
+    );
     assert!(text.starts_with(&head), "{text:.80}");
     assert!(text.ends_with("}\n"));
     let back: ScanReport = serde_json::from_str(&text).unwrap();

@@ -25,7 +25,7 @@ pub enum ScanError {
         index: usize,
         digest: Digest,
         #[source]
-        source: ImageError,
+        source: Box<ImageError>,
     },
     #[error("cannot match packages against the advisory database")]
     Advisories(#[source] plimsoll_advisory::DbError),
@@ -33,7 +33,7 @@ pub enum ScanError {
     Dir {
         path: String,
         #[source]
-        source: ImageError,
+        source: Box<ImageError>,
     },
 }
 
@@ -154,7 +154,11 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
             let scan = match cached {
                 Some(scan) => scan,
                 None => {
-                    let err = |source| ScanError::Layer { index: layer.index, digest: layer.digest.clone(), source };
+                    let err = |source| ScanError::Layer {
+                        index: layer.index,
+                        digest: layer.digest.clone(),
+                        source: Box::new(source),
+                    };
                     let reader = image.open_layer(layer.index).map_err(err)?;
                     let mut visitor = FileVisitor::new(opts, None);
                     let index = walk_layer(reader, &mut visitor, &opts.walk_limits).map_err(err)?;
@@ -288,7 +292,7 @@ pub fn scan_dir(path: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError
     let linter = opts.misconfig.clone().map(Linter::new);
     let mut visitor = FileVisitor::new(opts, linter);
     let index = plimsoll_image::rootfs::walk_dir(path, &mut visitor, &opts.walk_limits)
-        .map_err(|source| ScanError::Dir { path: path.display().to_string(), source })?;
+        .map_err(|source| ScanError::Dir { path: path.display().to_string(), source: Box::new(source) })?;
     let mut misconfigurations = visitor.linter.take().map(Linter::finish).unwrap_or_default();
     misconfigurations.sort_by(|a, b| (&a.file, a.line, &a.rule_id).cmp(&(&b.file, b.line, &b.rule_id)));
     let scan = finish_layer(visitor, index);
