@@ -185,4 +185,8 @@ pub struct CommonArgs {
     /// Skip a misconfiguration rule (repeatable).
     #[arg(long, value_name = "CODE")]
     pub skip_rule: Vec<String>,
+    /// Rule settings file (TOML): `[misconfig] disabled = ["PL-DF-001"]`, `pss_version = "v1.30"`
+    /// [default: .plimsoll.toml in the current directory, when present].
+    #[arg(long, value_name = "FILE")]
+    pub rules_config: Option<PathBuf>,
 }

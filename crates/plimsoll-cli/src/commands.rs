@@ -106,6 +106,7 @@ fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
         reveal_secrets,
         secret_config,
         skip_rule,
+        rules_config,
     } = common;
     let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let cache = if no_cache { None } else { cache_dir.or_else(LayerCache::default_dir).map(LayerCache::new) };
@@ -158,7 +159,15 @@ fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
     } else {
         None
     };
-    let misconfig = misconfig.then(|| skip_rule.iter().fold(LintConfig::default(), |c, code| c.disable(code)));
+    let misconfig = if misconfig {
+        let mut cfg = load_rules_config(rules_config.as_deref())?;
+        for code in &skip_rule {
+            cfg = cfg.disable(code);
+        }
+        Some(cfg)
+    } else {
+        None
+    };
     let severities = severity.iter().map(|s| parse_severity(s)).collect::<Result<BTreeSet<_>>>()?;
     Ok(Settings {
         format,
@@ -168,6 +177,49 @@ fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
         exit_code,
         ignore_unfixed,
     })
+}
+
+/// The `[misconfig]` table of a rules settings file.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    misconfig: MisconfigSettings,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MisconfigSettings {
+    #[serde(default)]
+    disabled: Vec<String>,
+    pss_version: Option<String>,
+}
+
+/// Reads `--rules-config`, or `.plimsoll.toml` from the current directory when it exists.
+fn load_rules_config(path: Option<&std::path::Path>) -> Result<LintConfig> {
+    let default = std::path::Path::new(".plimsoll.toml");
+    let path = match path {
+        Some(p) => p,
+        None if default.is_file() => default,
+        None => return Ok(LintConfig::default()),
+    };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file: RulesFile =
+        toml::from_str(&text).with_context(|| format!("invalid rules settings in {}", path.display()))?;
+    let mut cfg = LintConfig::default();
+    for code in &file.misconfig.disabled {
+        if plimsoll_lint::rule(code).is_none() {
+            bail!("{}: unknown rule `{code}` in `disabled`; `plimsoll rule --list` lists them", path.display());
+        }
+        cfg = cfg.disable(code);
+    }
+    if let Some(v) = &file.misconfig.pss_version {
+        cfg.pss_version = Some(
+            plimsoll_lint::k8s::pss::Version::parse(v)
+                .with_context(|| format!("{}: invalid pss_version `{v}`; use `latest` or `v1.N`", path.display()))?,
+        );
+    }
+    Ok(cfg)
 }
 
 fn image(args: ImageArgs) -> Result<ExitCode> {

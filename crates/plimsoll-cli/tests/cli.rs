@@ -151,3 +151,23 @@ fn missing_image_path_is_named_in_the_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/image.tar"));
 }
+
+#[test]
+fn rules_config_file_disables_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let df = dir.path().join("Dockerfile");
+    std::fs::write(&df, "FROM ubuntu:latest\nRUN curl -sSL https://example.invalid/install.sh | sh\n").unwrap();
+    let all = json(&plimsoll(&["config", df.to_str().unwrap(), "-f", "json"]));
+    let first = all["misconfigurations"][0]["rule_id"].as_str().unwrap().to_owned();
+    let cfg = dir.path().join("rules.toml");
+    std::fs::write(&cfg, format!("[misconfig]\ndisabled = [\"{first}\"]\n")).unwrap();
+    let some =
+        json(&plimsoll(&["config", df.to_str().unwrap(), "-f", "json", "--rules-config", cfg.to_str().unwrap()]));
+    let ids: Vec<&str> =
+        some["misconfigurations"].as_array().unwrap().iter().map(|m| m["rule_id"].as_str().unwrap()).collect();
+    assert!(!ids.contains(&first.as_str()) && !ids.is_empty(), "{ids:?}");
+    std::fs::write(&cfg, "[misconfig]\ndisabled = [\"NOPE-1\"]\n").unwrap();
+    let out = plimsoll(&["config", df.to_str().unwrap(), "--rules-config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NOPE-1"));
+}

@@ -17,7 +17,10 @@ pub mod vuln;
 pub use digest::{Digest, DigestError};
 pub use os::{OsFamily, OsRelease};
 pub use package::{Package, PackageKind, PackageOrigin};
-pub use report::{Artifact, ArtifactKind, Diagnostic, DiagnosticLevel, LayerInfo, ScanReport, REPORT_SCHEMA_VERSION};
+pub use report::{
+    Artifact, ArtifactKind, Diagnostic, DiagnosticLevel, FindingKind, LayerInfo, ScanReport, Suppressed,
+    SuppressionSource, REPORT_SCHEMA_VERSION,
+};
 
 /// Severity of a finding, ordered from least to most severe so that `>=` filters work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]

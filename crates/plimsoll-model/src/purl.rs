@@ -2,7 +2,8 @@
 //! `pkg:type/namespace/name@version?qualifiers#subpath`.
 //!
 //! Hand-written because the few purl crates either lag the spec's per-type rules or pull in a URL
-//! parser; we only ever *build* purls, which is a few lines.
+//! parser. [`build`] and [`for_package`] write purls; [`parse`] reads the ones other tools wrote
+//! (SBOMs, VEX documents) into their components.
 
 use crate::{OsRelease, Package, PackageKind};
 
@@ -97,6 +98,112 @@ pub fn for_package(pkg: &Package, os: Option<&OsRelease>) -> String {
     }
 }
 
+/// A parsed package URL, components percent-decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purl {
+    /// Lowercase (`deb`, `npm`, `oci`).
+    pub ty: String,
+    /// `/`-joined segments (`debian`, `@babel`, `github.com/gorilla`), `None` when absent.
+    pub namespace: Option<String>,
+    pub name: String,
+    pub version: Option<String>,
+    /// Keys lowercase, in the order written.
+    pub qualifiers: Vec<(String, String)>,
+    pub subpath: Option<String>,
+}
+
+impl Purl {
+    /// The value of qualifier `key` (lowercase).
+    pub fn qualifier(&self, key: &str) -> Option<&str> {
+        self.qualifiers.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a string is not a purl.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid purl `{purl}`: {reason}")]
+pub struct PurlError {
+    pub purl: String,
+    pub reason: &'static str,
+}
+
+/// Parses a purl per the spec's parsing rules: `#subpath` and `?qualifiers` are split off from the
+/// right, the scheme and type from the left, the version at the last `@` of the last segment (so
+/// an unencoded npm scope `@babel` is not taken for a version), namespace and name at the last `/`.
+pub fn parse(s: &str) -> Result<Purl, PurlError> {
+    let err = |reason| PurlError { purl: s.chars().take(200).collect(), reason };
+    let (rest, subpath) = match s.rsplit_once('#') {
+        Some((r, sp)) => (
+            r,
+            Some(
+                sp.split('/')
+                    .filter(|seg| !seg.is_empty() && *seg != "." && *seg != "..")
+                    .map(decode)
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            )
+            .filter(|sp| !sp.is_empty()),
+        ),
+        None => (s, None),
+    };
+    let (rest, qualifiers) = match rest.rsplit_once('?') {
+        Some((r, q)) => {
+            let mut out = Vec::new();
+            for pair in q.split('&').filter(|p| !p.is_empty()) {
+                let (k, v) = pair.split_once('=').ok_or_else(|| err("qualifier without `=`"))?;
+                let v = decode(v);
+                if !v.is_empty() {
+                    out.push((k.to_ascii_lowercase(), v));
+                }
+            }
+            (r, out)
+        }
+        None => (rest, Vec::new()),
+    };
+    let (scheme, rest) = rest.split_once(':').ok_or_else(|| err("no `pkg:` scheme"))?;
+    if !scheme.eq_ignore_ascii_case("pkg") {
+        return Err(err("scheme is not `pkg`"));
+    }
+    let rest = rest.trim_matches('/');
+    let (ty, rest) = rest.split_once('/').ok_or_else(|| err("no type"))?;
+    if ty.is_empty() || !ty.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+')) {
+        return Err(err("invalid type"));
+    }
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (rest, version) = match rest[last_slash..].rfind('@') {
+        Some(i) => (&rest[..last_slash + i], Some(decode(&rest[last_slash + i + 1..])).filter(|v| !v.is_empty())),
+        None => (rest, None),
+    };
+    let mut segments: Vec<String> = rest.split('/').filter(|seg| !seg.is_empty()).map(decode).collect();
+    let name = segments.pop().filter(|n| !n.is_empty()).ok_or_else(|| err("no name"))?;
+    let namespace = Some(segments.join("/")).filter(|ns| !ns.is_empty());
+    Ok(Purl { ty: ty.to_ascii_lowercase(), namespace, name, version, qualifiers, subpath })
+}
+
+/// Percent-decoding; malformed escapes are kept literally and invalid UTF-8 replaced, since a
+/// purl from another tool is compared, never trusted.
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            if let Some(v) = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// PEP 503 name normalisation: lowercase, and every run of `-`, `_` and `.` becomes one `-`
 /// (`Zope.Interface` and `zope_interface` are the same PyPI project).
 pub fn pep503_normalize(name: &str) -> String {
@@ -158,6 +265,27 @@ mod tests {
     fn pypi_name_is_pep503_normalized() {
         let p = Package::new(PackageKind::Python, "Zope.Interface__x", "5.0+local.1", "METADATA");
         assert_eq!(for_package(&p, None), "pkg:pypi/zope-interface-x@5.0%2Blocal.1");
+    }
+
+    #[test]
+    fn parse_round_trips_built_purls_and_reads_foreign_ones() {
+        let p = parse("pkg:deb/debian/libc6@1:2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12").unwrap();
+        assert_eq!((p.ty.as_str(), p.namespace.as_deref(), p.name.as_str()), ("deb", Some("debian"), "libc6"));
+        assert_eq!(p.version.as_deref(), Some("1:2.36-9+deb12u4"));
+        assert_eq!(p.qualifier("distro"), Some("debian-12"));
+        let p = parse("pkg:npm/@babel/core").unwrap();
+        assert_eq!((p.namespace.as_deref(), p.name.as_str(), p.version), (Some("@babel"), "core", None));
+        let p = parse("pkg:npm/%40babel/core@7.0.0").unwrap();
+        assert_eq!((p.namespace.as_deref(), p.version.as_deref()), (Some("@babel"), Some("7.0.0")));
+        let p = parse("pkg:golang/github.com/gorilla/mux@v1.8.0#sub/../dir").unwrap();
+        assert_eq!((p.namespace.as_deref(), p.name.as_str()), (Some("github.com/gorilla"), "mux"));
+        assert_eq!(p.subpath.as_deref(), Some("sub/dir"));
+        let p = parse("pkg:oci/debian@sha256%3Aabc?repository_url=docker.io/library/debian").unwrap();
+        assert_eq!(p.version.as_deref(), Some("sha256:abc"));
+        for bad in ["", "deb/debian/x", "http://x/y", "pkg:deb", "pkg:deb/", "pkg:/x", "pkg:deb/x?a", "pkg:%%/x"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert!(parse("pkg:x/%zz%4").is_ok(), "malformed escapes are kept, not a panic");
     }
 
     #[test]

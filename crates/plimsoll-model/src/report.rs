@@ -34,6 +34,51 @@ pub struct ScanReport {
     /// Problems that did not stop the scan (a corrupt database in one layer, an unreadable file).
     #[serde(default)]
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings an ignore file or a VEX document took out of the lists above, with the reason, so
+    /// that a suppression stays visible and auditable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<Suppressed>,
+}
+
+/// Which list a suppressed finding came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    Vulnerability,
+    Secret,
+    Misconfiguration,
+}
+
+/// What suppressed a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuppressionSource {
+    /// An entry of the ignore file (`.plimsollignore`).
+    IgnoreFile,
+    /// A VEX statement (`not_affected` or `fixed`).
+    Vex,
+}
+
+/// A finding removed by policy, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Suppressed {
+    pub kind: FindingKind,
+    /// Vulnerability id, secret rule id or misconfiguration rule code.
+    pub id: String,
+    /// The affected package's name (vulnerabilities only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub package_version: Option<String>,
+    /// The file of a secret or misconfiguration.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub path: Option<String>,
+    pub source: SuppressionSource,
+    /// The ignore entry's `reason`, or the VEX status with its justification / impact statement.
+    pub reason: String,
+    /// Where the suppression was declared: the ignore file or VEX document, and the entry in it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

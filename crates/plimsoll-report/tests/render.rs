@@ -225,6 +225,7 @@ fn sample() -> ScanReport {
             layer: Some(1),
             path: Some("var/lib/rpm/Packages".into()),
         }],
+        suppressed: vec![],
     }
 }
 
@@ -310,6 +311,7 @@ fn filesystem() -> ScanReport {
         secrets: vec![],
         misconfigurations: vec![],
         diagnostics: vec![],
+        suppressed: vec![],
     }
 }
 
@@ -930,6 +932,7 @@ fn report_from_ground_truth(dir: &Path, truth: &Value) -> ScanReport {
         secrets: vec![],
         misconfigurations: vec![],
         diagnostics: vec![],
+        suppressed: vec![],
     }
 }
 

@@ -282,6 +282,7 @@ pub fn empty_report(name: &str, kind: ArtifactKind) -> ScanReport {
         secrets: Vec::new(),
         misconfigurations: Vec::new(),
         diagnostics: Vec::new(),
+        suppressed: Vec::new(),
     }
 }
 
