@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::ecosystem::{normalize_name, store_key};
-use crate::load::{load, FileError, LoadError, SourceStats};
+use crate::load::{load_with, FileError, LoadError, SourceStats, ZipLimits};
 use crate::model::{Advisory, Affected, MatchEntry};
 
 /// Bumped whenever the layout or the JSON shapes change incompatibly.
@@ -224,8 +224,13 @@ impl Database {
     /// Reads every advisory under `from` (directories or files; see [`crate::load`]) and writes a
     /// new database to `out`, replacing it atomically (readers of the old file are unaffected).
     pub fn build(from: &[PathBuf], out: &Path) -> Result<BuildStats, DbError> {
+        Self::build_with(from, out, &ZipLimits::default())
+    }
+
+    /// [`Database::build`] with explicit bounds on `.zip` sources.
+    pub fn build_with(from: &[PathBuf], out: &Path, limits: &ZipLimits) -> Result<BuildStats, DbError> {
         let start = Instant::now();
-        let loaded = load(from)?;
+        let loaded = load_with(from, limits)?;
         let encoded: Vec<Encoded> = loaded
             .advisories
             .par_iter()

@@ -7,6 +7,7 @@
 //! (OS packages through the [`distro`] rules) and evaluates each affected entry with the
 //! ecosystem's [`version`] ordering, producing [`plimsoll_model::vuln::Vulnerability`] findings
 //! whose severity comes from the source or is computed from CVSS vectors ([`cvss`]).
+//! [`update`] refreshes the database from osv.dev's per-ecosystem zip exports.
 //!
 //! ```no_run
 //! use plimsoll_advisory::{Database, match_packages};
@@ -27,10 +28,12 @@ pub mod native;
 pub mod osv;
 pub mod query;
 pub mod range;
+pub mod update;
 pub mod version;
 
 pub use index::{BuildStats, Database, DbError, DbInfo};
 pub use model::{Advisory, Affected};
 pub use query::{match_packages, match_packages_detailed, MatchOutput};
 pub use range::{Event, Range, RangeKind};
+pub use update::{staleness_warning, update, UpdateError, UpdateOptions, UpdateStats};
 pub use version::{Scheme, Version, VersionError};

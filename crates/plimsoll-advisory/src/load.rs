@@ -5,9 +5,16 @@
 //! way advisory repositories are checked out; its directory name (`pypi-osv`) becomes the
 //! advisories' [`Advisory::source`]. Files outside any marked directory belong to the root.
 //! A file that fails to parse is reported in [`Loaded::errors`] and does not stop the load.
+//!
+//! A `.zip` root (the osv.dev per-ecosystem `all.zip` export) is one source named after the
+//! file (`PyPI.zip` -> `PyPI`; `PyPI/all.zip` -> `PyPI`); its JSON/YAML entries are parsed as
+//! files. Archives are checked against [`ZipLimits`] before anything is decompressed, and each
+//! entry is read through a cap, so a zip bomb is an error rather than an allocation.
 
 use std::collections::BTreeMap;
+use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -18,6 +25,61 @@ use crate::osv;
 /// Files larger than this are not advisories (the largest real one, Debian's DSA list, is
 /// about 1 MiB); refusing them bounds memory on hostile trees.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
+/// Bounds on a zip archive, checked from its central directory before any entry is inflated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZipLimits {
+    /// Size of the archive file itself (it is held in memory while loading).
+    pub max_archive_bytes: u64,
+    pub max_entries: usize,
+    /// Declared uncompressed size of one entry (an OSV record is a few KiB; the largest real
+    /// ones are under 1 MiB).
+    pub max_entry_bytes: u64,
+    /// Sum of the declared uncompressed sizes (osv.dev's largest export, Debian, is far below).
+    pub max_total_bytes: u64,
+}
+
+impl Default for ZipLimits {
+    fn default() -> Self {
+        ZipLimits {
+            max_archive_bytes: 2 << 30,
+            max_entries: 2_000_000,
+            max_entry_bytes: 32 << 20,
+            max_total_bytes: 16 << 30,
+        }
+    }
+}
+
+type Archive = zip::ZipArchive<Cursor<Arc<[u8]>>>;
+
+/// Opens a zip archive and checks it against `limits` (entry count, declared sizes) without
+/// inflating anything. The error is a message to prefix with the archive's name.
+pub fn check_zip<R: Read + Seek>(reader: R, limits: &ZipLimits) -> Result<zip::ZipArchive<R>, String> {
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| format!("not a readable zip archive: {e}"))?;
+    if archive.len() > limits.max_entries {
+        return Err(format!("{} entries, more than the limit of {}", archive.len(), limits.max_entries));
+    }
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| format!("entry {i}: {e}"))?;
+        if entry.size() > limits.max_entry_bytes {
+            return Err(format!(
+                "entry {} claims {} bytes uncompressed, more than the limit of {}",
+                entry.name(),
+                entry.size(),
+                limits.max_entry_bytes
+            ));
+        }
+        total = total.saturating_add(entry.size());
+        if total > limits.max_total_bytes {
+            return Err(format!(
+                "entries claim more than {} bytes uncompressed in total (zip bomb?)",
+                limits.max_total_bytes
+            ));
+        }
+    }
+    Ok(archive)
+}
+
 /// Directory depth bound (the real trees are 4 deep).
 const MAX_DEPTH: usize = 32;
 
@@ -43,6 +105,9 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
+    /// A zip root that is unreadable or exceeds [`ZipLimits`].
+    #[error("zip archive {path}: {message}")]
+    Archive { path: PathBuf, message: String },
 }
 
 /// A file that could not be converted.
@@ -81,8 +146,11 @@ pub struct Loaded {
 }
 
 struct Job {
+    /// For a zip entry, `archive.zip/entry/name` (for messages and format detection only).
     path: PathBuf,
     source: usize,
+    /// (index into the opened archives, entry index) for a zip entry.
+    entry: Option<(usize, usize)>,
 }
 
 fn is_marker(name: &str) -> bool {
@@ -135,7 +203,7 @@ fn walk(
                 walk(&path, depth + 1, current, root_source, sources, jobs)?;
             }
         } else if ft.is_file() {
-            jobs.push(Job { path, source: current.unwrap_or(root_source) });
+            jobs.push(Job { path, source: current.unwrap_or(root_source), entry: None });
         }
     }
     Ok(())
@@ -201,7 +269,89 @@ enum Outcome {
     Failed(Option<Format>, String),
 }
 
-fn process(job: &Job) -> Outcome {
+/// Reads one zip entry through a cap (the declared size is not trusted).
+fn read_entry(archive: &Archive, index: usize) -> Result<Vec<u8>, String> {
+    // Clones share the archive bytes and the parsed directory; only the cursor is copied.
+    let mut archive = archive.clone();
+    let mut entry = archive.by_index(index).map_err(|e| e.to_string())?;
+    let declared = entry.size();
+    let cap = declared.min(MAX_FILE_BYTES);
+    let mut buf = Vec::with_capacity(usize::try_from(cap.min(1 << 20)).unwrap_or(0));
+    (&mut entry).take(cap + 1).read_to_end(&mut buf).map_err(|e| e.to_string())?;
+    if buf.len() as u64 > cap {
+        return Err(format!("inflates to more than its declared {declared} bytes"));
+    }
+    Ok(buf)
+}
+
+fn process_entry(job: &Job, archive: &Archive, index: usize) -> Outcome {
+    let ext = job.path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if !matches!(ext.as_str(), "json" | "yaml" | "yml") {
+        return Outcome::Skipped("not an advisory file");
+    }
+    let text = match read_entry(archive, index).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(_)) => return Outcome::Failed(detect(&job.path, "").ok(), "not UTF-8".into()),
+        Err(e) => return Outcome::Failed(None, e),
+    };
+    match detect(&job.path, &text) {
+        Err(reason) => Outcome::Skipped(reason),
+        Ok(format) => match parse(format, &job.path, &text) {
+            Ok(list) => Outcome::Parsed(format, list),
+            Err(e) => Outcome::Failed(Some(format), e),
+        },
+    }
+}
+
+/// Opens a zip root and queues its file entries.
+fn add_zip(
+    root: &Path,
+    limits: &ZipLimits,
+    source: usize,
+    archives: &mut Vec<Archive>,
+    jobs: &mut Vec<Job>,
+) -> Result<(), LoadError> {
+    let err = |message: String| LoadError::Archive { path: root.to_owned(), message };
+    let meta = std::fs::metadata(root).map_err(|source| LoadError::Io { path: root.to_owned(), source })?;
+    if meta.len() > limits.max_archive_bytes {
+        return Err(err(format!("{} bytes, more than the limit of {}", meta.len(), limits.max_archive_bytes)));
+    }
+    let bytes: Arc<[u8]> =
+        std::fs::read(root).map_err(|source| LoadError::Io { path: root.to_owned(), source })?.into();
+    let archive = check_zip(Cursor::new(bytes), limits).map_err(err)?;
+    let n = archives.len();
+    for i in 0..archive.len() {
+        let Some(name) = archive.name_for_index(i) else { continue };
+        if name.ends_with('/') {
+            continue;
+        }
+        // String concatenation, not `join`: an absolute entry name must not replace the root.
+        let path = PathBuf::from(format!("{}/{}", root.display(), name));
+        jobs.push(Job { path, source, entry: Some((n, i)) });
+    }
+    archives.push(archive);
+    Ok(())
+}
+
+fn is_zip(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+/// The source name of a zip root: its stem, or the directory of an osv.dev-style `all.zip`.
+fn zip_source_name(path: &Path) -> String {
+    match path.file_stem().map(|s| s.to_string_lossy().into_owned()) {
+        Some(stem) if stem != "all" && !stem.is_empty() => stem,
+        _ => dir_name(path.parent().unwrap_or(Path::new("."))),
+    }
+}
+
+fn process(job: &Job, archives: &[Archive]) -> Outcome {
+    if let Some((a, i)) = job.entry {
+        return match archives.get(a) {
+            Some(archive) => process_entry(job, archive, i),
+            None => Outcome::Failed(None, "internal: archive index out of range".into()),
+        };
+    }
     let meta = match std::fs::metadata(&job.path) {
         Ok(m) => m,
         Err(e) => return Outcome::Failed(None, e.to_string()),
@@ -281,13 +431,27 @@ fn merge(a: &mut Advisory, b: Advisory) {
     }
 }
 
-/// Loads every advisory file under `roots` (directories or single files), in parallel.
+/// Loads every advisory file under `roots` (directories, single files, or `.zip` archives), in
+/// parallel, with the default [`ZipLimits`].
 pub fn load(roots: &[PathBuf]) -> Result<Loaded, LoadError> {
+    load_with(roots, &ZipLimits::default())
+}
+
+/// [`load`] with explicit bounds on zip roots.
+pub fn load_with(roots: &[PathBuf], limits: &ZipLimits) -> Result<Loaded, LoadError> {
     let mut sources = Vec::new();
     let mut jobs = Vec::new();
+    let mut archives = Vec::new();
     for root in roots {
         let meta = std::fs::metadata(root).map_err(|source| LoadError::Io { path: root.clone(), source })?;
-        if meta.is_dir() {
+        if meta.is_file() && is_zip(root) {
+            sources.push(SourceStats {
+                name: zip_source_name(root),
+                path: root.display().to_string(),
+                ..Default::default()
+            });
+            add_zip(root, limits, sources.len() - 1, &mut archives, &mut jobs)?;
+        } else if meta.is_dir() {
             // Files not under a marked directory belong to the root itself.
             sources.push(SourceStats { name: dir_name(root), path: root.display().to_string(), ..Default::default() });
             let root_source = sources.len() - 1;
@@ -299,10 +463,11 @@ pub fn load(roots: &[PathBuf]) -> Result<Loaded, LoadError> {
                 path: root.display().to_string(),
                 ..Default::default()
             });
-            jobs.push(Job { path: root.clone(), source: sources.len() - 1 });
+            jobs.push(Job { path: root.clone(), source: sources.len() - 1, entry: None });
         }
     }
-    let outcomes: Vec<Outcome> = jobs.par_iter().map(process).collect();
+    let outcomes: Vec<Outcome> = jobs.par_iter().map(|job| process(job, &archives)).collect();
+    drop(archives);
 
     let mut merged: BTreeMap<(usize, String), Advisory> = BTreeMap::new();
     let mut loaded = Loaded::default();
@@ -409,6 +574,45 @@ mod tests {
         let loaded = load(&[root]).unwrap();
         assert!(loaded.advisories.is_empty());
         assert_eq!(loaded.errors.len(), 3, "{:?}", loaded.errors);
+    }
+
+    #[test]
+    fn zip_entries_that_lie_about_their_size_are_file_errors() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("GO-1.json", opts).unwrap();
+        w.write_all(&[b' '; 100_000]).unwrap();
+        let mut bytes = w.finish().unwrap().into_inner();
+        // Declare 10 bytes uncompressed in the local header (offset 22) and the central
+        // directory entry (signature PK\x01\x02, offset 24); the stream still inflates to 100 KB.
+        bytes[22..26].copy_from_slice(&10u32.to_le_bytes());
+        let cd = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        bytes[cd + 24..cd + 28].copy_from_slice(&10u32.to_le_bytes());
+        let path = dir.path().join("Go.zip");
+        std::fs::write(&path, bytes).unwrap();
+        let loaded = load(&[path]).unwrap();
+        assert!(loaded.advisories.is_empty());
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        assert!(loaded.errors[0].path.ends_with("Go.zip/GO-1.json"), "{:?}", loaded.errors);
+        assert!(loaded.errors[0].message.contains("declared"), "{:?}", loaded.errors);
+    }
+
+    #[test]
+    fn zip_limits_are_checked_before_inflating() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..5 {
+            w.start_file(format!("{i}.json"), zip::write::SimpleFileOptions::default()).unwrap();
+        }
+        let path = dir.path().join("npm.zip");
+        std::fs::write(&path, w.finish().unwrap().into_inner()).unwrap();
+        let limits = ZipLimits { max_entries: 4, ..ZipLimits::default() };
+        let err = load_with(std::slice::from_ref(&path), &limits).unwrap_err().to_string();
+        assert!(err.contains("npm.zip") && err.contains("5 entries"), "{err}");
+        std::fs::write(&path, b"PK\x03\x04 truncated").unwrap();
+        assert!(matches!(load(&[path]), Err(LoadError::Archive { .. })));
     }
 
     #[test]

@@ -97,6 +97,29 @@ Examples:
         #[arg(long, short, value_name = "FILE", env = "PLIMSOLL_DB")]
         output: Option<PathBuf>,
     },
+    /// Download osv.dev's per-ecosystem OSV exports and rebuild the database from them.
+    #[command(after_help = "\
+Examples:
+  plimsoll db update
+  plimsoll db update --ecosystem PyPI,Debian
+  plimsoll db update --base-url file:///srv/osv-mirror   (air-gapped: <mirror>/<Ecosystem>/all.zip)")]
+    Update {
+        /// Archives are fetched from {URL}/{ecosystem}/all.zip; https:// or file:///DIR.
+        #[arg(long, value_name = "URL", env = "PLIMSOLL_DB_URL", default_value = plimsoll_advisory::update::DEFAULT_BASE_URL)]
+        base_url: String,
+        /// osv.dev ecosystem names, comma-separated [default: every ecosystem plimsoll matches].
+        #[arg(long = "ecosystem", value_delimiter = ',', value_name = "LIST")]
+        ecosystems: Vec<String>,
+        /// Accept any TLS certificate and allow a plain http:// base URL.
+        #[arg(long)]
+        insecure: bool,
+        /// Largest archive accepted per ecosystem, in MiB.
+        #[arg(long, default_value_t = 2048, value_name = "MIB")]
+        max_zip_mib: u64,
+        /// Where to write the database [default: the default database path].
+        #[arg(long, short, value_name = "FILE", env = "PLIMSOLL_DB")]
+        output: Option<PathBuf>,
+    },
     /// Show what a database holds: when it was built, from which sources, how many advisories.
     Info {
         #[arg(long, value_name = "FILE", env = "PLIMSOLL_DB")]
@@ -167,6 +190,9 @@ pub struct CommonArgs {
     /// Do not report vulnerabilities that have no fix yet.
     #[arg(long)]
     pub ignore_unfixed: bool,
+    /// Warn when the advisory database is older than this many days.
+    #[arg(long, default_value_t = 7, value_name = "DAYS", env = "PLIMSOLL_DB_MAX_AGE")]
+    pub db_max_age: u64,
     /// Severities to report, comma-separated (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
     #[arg(short, long, value_delimiter = ',', default_value = "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL", value_name = "LIST")]
     pub severity: Vec<String>,

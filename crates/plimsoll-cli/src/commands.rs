@@ -51,6 +51,35 @@ fn db(cmd: DbCommand) -> Result<ExitCode> {
                 .with_context(|| format!("cannot build the advisory database {}", output.display()))?;
             writeln!(out, "wrote {}: {stats:?}", output.display())?;
         }
+        DbCommand::Update { base_url, ecosystems, insecure, max_zip_mib, output } => {
+            let output = output.or_else(default_db_path).context("no --output given and no cache directory known")?;
+            if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            let mut opts = plimsoll_advisory::UpdateOptions {
+                base_url,
+                insecure,
+                max_zip_bytes: max_zip_mib.saturating_mul(1 << 20),
+                ..Default::default()
+            };
+            if !ecosystems.is_empty() {
+                opts.ecosystems = ecosystems;
+            }
+            let stats = plimsoll_advisory::update(&opts, &output)
+                .with_context(|| format!("cannot update the advisory database {}", output.display()))?;
+            for w in &stats.warnings {
+                eprintln!("warning: {w}");
+            }
+            writeln!(
+                out,
+                "wrote {}: {} advisories from {} ecosystems ({} missing, {} unreadable files)",
+                output.display(),
+                stats.build.advisories,
+                stats.fetched.len(),
+                stats.missing.len(),
+                stats.build.errors.len()
+            )?;
+        }
         DbCommand::Info { db } => {
             let path = db.or_else(default_db_path).context("no --db given and no cache directory known")?;
             let db = plimsoll_advisory::Database::open(&path).with_context(|| {
@@ -100,6 +129,7 @@ fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
         scanners,
         db,
         ignore_unfixed,
+        db_max_age,
         severity,
         exit_code,
         include_os_files,
@@ -126,9 +156,20 @@ fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
     let advisories = if vuln {
         let path = db.clone().or_else(default_db_path);
         match path.as_deref().filter(|p| p.exists()) {
-            Some(p) => Some(Arc::new(plimsoll_advisory::Database::open(p).with_context(|| {
-                format!("cannot open the advisory database {}; rebuild it with `plimsoll db build`", p.display())
-            })?)),
+            Some(p) => {
+                let db = plimsoll_advisory::Database::open(p).with_context(|| {
+                    format!("cannot open the advisory database {}; rebuild it with `plimsoll db build`", p.display())
+                })?;
+                if let Ok(info) = db.info() {
+                    let max_age = std::time::Duration::from_secs(db_max_age.saturating_mul(86_400));
+                    if let Some(w) = plimsoll_advisory::staleness_warning(&info, max_age, std::time::SystemTime::now()) {
+                        if !quiet {
+                            eprintln!("warning: {w}");
+                        }
+                    }
+                }
+                Some(Arc::new(db))
+            }
             None if explicit || db.is_some() => bail!(
                 "no advisory database at {}; build one with `plimsoll db build --from DIR --output FILE` and pass --db FILE",
                 path.map(|p| p.display().to_string()).unwrap_or_else(|| "<unknown>".into())

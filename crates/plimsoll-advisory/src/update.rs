@@ -1,0 +1,469 @@
+//! `plimsoll db update`: fetching osv.dev's per-ecosystem exports and rebuilding the database.
+//!
+//! osv.dev publishes one `{base}/{ecosystem}/all.zip` per ecosystem (a flat archive of OSV JSON
+//! records). We download each over HTTPS (or copy it from a `file://` mirror for air-gapped
+//! hosts) into a temporary directory next to the output, check every archive against the zip
+//! bounds before inflating anything, and hand the archives to [`Database::build`], which
+//! replaces the database atomically. Nothing is printed here: skipped ecosystems come back as
+//! [`UpdateStats::warnings`] for the caller to show.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+
+use crate::index::{BuildStats, Database, DbError, DbInfo};
+use crate::load::{self, LoadError, ZipLimits};
+
+/// osv.dev's public export bucket.
+pub const DEFAULT_BASE_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+
+/// The osv.dev ecosystems the matcher understands (language ecosystems and the distributions
+/// in [`crate::distro`]).
+pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
+    "PyPI",
+    "npm",
+    "Go",
+    "crates.io",
+    "Maven",
+    "NuGet",
+    "RubyGems",
+    "Packagist",
+    "Hex",
+    "Pub",
+    "Debian",
+    "Ubuntu",
+    "Alpine",
+    "AlmaLinux",
+    "Rocky Linux",
+    "SUSE",
+    "openSUSE",
+    "Photon OS",
+    "Wolfi",
+    "Chainguard",
+];
+
+/// What to fetch and the bounds on what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateOptions {
+    /// `https://...` (or `http://...` with `insecure`) or `file:///path/to/mirror`; the archive
+    /// of an ecosystem is `{base_url}/{ecosystem}/all.zip`.
+    pub base_url: String,
+    pub ecosystems: Vec<String>,
+    /// Accept any TLS certificate and allow plain `http://` base URLs.
+    pub insecure: bool,
+    /// Largest archive accepted (compressed), per ecosystem.
+    pub max_zip_bytes: u64,
+    /// Most entries accepted in one archive.
+    pub max_zip_entries: usize,
+    /// Largest declared uncompressed size of one entry.
+    pub max_entry_bytes: u64,
+}
+
+impl Default for UpdateOptions {
+    fn default() -> Self {
+        let zip = ZipLimits::default();
+        UpdateOptions {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            ecosystems: DEFAULT_ECOSYSTEMS.iter().map(|&e| e.to_owned()).collect(),
+            insecure: false,
+            max_zip_bytes: zip.max_archive_bytes,
+            max_zip_entries: zip.max_entries,
+            max_entry_bytes: zip.max_entry_bytes,
+        }
+    }
+}
+
+impl UpdateOptions {
+    fn zip_limits(&self) -> ZipLimits {
+        ZipLimits {
+            max_archive_bytes: self.max_zip_bytes,
+            max_entries: self.max_zip_entries,
+            max_entry_bytes: self.max_entry_bytes,
+            ..ZipLimits::default()
+        }
+    }
+}
+
+/// One archive that was fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub ecosystem: String,
+    pub url: String,
+    pub bytes: u64,
+}
+
+/// What an update did.
+#[derive(Debug)]
+pub struct UpdateStats {
+    pub fetched: Vec<Fetched>,
+    /// Ecosystems with no archive at the base URL (HTTP 404 or no such file in the mirror).
+    pub missing: Vec<String>,
+    /// Human-readable warnings for the caller to print (one per missing ecosystem).
+    pub warnings: Vec<String>,
+    pub build: BuildStats,
+}
+
+/// Why an update failed. The existing database is left untouched in every case.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpdateError {
+    #[error("unsupported base URL `{0}`: use https://HOST[/PATH], file:///PATH, or http:// with --insecure")]
+    BaseUrl(String),
+    #[error(
+        "cannot fetch the {ecosystem} advisories from {url}: {reason}; without network access, mirror the \
+         archives and use `--base-url file:///path/to/mirror`"
+    )]
+    Network { ecosystem: String, url: String, reason: String },
+    #[error("cannot fetch the {ecosystem} advisories: {url} answered HTTP {status}")]
+    Http { ecosystem: String, url: String, status: u16 },
+    #[error("the {ecosystem} advisory archive {url} is larger than the limit of {limit} bytes")]
+    TooLarge { ecosystem: String, url: String, limit: u64 },
+    #[error("the {ecosystem} advisory archive {url} is rejected: {message}")]
+    Archive { ecosystem: String, url: String, message: String },
+    #[error("none of the ecosystems ({0}) has an archive at the base URL; the database was not changed")]
+    NothingFound(String),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Percent-encodes one URL path segment (RFC 3986 unreserved characters pass through), so
+/// `Rocky Linux` becomes `Rocky%20Linux` and `crates.io` stays as it is.
+pub fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes in a `file://` URL path; malformed escapes are kept literally.
+fn decode_path(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Where the archives come from.
+enum Base {
+    Http { base: String, agent: ureq::Agent },
+    Dir(PathBuf),
+}
+
+impl Base {
+    fn parse(opts: &UpdateOptions) -> Result<Base, UpdateError> {
+        let url = opts.base_url.trim_end_matches('/');
+        if let Some(rest) = url.strip_prefix("file://") {
+            // Only local files: `file:///p` or `file://localhost/p`.
+            let path = rest.strip_prefix("localhost").unwrap_or(rest);
+            if !path.starts_with('/') {
+                return Err(UpdateError::BaseUrl(opts.base_url.clone()));
+            }
+            #[cfg(unix)]
+            let path = {
+                use std::os::unix::ffi::OsStringExt;
+                PathBuf::from(std::ffi::OsString::from_vec(decode_path(path)))
+            };
+            #[cfg(not(unix))]
+            let path = PathBuf::from(String::from_utf8_lossy(&decode_path(path)).into_owned());
+            return Ok(Base::Dir(path));
+        }
+        let host_ok = |rest: &str| !rest.is_empty() && !rest.starts_with('/');
+        let plain = url.strip_prefix("http://").filter(|r| host_ok(r) && opts.insecure);
+        let tls = url.strip_prefix("https://").filter(|r| host_ok(r));
+        if plain.is_none() && tls.is_none() {
+            return Err(UpdateError::BaseUrl(opts.base_url.clone()));
+        }
+        let agent = ureq::AgentBuilder::new()
+            .tls_config(tls_config(opts.insecure).map_err(|reason| UpdateError::Network {
+                ecosystem: "any".into(),
+                url: url.to_owned(),
+                reason,
+            })?)
+            .timeout_connect(Duration::from_secs(30))
+            .timeout_read(Duration::from_secs(120))
+            .redirects(8)
+            .user_agent(concat!("plimsoll/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Ok(Base::Http { base: url.to_owned(), agent })
+    }
+
+    fn url(&self, ecosystem: &str) -> String {
+        match self {
+            Base::Http { base, .. } => format!("{base}/{}/all.zip", encode_segment(ecosystem)),
+            Base::Dir(dir) => format!("file://{}", self.path(dir, ecosystem).display()),
+        }
+    }
+
+    fn path(&self, dir: &Path, ecosystem: &str) -> PathBuf {
+        dir.join(ecosystem).join("all.zip")
+    }
+
+    /// Copies the archive of `ecosystem` to `dest`; `Ok(None)` when there is none.
+    fn fetch(&self, ecosystem: &str, dest: &Path, limit: u64) -> Result<Option<u64>, UpdateError> {
+        let url = self.url(ecosystem);
+        let too_large = || UpdateError::TooLarge { ecosystem: ecosystem.to_owned(), url: url.clone(), limit };
+        let network =
+            |reason: String| UpdateError::Network { ecosystem: ecosystem.to_owned(), url: url.clone(), reason };
+        let reader: Box<dyn Read> = match self {
+            Base::Dir(dir) => {
+                let path = self.path(dir, ecosystem);
+                match std::fs::File::open(&path) {
+                    Ok(f) => {
+                        let len = f.metadata().map_err(|e| network(e.to_string()))?.len();
+                        if len > limit {
+                            return Err(too_large());
+                        }
+                        Box::new(f)
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(network(e.to_string())),
+                }
+            }
+            Base::Http { agent, .. } => match agent.get(&url).call() {
+                Ok(resp) => {
+                    let declared = resp.header("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());
+                    if declared.is_some_and(|n| n > limit) {
+                        return Err(too_large());
+                    }
+                    Box::new(resp.into_reader())
+                }
+                Err(ureq::Error::Status(404, _)) => return Ok(None),
+                Err(ureq::Error::Status(status, _)) => {
+                    return Err(UpdateError::Http { ecosystem: ecosystem.to_owned(), url, status })
+                }
+                Err(ureq::Error::Transport(t)) => return Err(network(t.to_string())),
+            },
+        };
+        let io = |source| UpdateError::Io { path: dest.to_owned(), source };
+        let mut file = std::fs::File::create(dest).map_err(io)?;
+        // One byte over the limit tells a too-large body from one exactly at it.
+        let n =
+            std::io::copy(&mut reader.take(limit.saturating_add(1)), &mut file).map_err(|e| network(e.to_string()))?;
+        if n > limit {
+            return Err(too_large());
+        }
+        file.flush().map_err(io)?;
+        Ok(Some(n))
+    }
+}
+
+/// A file name for an ecosystem's archive whose stem is the ecosystem (it names the source).
+fn archive_name(ecosystem: &str) -> String {
+    let safe: String =
+        ecosystem.chars().map(|c| if c.is_alphanumeric() || " .-_:".contains(c) { c } else { '_' }).collect();
+    format!("{}.zip", safe.trim_start_matches('.'))
+}
+
+/// Downloads every ecosystem's archive and rebuilds the database at `out` from them.
+///
+/// An ecosystem without an archive (HTTP 404, or no file in a mirror) is skipped with a warning;
+/// any other failure aborts the update and leaves `out` as it was.
+pub fn update(opts: &UpdateOptions, out: &Path) -> Result<UpdateStats, UpdateError> {
+    let base = Base::parse(opts)?;
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|source| UpdateError::Io { path: dir.to_owned(), source })?;
+    // Next to the output rather than in /tmp: the archives can be large and /tmp may be RAM.
+    let tmp = tempfile::Builder::new()
+        .prefix(".plimsoll-update-")
+        .tempdir_in(dir)
+        .map_err(|source| UpdateError::Io { path: dir.to_owned(), source })?;
+    let limits = opts.zip_limits();
+
+    let mut fetched = Vec::new();
+    let mut missing = Vec::new();
+    let mut warnings = Vec::new();
+    let mut zips = Vec::new();
+    for (i, ecosystem) in opts.ecosystems.iter().enumerate() {
+        let url = base.url(ecosystem);
+        // The index keeps two ecosystems that sanitise alike apart.
+        let sub = tmp.path().join(i.to_string());
+        std::fs::create_dir(&sub).map_err(|source| UpdateError::Io { path: sub.clone(), source })?;
+        let dest = sub.join(archive_name(ecosystem));
+        let Some(bytes) = base.fetch(ecosystem, &dest, opts.max_zip_bytes)? else {
+            warnings.push(format!("no advisory archive for ecosystem {ecosystem} at {url}; skipped"));
+            missing.push(ecosystem.clone());
+            continue;
+        };
+        // Check the central directory now, so a zip bomb is reported against its ecosystem.
+        let file = std::fs::File::open(&dest).map_err(|source| UpdateError::Io { path: dest.clone(), source })?;
+        load::check_zip(std::io::BufReader::new(file), &limits).map_err(|message| UpdateError::Archive {
+            ecosystem: ecosystem.clone(),
+            url: url.clone(),
+            message,
+        })?;
+        fetched.push(Fetched { ecosystem: ecosystem.clone(), url, bytes });
+        zips.push(dest);
+    }
+    if zips.is_empty() {
+        return Err(UpdateError::NothingFound(opts.ecosystems.join(", ")));
+    }
+    let build = Database::build_with(&zips, out, &limits).map_err(|e| match e {
+        // Already checked, but name the ecosystem if the second read disagrees.
+        DbError::Load(LoadError::Archive { path, message }) => {
+            match zips.iter().position(|z| *z == path).and_then(|i| fetched.get(i)) {
+                Some(f) => UpdateError::Archive { ecosystem: f.ecosystem.clone(), url: f.url.clone(), message },
+                None => UpdateError::Db(DbError::Load(LoadError::Archive { path, message })),
+            }
+        }
+        e => UpdateError::Db(e),
+    })?;
+    Ok(UpdateStats { fetched, missing, warnings, build })
+}
+
+/// A warning when the database is older than `max_age` at `now`, for scans to print.
+pub fn staleness_warning(info: &DbInfo, max_age: Duration, now: SystemTime) -> Option<String> {
+    if info.built_at_unix == 0 {
+        return Some("advisory database has no build time; run `plimsoll db update`".to_owned());
+    }
+    let age = info.age(now);
+    if age <= max_age {
+        return None;
+    }
+    let days = age.as_secs() / 86_400;
+    let unit = if days == 1 { "day" } else { "days" };
+    Some(format!("advisory database built {days} {unit} ago ({}); run `plimsoll db update`", info.built_at))
+}
+
+/// rustls with the ring provider and the system roots, as the registry client does.
+fn tls_config(insecure: bool) -> Result<Arc<rustls::ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup failed: {e}"))?;
+    let config = if insecure {
+        builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerify(provider))).with_no_client_auth()
+    } else {
+        let mut roots = rustls::RootCertStore::empty();
+        // Unreadable system certificates are skipped; an empty store fails at connect time
+        // with a message about the certificate.
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    Ok(Arc::new(config))
+}
+
+/// `insecure`: accept any certificate (handshake signatures are still checked).
+#[derive(Debug)]
+struct NoVerify(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for NoVerify {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_percent_encoded() {
+        assert_eq!(encode_segment("crates.io"), "crates.io");
+        assert_eq!(encode_segment("Rocky Linux"), "Rocky%20Linux");
+        assert_eq!(encode_segment("Debian:12"), "Debian%3A12");
+        assert_eq!(encode_segment("a/b"), "a%2Fb");
+        assert_eq!(decode_path("/m/Rocky%20Linux/%zz%"), b"/m/Rocky Linux/%zz%");
+    }
+
+    #[test]
+    fn base_urls_are_checked() {
+        let with = |url: &str, insecure: bool| UpdateOptions { base_url: url.into(), insecure, ..Default::default() };
+        assert!(
+            matches!(Base::parse(&with("file:///srv/osv/", false)), Ok(Base::Dir(p)) if p == Path::new("/srv/osv"))
+        );
+        assert!(matches!(Base::parse(&with("file://localhost/srv", false)), Ok(Base::Dir(_))));
+        assert!(matches!(Base::parse(&with("file://host/srv", false)), Err(UpdateError::BaseUrl(_))));
+        assert!(matches!(Base::parse(&with("http://127.0.0.1:1", false)), Err(UpdateError::BaseUrl(_))));
+        assert!(matches!(Base::parse(&with("ftp://x", true)), Err(UpdateError::BaseUrl(_))));
+        let b = Base::parse(&with("https://example.org/osv/", false)).unwrap();
+        assert_eq!(b.url("Rocky Linux"), "https://example.org/osv/Rocky%20Linux/all.zip");
+        assert!(Base::parse(&with("http://127.0.0.1:1", true)).is_ok());
+    }
+
+    #[test]
+    fn archive_names_keep_the_ecosystem_as_stem() {
+        assert_eq!(archive_name("crates.io"), "crates.io.zip");
+        assert_eq!(archive_name("Photon OS"), "Photon OS.zip");
+        assert_eq!(archive_name("../x/y"), "_x_y.zip");
+    }
+
+    #[test]
+    fn staleness() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        let info = |built: u64| DbInfo {
+            schema_version: 1,
+            built_at: crate::index::rfc3339(built),
+            built_at_unix: built,
+            tool: String::new(),
+            sources: vec![],
+            advisories: 0,
+            affected: 0,
+            ecosystems: Default::default(),
+        };
+        let day = Duration::from_secs(86_400);
+        assert_eq!(staleness_warning(&info(1_000_000_000 - 3600), day, now), None);
+        let w = staleness_warning(&info(1_000_000_000 - 3 * 86_400 - 5), day, now).unwrap();
+        assert!(w.starts_with("advisory database built 3 days ago (2001-09-06T01:46:35Z)"), "{w}");
+        assert!(w.ends_with("run `plimsoll db update`"));
+        assert!(staleness_warning(&info(0), day, now).unwrap().contains("no build time"));
+    }
+}
