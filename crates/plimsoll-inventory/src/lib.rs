@@ -14,6 +14,7 @@ pub mod assemble;
 pub mod lang;
 pub mod os_release;
 pub mod pkgdb;
+pub mod sbom;
 
 use plimsoll_model::{OsRelease, Package, PackageKind};
 

@@ -28,6 +28,7 @@
 mod format;
 mod ident;
 mod license;
+pub mod policy;
 mod text;
 mod time;
 
