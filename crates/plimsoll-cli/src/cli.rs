@@ -41,6 +41,12 @@ Examples:
   plimsoll fs . --format spdx-json --output sbom.spdx.json
   plimsoll fs . --scanners secret --exit-code 1")]
     Fs(FsArgs),
+    /// Scan an existing SBOM (CycloneDX or SPDX JSON, ours or another tool's) for vulnerabilities.
+    #[command(after_help = "\
+Examples:
+  plimsoll sbom sbom.cdx.json --db advisories.db
+  plimsoll sbom sbom.spdx.json --format cyclonedx --output with-vulns.cdx.json")]
+    Sbom(SbomArgs),
     /// Check configuration files: Dockerfiles, Kubernetes manifests, compose files.
     #[command(after_help = "\
 Examples:
@@ -71,6 +77,15 @@ Examples:
   plimsoll rule PL-DF-001
   plimsoll rule --list")]
     Rule(RuleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SbomArgs {
+    /// The SBOM file.
+    #[arg(value_name = "FILE")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +205,12 @@ pub struct CommonArgs {
     /// Do not report vulnerabilities that have no fix yet.
     #[arg(long)]
     pub ignore_unfixed: bool,
+    /// Ignore file (YAML: id, package, paths, expires, reason) [default: .plimsollignore when present].
+    #[arg(long, value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
+    /// OpenVEX document; `not_affected` and `fixed` statements suppress findings (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
     /// Warn when the advisory database is older than this many days.
     #[arg(long, default_value_t = 7, value_name = "DAYS", env = "PLIMSOLL_DB_MAX_AGE")]
     pub db_max_age: u64,

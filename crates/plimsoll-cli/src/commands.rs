@@ -14,7 +14,7 @@ use plimsoll_image::{ImageRef, OpenOptions, Platform};
 use plimsoll_model::{ScanReport, Severity};
 use plimsoll_report::{Format, RenderOptions};
 
-use crate::cli::{Cli, Command, CommonArgs, ConfigArgs, DbCommand, FsArgs, ImageArgs, RuleArgs};
+use crate::cli::{Cli, Command, CommonArgs, ConfigArgs, DbCommand, FsArgs, ImageArgs, RuleArgs, SbomArgs};
 use crate::progress::LayerBar;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -22,6 +22,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Image(args) => image(args),
         Command::Fs(args) => fs(args),
         Command::Config(args) => config(args),
+        Command::Sbom(args) => sbom(args),
         Command::Rule(args) => rule(args),
         Command::Db(cmd) => db(cmd),
         Command::Key(a) => crate::sign_cmds::run_key(a),
@@ -102,9 +103,8 @@ struct Settings {
     format: Format,
     output: Option<PathBuf>,
     scan: ScanOptions,
-    severities: BTreeSet<Severity>,
+    policy: plimsoll_report::policy::Policy,
     exit_code: u8,
-    ignore_unfixed: bool,
 }
 
 fn parse_severity(s: &str) -> Result<Severity> {
@@ -130,6 +130,8 @@ fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
         db,
         ignore_unfixed,
         db_max_age,
+        ignorefile,
+        vex,
         severity,
         exit_code,
         include_os_files,
@@ -210,13 +212,30 @@ fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
         None
     };
     let severities = severity.iter().map(|s| parse_severity(s)).collect::<Result<BTreeSet<_>>>()?;
+    let default_ignore = PathBuf::from(".plimsollignore");
+    let ignorefile = ignorefile.or_else(|| default_ignore.is_file().then_some(default_ignore));
+    let ignore = match &ignorefile {
+        Some(p) => Some(
+            plimsoll_report::policy::IgnoreFile::load(p)
+                .with_context(|| format!("invalid ignore file {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let vex = vex
+        .iter()
+        .map(|p| {
+            plimsoll_report::policy::VexDocument::load(p)
+                .with_context(|| format!("invalid VEX document {}", p.display()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let policy =
+        plimsoll_report::policy::Policy { ignore, vex, severities: severities.into_iter().collect(), ignore_unfixed };
     Ok(Settings {
         format,
         output,
         scan: ScanOptions { cache, progress, secrets, misconfig, advisories, ..ScanOptions::default() },
-        severities,
+        policy,
         exit_code,
-        ignore_unfixed,
     })
 }
 
@@ -336,20 +355,41 @@ fn rule(args: RuleArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Applies the severity filter, renders, and decides the exit code.
+/// Applies the policy (ignore file, VEX, severity and unfixed filters), renders, and decides
+/// the exit code.
 fn finish(mut report: ScanReport, settings: &Settings) -> Result<ExitCode> {
-    report.vulnerabilities.retain(|v| {
-        settings.severities.contains(&v.severity)
-            && !(settings.ignore_unfixed && v.status == plimsoll_model::vuln::VulnStatus::Unfixed)
-    });
-    report.secrets.retain(|f| settings.severities.contains(&f.severity));
-    report.misconfigurations.retain(|f| settings.severities.contains(&f.severity));
+    let outcome =
+        plimsoll_report::policy::apply(&mut report, &settings.policy, plimsoll_report::policy::Date::today_utc());
+    report.diagnostics.extend(outcome.warnings);
     emit(&report, settings)?;
-    let findings = report.vulnerabilities.len() + report.secrets.len() + report.misconfigurations.len();
-    if settings.exit_code != 0 && findings > 0 {
+    if settings.exit_code != 0 && outcome.failed {
         return Ok(ExitCode::from(settings.exit_code));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn sbom(args: SbomArgs) -> Result<ExitCode> {
+    let SbomArgs { path, common } = args;
+    let settings = resolve(common, &["vuln"])?;
+    if settings.scan.advisories.is_none() {
+        bail!("`plimsoll sbom` needs an advisory database: pass --db FILE (see `plimsoll db build --help`)");
+    }
+    let inv = plimsoll_inventory::sbom::read_sbom_file(&path)
+        .with_context(|| format!("cannot read the SBOM {}", path.display()))?;
+    let mut report = plimsoll::empty_report(&path.display().to_string(), plimsoll_model::ArtifactKind::Filesystem);
+    for w in &inv.warnings {
+        report.diagnostics.push(plimsoll_model::Diagnostic {
+            level: plimsoll_model::DiagnosticLevel::Warning,
+            message: w.clone(),
+            layer: None,
+            path: Some(path.display().to_string()),
+        });
+    }
+    report.vulnerabilities =
+        plimsoll::match_vulnerabilities(&settings.scan, inv.os.as_ref(), &inv.packages, &mut report.diagnostics)?;
+    report.os = inv.os;
+    report.packages = inv.packages;
+    finish(report, &settings)
 }
 
 fn emit(report: &ScanReport, settings: &Settings) -> Result<()> {

@@ -171,3 +171,41 @@ fn rules_config_file_disables_rules() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("NOPE-1"));
 }
+
+#[test]
+fn ignore_file_and_sbom_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let advisories = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/advisories");
+    let db = dir.path().join("adv.db");
+    assert!(plimsoll(&["db", "build", "--from", advisories.to_str().unwrap(), "-o", db.to_str().unwrap()])
+        .status
+        .success());
+    let img = ImageBuilder::new().layer(
+        LayerBuilder::new()
+            .file("app/requirements.txt", "requests==2.19.0\nurllib3==1.24.1\n", 0o644)
+            .created_by("COPY . /app"),
+    );
+    img.write_oci_dir(&dir.path().join("oci"), Some("v1")).unwrap();
+    let r = format!("oci:{}:v1", dir.path().join("oci").display());
+    let db = db.to_str().unwrap();
+    // An SBOM of the image, then scanned on its own: the same two vulnerabilities.
+    let cdx = dir.path().join("sbom.cdx.json");
+    let out =
+        plimsoll(&["image", &r, "--no-cache", "--scanners", "secret", "-f", "cyclonedx", "-o", cdx.to_str().unwrap()]);
+    assert!(out.status.success());
+    let rep = json(&plimsoll(&["sbom", cdx.to_str().unwrap(), "--db", db, "-f", "json"]));
+    let ids: Vec<&str> = rep["vulnerabilities"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    // Ignoring requests' CVE (with a reason) leaves urllib3's; the gate still fails on it.
+    let ignore = dir.path().join("ignore.yaml");
+    std::fs::write(&ignore, "ignore:\n  - id: CVE-2018-18074\n    reason: not reachable from our code\n").unwrap();
+    let args = ["image", &r, "--no-cache", "--db", db, "-f", "json", "--ignorefile", ignore.to_str().unwrap()];
+    let rep = json(&plimsoll(&args));
+    let left: Vec<&str> =
+        rep["vulnerabilities"].as_array().unwrap().iter().map(|v| v["package_name"].as_str().unwrap()).collect();
+    assert_eq!(left, vec!["urllib3"]);
+    assert_eq!(rep["suppressed"].as_array().unwrap().len(), 1);
+    let mut gate = args.to_vec();
+    gate.extend(["--exit-code", "3", "--scanners", "vuln"]);
+    assert_eq!(plimsoll(&gate).status.code(), Some(3));
+}
