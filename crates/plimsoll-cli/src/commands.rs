@@ -177,7 +177,11 @@ fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
                 path.map(|p| p.display().to_string()).unwrap_or_else(|| "<unknown>".into())
             ),
             None => {
-                eprintln!("warning: no advisory database found; vulnerability scanning skipped (see `plimsoll db build --help`)");
+                if !quiet {
+                    eprintln!(
+                        "warning: no advisory database found; vulnerability scanning skipped (see `plimsoll db build --help`)"
+                    );
+                }
                 None
             }
         }
