@@ -12,6 +12,7 @@ mod package;
 pub mod purl;
 mod report;
 pub mod secret;
+pub mod time;
 pub mod vuln;
 
 pub use digest::{Digest, DigestError};

@@ -319,8 +319,6 @@ pub fn scan_dir(path: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError
 }
 
 /// The current time as RFC 3339 UTC (`2026-11-25T08:44:22Z`).
-///
-/// Hand-written (Howard Hinnant's days-to-civil algorithm) to avoid a date crate for one line.
 /// `SOURCE_DATE_EPOCH` overrides the clock, for reproducible reports.
 fn rfc3339_now() -> String {
     let secs = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or_else(|| {
@@ -330,18 +328,7 @@ fn rfc3339_now() -> String {
 }
 
 fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    plimsoll_model::time::rfc3339_utc(secs)
 }
 
 #[cfg(test)]
