@@ -180,21 +180,28 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
     }
     let scans = scans.into_iter().collect::<Result<Vec<_>, _>>()?;
 
-    let indexes: Vec<LayerIndex> = scans.iter().map(|s| s.index.clone()).collect();
+    // Take the layers apart rather than cloning them: the entry indexes are the largest part.
+    let mut indexes: Vec<LayerIndex> = Vec::with_capacity(scans.len());
+    let mut facts: Vec<LayerFacts> = Vec::with_capacity(scans.len());
+    let mut findings = Vec::with_capacity(scans.len());
+    for s in scans {
+        indexes.push(s.index);
+        facts.push(s.facts);
+        findings.push((s.secrets, s.diagnostics));
+    }
     let squashed = Squashed::new(&indexes);
-    let facts: Vec<LayerFacts> = scans.iter().map(|s| s.facts.clone()).collect();
     let layer_refs = image.layer_refs();
     let inventory = assemble(&facts, |layer, path| squashed.visible(layer, path), &layer_refs);
 
     let mut diagnostics = Vec::new();
     let mut secrets = Vec::new();
     let include_os_files = opts.secrets.as_ref().is_some_and(|s| s.include_os_files);
-    for (i, s) in scans.into_iter().enumerate() {
-        diagnostics.extend(s.diagnostics.into_iter().map(|mut d| {
+    for (i, (layer_secrets, layer_diagnostics)) in findings.into_iter().enumerate() {
+        diagnostics.extend(layer_diagnostics.into_iter().map(|mut d| {
             d.layer = Some(i);
             d
         }));
-        for mut f in s.secrets {
+        for mut f in layer_secrets {
             if !include_os_files && inventory.os_files.contains(&f.path) {
                 continue;
             }
