@@ -5,7 +5,7 @@
 use plimsoll_image::{Entry, EntryKind, LayerVisitor, Want};
 use plimsoll_inventory::{Analyzer, ANALYZERS};
 use plimsoll_lint::Linter;
-use plimsoll_model::secret::{RevealedSecret, SecretSource};
+use plimsoll_model::secret::{RevealedSecret, SecretFinding, SecretSource};
 use plimsoll_model::{Diagnostic, DiagnosticLevel};
 
 use crate::scan::{LayerScan, ScanOptions};
@@ -60,6 +60,46 @@ fn config_candidate(path: &str) -> bool {
         || lower.ends_with(".yml")
         || (lower.ends_with(".json")
             && !matches!(lower.as_str(), "package.json" | "package-lock.json" | "composer.json"))
+}
+
+/// Kubernetes `Secret` objects keep their values base64-encoded under `data`, where no rule can
+/// see them: decode each value and scan it, reporting the line of the value in the manifest.
+fn kubernetes_secret_data(path: &str, data: &[u8], opts: &crate::scan::SecretOptions) -> Vec<SecretFinding> {
+    use base64::Engine as _;
+    let lower = path.to_ascii_lowercase();
+    let manifest = lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json");
+    if !manifest || memchr::memmem::find(data, b"Secret").is_none() {
+        return Vec::new();
+    }
+    let Ok(text) = std::str::from_utf8(data) else { return Vec::new() };
+    let Ok(docs) = plimsoll_lint::yaml::parse_documents(text) else { return Vec::new() };
+    let mut objects: Vec<&plimsoll_lint::yaml::Node> = Vec::new();
+    for doc in &docs {
+        if doc.get("kind").and_then(|k| k.as_str()) == Some("List") {
+            objects.extend(doc.get("items").map(|i| i.items()).unwrap_or_default());
+        } else {
+            objects.push(doc);
+        }
+    }
+    let mut out = Vec::new();
+    for obj in objects.into_iter().filter(|o| o.get("kind").and_then(|k| k.as_str()) == Some("Secret")) {
+        let Some(entries) = obj.get("data") else { continue };
+        for (key, value) in entries.entries() {
+            let Some(encoded) = value.as_str() else { continue };
+            let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else { continue };
+            let pseudo = format!("{path}#data.{key}");
+            for m in opts.scanner.scan(&pseudo, &decoded) {
+                let mut f = m.to_finding(path, SecretSource::KubernetesSecretData);
+                f.line = value.line;
+                f.column = value.col;
+                if opts.reveal {
+                    f.secret = m.secret(&decoded).map(|b| RevealedSecret(String::from_utf8_lossy(b).into_owned()));
+                }
+                out.push(f);
+            }
+        }
+    }
+    out
 }
 
 impl LayerVisitor for FileVisitor<'_> {
@@ -122,6 +162,7 @@ impl LayerVisitor for FileVisitor<'_> {
                     }
                     self.scan.secrets.push(f);
                 }
+                self.scan.secrets.extend(kubernetes_secret_data(&entry.path, data, s));
             }
         }
         if self.lint_wanted {
@@ -143,6 +184,24 @@ impl LayerVisitor for FileVisitor<'_> {
 #[cfg(test)]
 mod tests {
     use super::config_candidate;
+    use plimsoll_model::secret::SecretSource;
+
+    #[test]
+    fn kubernetes_secret_data_is_decoded_and_scanned() {
+        use base64::Engine as _;
+        let token = "ghp_R7xK2mQ9vT4wZ8bN1cL5yH3jF6dS0aP2eU4i";
+        let encoded = base64::engine::general_purpose::STANDARD.encode(format!("GITHUB_TOKEN={token}\n"));
+        let manifest = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  token: {encoded}\n  junk: not-base64!\n"
+        );
+        let opts = crate::scan::SecretOptions::builtin();
+        let found = super::kubernetes_secret_data("deploy/secret.yaml", manifest.as_bytes(), &opts);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].path.as_str(), found[0].line), ("deploy/secret.yaml", 10));
+        assert_eq!(found[0].source, SecretSource::KubernetesSecretData);
+        assert!(!found[0].masked.contains("R7xK2mQ9"));
+        assert!(super::kubernetes_secret_data("deploy/notes.txt", manifest.as_bytes(), &opts).is_empty());
+    }
 
     #[test]
     fn config_candidates() {
