@@ -19,7 +19,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::model::Advisory;
-use crate::native::{alpine_secdb, debian_dsa, friendsofphp, rubysec};
+use crate::native::{alpine_secdb, debian_dsa, debian_tracker, friendsofphp, rubysec};
 use crate::osv;
 
 /// Files larger than this are not advisories (the largest real one, Debian's DSA list, is
@@ -91,6 +91,8 @@ pub enum Format {
     OsvYaml,
     AlpineSecdb,
     DebianDsaList,
+    /// The security tracker's whole-archive JSON export (`tracker/data/json`).
+    DebianTracker,
     RubySec,
     FriendsOfPhp,
 }
@@ -226,6 +228,11 @@ pub fn detect(path: &Path, text: &str) -> Result<Format, &'static str> {
     if name == "list" && (parent == "DSA" || parent == "DLA") {
         return Ok(Format::DebianDsaList);
     }
+    // The tracker export (served as `tracker/data/json`, so often saved without an extension) is
+    // one JSON object keyed by source package; OSV records are not.
+    if (ext == "json" || name == "json") && debian_tracker::looks_like(text) {
+        return Ok(Format::DebianTracker);
+    }
     match ext.as_str() {
         "json" => Ok(Format::OsvJson),
         "yaml" | "yml" => {
@@ -258,6 +265,7 @@ pub fn parse(format: Format, path: &Path, text: &str) -> Result<Vec<Advisory>, S
         Format::OsvYaml => osv::parse_yaml(text).map(|a| vec![a]).map_err(|e| e.to_string()),
         Format::AlpineSecdb => alpine_secdb::convert(text).map_err(|e| e.to_string()),
         Format::DebianDsaList => debian_dsa::convert(text).map_err(|e| e.to_string()),
+        Format::DebianTracker => debian_tracker::convert(text).map_err(|e| e.to_string()),
         Format::RubySec => rubysec::convert(text, &stem).map_err(|e| e.to_string()),
         Format::FriendsOfPhp => friendsofphp::convert(text, &stem).map_err(|e| e.to_string()),
     }
@@ -388,6 +396,7 @@ fn format_name(f: Format) -> &'static str {
         Format::OsvYaml => "osv-yaml",
         Format::AlpineSecdb => "alpine-secdb",
         Format::DebianDsaList => "debian-dsa-list",
+        Format::DebianTracker => "debian-tracker",
         Format::RubySec => "rubysec",
         Format::FriendsOfPhp => "friendsofphp",
     }
@@ -515,6 +524,12 @@ mod tests {
         let p = |s: &str| PathBuf::from(s);
         assert_eq!(detect(&p("a/DSA/list"), ""), Ok(Format::DebianDsaList));
         assert_eq!(detect(&p("x/GO-1.json"), "{}"), Ok(Format::OsvJson));
+        assert_eq!(
+            detect(&p("tracker/data.json"), r#"{"zlib": {"CVE-2018-25032": {"releases": {}}}}"#),
+            Ok(Format::DebianTracker)
+        );
+        assert_eq!(detect(&p("x/CVE-1.json"), r#"{"id": "CVE-1", "affected": []}"#), Ok(Format::OsvJson));
+        assert_eq!(detect(&p("debian/json"), r#"{"a": {"TEMP-1": {"releases": {}}}}"#), Ok(Format::DebianTracker));
         assert_eq!(detect(&p("v3.10/main.yaml"), "---\ndistroversion: v3.10\npackages:\n"), Ok(Format::AlpineSecdb));
         assert_eq!(detect(&p("gems/x/CVE-1.yml"), "---\ngem: x\ncve: 1\n"), Ok(Format::RubySec));
         assert!(detect(&p("rubies/ruby/CVE-1.yml"), "---\nengine: ruby\n").is_err());

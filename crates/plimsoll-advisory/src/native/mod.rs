@@ -5,6 +5,7 @@
 
 pub mod alpine_secdb;
 pub mod debian_dsa;
+pub mod debian_tracker;
 pub mod friendsofphp;
 pub mod rubysec;
 
