@@ -5,8 +5,9 @@
 # `plimsoll image`, e.g. `--format json`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+target=${CARGO_TARGET_DIR:-target}
 out=target/demo
 cargo build --quiet --locked -p plimsoll-cli --bin plimsoll --example demo_image
-cargo run --quiet --locked -p plimsoll-cli --example demo_image -- "$out"
-target/debug/plimsoll db build --from demo/advisories --output "$out/advisories.db" >/dev/null
-exec target/debug/plimsoll image --no-cache --db "$out/advisories.db" "oci:$out/oci:1" "$@"
+"$target/debug/examples/demo_image" "$out"
+"$target/debug/plimsoll" db build --from demo/advisories --output "$out/advisories.db" >/dev/null
+exec "$target/debug/plimsoll" image --no-cache --db "$out/advisories.db" "oci:$out/oci:1" "$@"
