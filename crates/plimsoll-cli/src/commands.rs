@@ -408,7 +408,8 @@ fn emit(report: &ScanReport, settings: &Settings) -> Result<()> {
             let stdout = std::io::stdout();
             let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let mut w = BufWriter::new(stdout.lock());
-            let opts = RenderOptions { color, ..RenderOptions::default() };
+            let terminal_width = console::Term::stdout().size_checked().map(|(_rows, cols)| usize::from(cols));
+            let opts = RenderOptions { color, terminal_width };
             plimsoll_report::render(report, settings.format, &mut w, &opts)?;
             w.flush()?;
         }
