@@ -35,3 +35,11 @@ pub(crate) fn assert_quiet(rule: &Rule, src: &str) {
     let h = hits(rule, src);
     assert!(h.is_empty(), "{} should stay quiet on:\n{src}\n got {h:?}", rule.code);
 }
+
+/// Re-homes a Pod example's `spec` as the pod template of a Deployment, so PSS rules are shown to
+/// check templates the same way they check bare Pods.
+pub(crate) fn in_deployment(pod: &str) -> String {
+    let spec: String =
+        pod.split_once("spec:\n").map(|(_, s)| s).unwrap_or("").lines().map(|l| format!("      {l}\n")).collect();
+    format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: prod}}\nspec:\n  template:\n    metadata: {{labels: {{app: d}}}}\n    spec:\n{spec}")
+}

@@ -29,21 +29,11 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::testutil::{assert_fires, assert_quiet};
+    use crate::rules::testutil::{assert_fires, assert_quiet, in_deployment};
 
     #[test]
     fn in_a_deployment_template() {
-        let wrap = |pod: &str| {
-            let spec: String = pod
-                .split_once("spec:\n")
-                .map(|(_, s)| s)
-                .unwrap_or("")
-                .lines()
-                .map(|l| format!("      {l}\n"))
-                .collect();
-            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: prod}}\nspec:\n  template:\n    metadata: {{labels: {{app: d}}}}\n    spec:\n{spec}")
-        };
-        assert_fires(&RULE, &wrap(RULE.bad));
-        assert_quiet(&RULE, &wrap(RULE.good));
+        assert_fires(&RULE, &in_deployment(RULE.bad));
+        assert_quiet(&RULE, &in_deployment(RULE.good));
     }
 }
