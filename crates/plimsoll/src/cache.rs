@@ -59,6 +59,7 @@ impl LayerCache {
 
     /// Best effort: a cache that cannot be written only costs time on the next scan.
     pub fn put(&self, diff_id: &Digest, fingerprint: &str, scan: &LayerScan) {
+        let Ok(bytes) = serde_json::to_vec(scan) else { return };
         let path = self.entry_path(diff_id, fingerprint);
         let Some(parent) = path.parent() else { return };
         if fs::create_dir_all(parent).is_err() {
@@ -67,7 +68,7 @@ impl LayerCache {
         let tmp = parent.join(format!(".tmp-{}-{}", std::process::id(), diff_id.short()));
         let ok = fs::File::create(&tmp)
             .and_then(|mut f| {
-                f.write_all(&serde_json::to_vec(scan).unwrap_or_default())?;
+                f.write_all(&bytes)?;
                 f.sync_all()
             })
             .is_ok();
@@ -76,5 +77,33 @@ impl LayerCache {
         } else {
             let _ = fs::remove_file(&tmp);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = LayerCache::new(dir.path());
+        let diff_id = Digest::sha256_from_bytes(&[7; 32]);
+        let mut scan = LayerScan::default();
+        scan.diagnostics.push(plimsoll_model::Diagnostic {
+            level: plimsoll_model::DiagnosticLevel::Warning,
+            message: "m".into(),
+            layer: None,
+            path: Some("p".into()),
+        });
+        assert!(cache.get(&diff_id, "a@1").is_none());
+        cache.put(&diff_id, "a@1", &scan);
+        assert_eq!(cache.get(&diff_id, "a@1").unwrap().diagnostics, scan.diagnostics);
+        // Another analyzer version or layer is another entry.
+        assert!(cache.get(&diff_id, "a@2").is_none());
+        assert!(cache.get(&Digest::sha256_from_bytes(&[8; 32]), "a@1").is_none());
+        // A corrupt entry is a miss, not an error.
+        std::fs::write(cache.entry_path(&diff_id, "a@1"), b"{not json").unwrap();
+        assert!(cache.get(&diff_id, "a@1").is_none());
     }
 }
