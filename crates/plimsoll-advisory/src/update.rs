@@ -4,18 +4,16 @@
 //! records). We download each over HTTPS (or copy it from a `file://` mirror for air-gapped
 //! hosts) into a temporary directory next to the output, check every archive against the zip
 //! bounds before inflating anything, and hand the archives to [`Database::build`], which
-//! replaces the database atomically. Nothing is printed here: skipped ecosystems come back as
-//! [`UpdateStats::warnings`] for the caller to show.
+//! replaces the database atomically. TLS (system roots, extra CA files, `insecure`) and the
+//! retries on 429, 5xx and connection failures are `plimsoll-net`'s, as for image registries.
+//! Nothing is printed here: skipped ecosystems come back as [`UpdateStats::warnings`] for the
+//! caller to show.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use plimsoll_net::{AgentConfig, NetError, RetryPolicy, TlsOptions};
 
 use crate::index::{BuildStats, Database, DbError, DbInfo};
 use crate::load::{self, LoadError, ZipLimits};
@@ -57,6 +55,8 @@ pub struct UpdateOptions {
     pub ecosystems: Vec<String>,
     /// Accept any TLS certificate and allow plain `http://` base URLs.
     pub insecure: bool,
+    /// Extra PEM CA certificates trusted besides the system roots (a mirror behind a private CA).
+    pub ca_files: Vec<PathBuf>,
     /// Largest archive accepted (compressed), per ecosystem.
     pub max_zip_bytes: u64,
     /// Most entries accepted in one archive.
@@ -72,6 +72,7 @@ impl Default for UpdateOptions {
             base_url: DEFAULT_BASE_URL.to_owned(),
             ecosystems: DEFAULT_ECOSYSTEMS.iter().map(|&e| e.to_owned()).collect(),
             insecure: false,
+            ca_files: Vec::new(),
             max_zip_bytes: zip.max_archive_bytes,
             max_zip_entries: zip.max_entries,
             max_entry_bytes: zip.max_entry_bytes,
@@ -120,8 +121,8 @@ pub enum UpdateError {
          archives and use `--base-url file:///path/to/mirror`"
     )]
     Network { ecosystem: String, url: String, reason: String },
-    #[error("cannot fetch the {ecosystem} advisories: {url} answered HTTP {status}")]
-    Http { ecosystem: String, url: String, status: u16 },
+    #[error("cannot fetch the {ecosystem} advisories: {url} answered HTTP {status}{}", after(*attempts))]
+    Http { ecosystem: String, url: String, status: u16, attempts: u32 },
     #[error("the {ecosystem} advisory archive {url} is larger than the limit of {limit} bytes")]
     TooLarge { ecosystem: String, url: String, limit: u64 },
     #[error("the {ecosystem} advisory archive {url} is rejected: {message}")]
@@ -136,6 +137,18 @@ pub enum UpdateError {
     },
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A `ca_files` entry is missing or not a PEM certificate file.
+    #[error(transparent)]
+    Tls(#[from] NetError),
+}
+
+/// ` (after N attempts)` when a request was retried.
+fn after(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
 }
 
 /// Percent-encodes one URL path segment (RFC 3986 unreserved characters pass through), so
@@ -203,17 +216,8 @@ impl Base {
         if plain.is_none() && tls.is_none() {
             return Err(UpdateError::BaseUrl(opts.base_url.clone()));
         }
-        let agent = ureq::AgentBuilder::new()
-            .tls_config(tls_config(opts.insecure).map_err(|reason| UpdateError::Network {
-                ecosystem: "any".into(),
-                url: url.to_owned(),
-                reason,
-            })?)
-            .timeout_connect(Duration::from_secs(30))
-            .timeout_read(Duration::from_secs(120))
-            .redirects(8)
-            .user_agent(concat!("plimsoll/", env!("CARGO_PKG_VERSION")))
-            .build();
+        let tls = TlsOptions { insecure: opts.insecure, ca_files: opts.ca_files.clone() };
+        let agent = plimsoll_net::agent(&tls, &AgentConfig::default())?;
         Ok(Base::Http { base: url.to_owned(), agent })
     }
 
@@ -228,53 +232,97 @@ impl Base {
         dir.join(ecosystem).join("all.zip")
     }
 
-    /// Copies the archive of `ecosystem` to `dest`; `Ok(None)` when there is none.
+    /// Copies the archive of `ecosystem` to `dest`; `Ok(None)` when there is none. Downloads
+    /// are retried as [`RetryPolicy::DEFAULT`] says, also when the body breaks off midway.
     fn fetch(&self, ecosystem: &str, dest: &Path, limit: u64) -> Result<Option<u64>, UpdateError> {
         let url = self.url(ecosystem);
         let too_large = || UpdateError::TooLarge { ecosystem: ecosystem.to_owned(), url: url.clone(), limit };
         let network =
             |reason: String| UpdateError::Network { ecosystem: ecosystem.to_owned(), url: url.clone(), reason };
-        let reader: Box<dyn Read> = match self {
+        let saved = |result| match result {
+            Ok(n) => Ok(Some(n)),
+            Err(SaveError::TooLarge) => Err(too_large()),
+            Err(SaveError::Write(source)) => Err(UpdateError::Io { path: dest.to_owned(), source }),
+            Err(SaveError::Read(e)) => Err(network(e.to_string())),
+        };
+        let agent = match self {
+            Base::Http { agent, .. } => agent,
             Base::Dir(dir) => {
                 let path = self.path(dir, ecosystem);
-                match std::fs::File::open(&path) {
-                    Ok(f) => {
-                        let len = f.metadata().map_err(|e| network(e.to_string()))?.len();
-                        if len > limit {
-                            return Err(too_large());
-                        }
-                        Box::new(f)
-                    }
+                let file = match std::fs::File::open(&path) {
+                    Ok(f) => f,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
                     Err(e) => return Err(network(e.to_string())),
+                };
+                if file.metadata().map_err(|e| network(e.to_string()))?.len() > limit {
+                    return Err(too_large());
                 }
+                return saved(save(file, dest, limit));
             }
-            Base::Http { agent, .. } => match agent.get(&url).call() {
-                Ok(resp) => {
-                    let declared = resp.header("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());
-                    if declared.is_some_and(|n| n > limit) {
-                        return Err(too_large());
-                    }
-                    Box::new(resp.into_reader())
-                }
-                Err(ureq::Error::Status(404, _)) => return Ok(None),
-                Err(ureq::Error::Status(status, _)) => {
-                    return Err(UpdateError::Http { ecosystem: ecosystem.to_owned(), url, status })
-                }
-                Err(ureq::Error::Transport(t)) => return Err(network(t.to_string())),
-            },
         };
-        let io = |source| UpdateError::Io { path: dest.to_owned(), source };
-        let mut file = std::fs::File::create(dest).map_err(io)?;
-        // One byte over the limit tells a too-large body from one exactly at it.
-        let n =
-            std::io::copy(&mut reader.take(limit.saturating_add(1)), &mut file).map_err(|e| network(e.to_string()))?;
-        if n > limit {
-            return Err(too_large());
+        let retry = RetryPolicy::DEFAULT;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let resp = match agent.get(&url).call() {
+                Ok(resp) => resp,
+                Err(ureq::Error::Status(404, _)) => return Ok(None),
+                Err(e) => match (retry.wait_after(attempt, &e), e) {
+                    (Some(wait), _) => {
+                        std::thread::sleep(wait);
+                        continue;
+                    }
+                    (None, ureq::Error::Status(status, _)) => {
+                        let ecosystem = ecosystem.to_owned();
+                        return Err(UpdateError::Http { ecosystem, url, status, attempts: attempt });
+                    }
+                    (None, ureq::Error::Transport(t)) => return Err(network(format!("{t}{}", after(attempt)))),
+                },
+            };
+            let declared = resp.header("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            match save(resp.into_reader(), dest, limit) {
+                // A connection broken off midway is worth another try; the file is rewritten.
+                Err(SaveError::Read(e)) => match retry.wait_after_failure(attempt) {
+                    Some(wait) => std::thread::sleep(wait),
+                    None => return Err(network(format!("{e}{}", after(attempt)))),
+                },
+                result => return saved(result),
+            }
         }
-        file.flush().map_err(io)?;
-        Ok(Some(n))
     }
+}
+
+/// Why [`save`] failed: reading the source and writing the file are told apart, since only a
+/// failed read is worth retrying.
+enum SaveError {
+    Read(std::io::Error),
+    Write(std::io::Error),
+    TooLarge,
+}
+
+/// Copies `reader` to a new file at `dest` (replacing it), at most `limit` bytes.
+fn save(mut reader: impl Read, dest: &Path, limit: u64) -> Result<u64, SaveError> {
+    let mut file = std::fs::File::create(dest).map_err(SaveError::Write)?;
+    let mut buf = vec![0; 256 << 10];
+    let mut n: u64 = 0;
+    loop {
+        let k = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(SaveError::Read(e)),
+        };
+        n = n.saturating_add(k as u64);
+        if n > limit {
+            return Err(SaveError::TooLarge);
+        }
+        file.write_all(buf.get(..k).unwrap_or_default()).map_err(SaveError::Write)?;
+    }
+    file.flush().map_err(SaveError::Write)?;
+    Ok(n)
 }
 
 /// A file name for an ecosystem's archive whose stem is the ecosystem (it names the source).
@@ -352,63 +400,6 @@ pub fn staleness_warning(info: &DbInfo, max_age: Duration, now: SystemTime) -> O
     let days = age.as_secs() / 86_400;
     let unit = if days == 1 { "day" } else { "days" };
     Some(format!("advisory database built {days} {unit} ago ({}); run `plimsoll db update`", info.built_at))
-}
-
-/// rustls with the ring provider and the system roots, as the registry client does.
-fn tls_config(insecure: bool) -> Result<Arc<rustls::ClientConfig>, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup failed: {e}"))?;
-    let config = if insecure {
-        builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerify(provider))).with_no_client_auth()
-    } else {
-        let mut roots = rustls::RootCertStore::empty();
-        // Unreadable system certificates are skipped; an empty store fails at connect time
-        // with a message about the certificate.
-        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-        builder.with_root_certificates(roots).with_no_client_auth()
-    };
-    Ok(Arc::new(config))
-}
-
-/// `insecure`: accept any certificate (handshake signatures are still checked).
-#[derive(Debug)]
-struct NoVerify(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for NoVerify {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `db update` end to end: zips built at test time, served from a `file://` mirror and from a
-//! loopback HTTP server, then looked up in the rebuilt database.
+//! loopback HTTP server (also one that throttles, fails and breaks off), then looked up in the
+//! rebuilt database.
 #![allow(clippy::print_stderr)]
 
 use std::collections::HashMap;
@@ -10,6 +11,9 @@ use std::sync::{Arc, Mutex};
 
 use plimsoll_advisory::update::{update, UpdateError, UpdateOptions};
 use plimsoll_advisory::Database;
+
+/// How many times `db update` sends a request at most.
+const ATTEMPTS: u32 = plimsoll_net::RetryPolicy::DEFAULT.attempts;
 
 fn shared() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
@@ -68,9 +72,24 @@ fn write_mirror(dir: &Path, archives: &[(&str, Vec<u8>)]) {
     }
 }
 
-/// A loopback HTTP/1.1 server answering GETs from `routes` (path -> (status, body)), 404 for
-/// anything else. Returns the base URL and the paths requested.
-fn serve(routes: HashMap<String, (u16, Vec<u8>)>) -> (String, Arc<Mutex<Vec<String>>>) {
+/// What the loopback server answers to one request.
+struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    /// Bytes announced in `Content-Length` but never sent (the connection closes first).
+    cut: usize,
+}
+
+impl Reply {
+    fn new(status: u16, body: Vec<u8>) -> Reply {
+        Reply { status, headers: Vec::new(), body, cut: 0 }
+    }
+}
+
+/// A loopback HTTP/1.1 server answering each GET with `reply(path, n)`, `n` counting the earlier
+/// requests for the same path. Returns the base URL and the paths requested.
+fn serve_with(reply: impl Fn(&str, usize) -> Reply + Send + 'static) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -89,16 +108,33 @@ fn serve(routes: HashMap<String, (u16, Vec<u8>)>) -> (String, Arc<Mutex<Vec<Stri
                 line.clear();
             }
             let path = request.split_whitespace().nth(1).unwrap_or("").to_owned();
-            log.lock().unwrap().push(path.clone());
-            let (status, body) = routes.get(&path).cloned().unwrap_or((404, b"not found".to_vec()));
-            let head = format!(
-                "HTTP/1.1 {status} X\r\nContent-Type: application/zip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
+            let n = {
+                let mut log = log.lock().unwrap();
+                log.push(path.clone());
+                log.iter().filter(|p| **p == path).count() - 1
+            };
+            let r = reply(&path, n);
+            let mut head = format!(
+                "HTTP/1.1 {} X\r\nContent-Type: application/zip\r\nContent-Length: {}\r\nConnection: close\r\n",
+                r.status,
+                r.body.len() + r.cut
             );
-            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body));
+            for (k, v) in &r.headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&r.body));
         }
     });
     (base, seen)
+}
+
+/// [`serve_with`] answering from `routes` (path -> (status, body)), 404 for anything else.
+fn serve(routes: HashMap<String, (u16, Vec<u8>)>) -> (String, Arc<Mutex<Vec<String>>>) {
+    serve_with(move |path, _| {
+        let (status, body) = routes.get(path).cloned().unwrap_or((404, b"not found".to_vec()));
+        Reply::new(status, body)
+    })
 }
 
 fn routes(archives: &[(&str, Vec<u8>)]) -> HashMap<String, (u16, Vec<u8>)> {
@@ -264,6 +300,8 @@ fn network_and_server_errors_fail_with_a_hint() {
     assert!(matches!(err, UpdateError::Network { .. }), "{msg}");
     assert!(msg.contains(&format!("http://127.0.0.1:{port}/PyPI/all.zip")), "{msg}");
     assert!(msg.contains("--base-url file:///path/to/mirror"), "{msg}");
+    // Refused connections were retried.
+    assert!(msg.contains(&format!("(after {ATTEMPTS} attempts)")), "{msg}");
 
     let mut r = HashMap::new();
     r.insert("/PyPI/all.zip".to_owned(), (503, b"busy".to_vec()));
@@ -280,6 +318,70 @@ fn network_and_server_errors_fail_with_a_hint() {
     let mut o = opts(&base, &["PyPI"]);
     o.insecure = false;
     assert!(matches!(update(&o, &out), Err(UpdateError::BaseUrl(_))));
+
+    // A CA file that is not there fails before anything is fetched, naming the file.
+    let ca = tmp.path().join("corp-ca.pem");
+    let o = UpdateOptions { ca_files: vec![ca.clone()], ..opts("https://127.0.0.1:1", &["PyPI"]) };
+    let o = UpdateOptions { insecure: false, ..o };
+    let err = update(&o, &out).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, UpdateError::Tls(_)), "{msg}");
+    assert!(msg.contains(&ca.display().to_string()) && msg.contains("--ca-file"), "{msg}");
+}
+
+#[test]
+fn throttled_failing_and_broken_downloads_are_retried() {
+    let archives = own_archives();
+    let pypi = archives[0].1.clone();
+    let rocky = archives[1].1.clone();
+    let (base, seen) = serve_with(move |path, n| match (path, n) {
+        // 503, then 429 asking to come back at once, then the archive.
+        ("/PyPI/all.zip", 0) => Reply::new(503, b"busy".to_vec()),
+        ("/PyPI/all.zip", 1) => {
+            Reply { headers: vec![("Retry-After", "0".into())], ..Reply::new(429, b"slow down".to_vec()) }
+        }
+        ("/PyPI/all.zip", _) => Reply::new(200, pypi.clone()),
+        // The first body breaks off after half the archive.
+        ("/Rocky%20Linux/all.zip", 0) => {
+            let half = rocky.len() / 2;
+            Reply { cut: rocky.len() - half, ..Reply::new(200, rocky[..half].to_vec()) }
+        }
+        ("/Rocky%20Linux/all.zip", _) => Reply::new(200, rocky.clone()),
+        _ => Reply::new(404, b"not found".to_vec()),
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("advisories.db");
+    let stats = update(&opts(&base, &["PyPI", "Rocky Linux", "Hex"]), &out).unwrap();
+    assert_eq!(stats.missing, ["Hex"]);
+    let sizes: Vec<u64> = stats.fetched.iter().map(|f| f.bytes).collect();
+    assert_eq!(sizes, [archives[0].1.len() as u64, archives[1].1.len() as u64]);
+    let requested = seen.lock().unwrap().clone();
+    let count = |p: &str| requested.iter().filter(|r| *r == p).count();
+    assert_eq!(count("/PyPI/all.zip"), 3, "{requested:?}");
+    assert_eq!(count("/Rocky%20Linux/all.zip"), 2, "{requested:?}");
+    // A 404 is an answer, not a failure: asked once.
+    assert_eq!(count("/Hex/all.zip"), 1, "{requested:?}");
+    let db = Database::open(&out).unwrap();
+    assert_eq!(ids(&db, "PyPI", "jinja2"), ["PLIM-1"]);
+    assert_eq!(ids(&db, "Rocky Linux:9", "openssl"), ["RLSA-2024:1"]);
+}
+
+#[test]
+fn a_permanent_500_fails_after_bounded_attempts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("advisories.db");
+    std::fs::write(&out, b"previous database").unwrap();
+    let (base, seen) = serve_with(|_, _| Reply::new(500, b"internal error".to_vec()));
+    let err = update(&opts(&base, &["PyPI", "Go"]), &out).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(&err, UpdateError::Http { status: 500, attempts, .. } if *attempts == ATTEMPTS), "{msg}");
+    assert!(
+        msg.contains("PyPI") && msg.contains("HTTP 500") && msg.contains(&format!("after {ATTEMPTS} attempts")),
+        "{msg}"
+    );
+    // The first ecosystem's failure ends the update: Go is never asked for.
+    assert_eq!(*seen.lock().unwrap(), vec!["/PyPI/all.zip".to_owned(); ATTEMPTS as usize]);
+    assert_eq!(std::fs::read(&out).unwrap(), b"previous database");
 }
 
 #[test]

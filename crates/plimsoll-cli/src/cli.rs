@@ -66,8 +66,25 @@ Examples:
     VerifyAttestation(crate::sign_cmds::VerifyAttestationArgs),
     /// Print the digest reference of an image, for deployments that must not follow moving tags.
     Resolve(crate::sign_cmds::ResolveArgs),
-    /// List a registry's repositories and tags and scan each image.
-    Registry(crate::sign_cmds::RegistryScanArgs),
+    /// Scan every image of a registry (or of some repositories): each distinct digest once, with a summary.
+    #[command(
+        mut_arg("format", |a| a.help("Output format: table (a summary row per image) or json (an array, one object per image)")),
+        after_help = "\
+Every tag is resolved to its digest first; tags sharing a digest are scanned once and share a row.
+Cosign signature, attestation and SBOM tags (sha256-<hex>.sig/.att/.sbom) are skipped.
+
+Exit codes:
+  0     every image scanned, and no finding passed the severity filter (or no --exit-code)
+  CODE  --exit-code CODE: some image has a finding of the selected severities
+  2     some image could not be listed, resolved or scanned (see --error-exit-code), or a hard error
+
+Examples:
+  plimsoll registry registry.example.com:5000 --username ci
+  plimsoll registry registry.example.com/team/app --severity HIGH,CRITICAL --exit-code 1
+  plimsoll registry localhost:5000 --repo team/app --repo team/db --parallel 4 -f json -o scan.json
+  plimsoll registry ghcr.io/org/app --db advisories.db -f json --counts-only --error-exit-code 0"
+    )]
+    Registry(crate::registry_cmd::RegistryScanArgs),
     /// Build or inspect the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -128,6 +145,9 @@ Examples:
         /// Accept any TLS certificate and allow a plain http:// base URL.
         #[arg(long)]
         insecure: bool,
+        /// Extra CA certificate(s) (PEM) to trust besides the system roots, e.g. for a mirror behind a private CA.
+        #[arg(long = "ca-file", value_name = "PEM")]
+        ca_files: Vec<PathBuf>,
         /// Largest archive accepted per ecosystem, in MiB.
         #[arg(long, default_value_t = 2048, value_name = "MIB")]
         max_zip_mib: u64,

@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Attest(a) => crate::sign_cmds::run_attest(a),
         Command::VerifyAttestation(a) => crate::sign_cmds::run_verify_attestation(a),
         Command::Resolve(a) => crate::sign_cmds::run_resolve(a),
-        Command::Registry(a) => crate::sign_cmds::run_registry(a),
+        Command::Registry(a) => crate::registry_cmd::run_registry(a),
     }
 }
 
@@ -52,7 +52,7 @@ fn db(cmd: DbCommand) -> Result<ExitCode> {
                 .with_context(|| format!("cannot build the advisory database {}", output.display()))?;
             writeln!(out, "wrote {}: {stats:?}", output.display())?;
         }
-        DbCommand::Update { base_url, ecosystems, insecure, max_zip_mib, output } => {
+        DbCommand::Update { base_url, ecosystems, insecure, ca_files, max_zip_mib, output } => {
             let output = output.or_else(default_db_path).context("no --output given and no cache directory known")?;
             if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
@@ -60,6 +60,7 @@ fn db(cmd: DbCommand) -> Result<ExitCode> {
             let mut opts = plimsoll_advisory::UpdateOptions {
                 base_url,
                 insecure,
+                ca_files,
                 max_zip_bytes: max_zip_mib.saturating_mul(1 << 20),
                 ..Default::default()
             };
@@ -96,15 +97,15 @@ fn db(cmd: DbCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-const ALL_SCANNERS: &[&str] = &["vuln", "secret", "misconfig"];
+pub(crate) const ALL_SCANNERS: &[&str] = &["vuln", "secret", "misconfig"];
 
 /// Settings shared by the scanning commands.
-struct Settings {
-    format: Format,
-    output: Option<PathBuf>,
-    scan: ScanOptions,
-    policy: plimsoll_report::policy::Policy,
-    exit_code: u8,
+pub(crate) struct Settings {
+    pub(crate) format: Format,
+    pub(crate) output: Option<PathBuf>,
+    pub(crate) scan: ScanOptions,
+    pub(crate) policy: plimsoll_report::policy::Policy,
+    pub(crate) exit_code: u8,
 }
 
 fn parse_severity(s: &str) -> Result<Severity> {
@@ -120,6 +121,16 @@ fn parse_severity(s: &str) -> Result<Severity> {
 
 /// `default_scanners` applies when `--scanners` is not given.
 fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
+    resolve_settings(common, default_scanners, true)
+}
+
+/// As [`resolve`]; `layer_progress` says whether to draw the per-layer bar (`registry` draws its
+/// own per-image bar instead).
+pub(crate) fn resolve_settings(
+    common: CommonArgs,
+    default_scanners: &[&str],
+    layer_progress: bool,
+) -> Result<Settings> {
     let CommonArgs {
         format,
         output,
@@ -142,7 +153,7 @@ fn resolve(common: CommonArgs, default_scanners: &[&str]) -> Result<Settings> {
     } = common;
     let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let cache = if no_cache { None } else { cache_dir.or_else(LayerCache::default_dir).map(LayerCache::new) };
-    let progress = LayerBar::new(quiet).map(|b| b as Arc<dyn plimsoll::Progress>);
+    let progress = LayerBar::new(quiet || !layer_progress).map(|b| b as Arc<dyn plimsoll::Progress>);
     let explicit = scanners.is_some();
     let scanners = scanners.unwrap_or_else(|| default_scanners.iter().map(|s| s.to_string()).collect());
     let (mut vuln, mut secret, mut misconfig) = (false, false, false);
@@ -396,6 +407,11 @@ fn sbom(args: SbomArgs) -> Result<ExitCode> {
     finish(report, &settings)
 }
 
+/// Colour on standard output: only on a terminal, and never when `NO_COLOR` is set (no-color.org).
+pub(crate) fn stdout_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn emit(report: &ScanReport, settings: &Settings) -> Result<()> {
     match &settings.output {
         Some(path) => {
@@ -405,9 +421,8 @@ fn emit(report: &ScanReport, settings: &Settings) -> Result<()> {
             w.flush().with_context(|| format!("cannot write {}", path.display()))?;
         }
         None => {
-            let stdout = std::io::stdout();
-            let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let mut w = BufWriter::new(stdout.lock());
+            let color = stdout_color();
+            let mut w = BufWriter::new(std::io::stdout().lock());
             let terminal_width = console::Term::stdout().size_checked().map(|(_rows, cols)| usize::from(cols));
             let opts = RenderOptions { color, terminal_width };
             plimsoll_report::render(report, settings.format, &mut w, &opts)?;

@@ -11,6 +11,7 @@ use clap::Parser;
 mod cli;
 mod commands;
 mod progress;
+mod registry_cmd;
 mod sign_cmds;
 
 fn main() -> ExitCode {

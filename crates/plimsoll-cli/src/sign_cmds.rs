@@ -1,5 +1,5 @@
 //! Registry and signing commands: `key generate`, `sign`, `verify`, `attest`,
-//! `verify-attestation`, `resolve`, `registry`. Formats are Cosign's (see `plimsoll-sign`).
+//! `verify-attestation`, `resolve`. Formats are Cosign's (see `plimsoll-sign`).
 
 use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
@@ -7,9 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use plimsoll::ScanOptions;
 use plimsoll_image::registry::{self, Client, Credentials, RegistryOptions, RegistryRef};
-use plimsoll_image::{ImageRef, OpenOptions, Platform};
+use plimsoll_image::ImageRef;
 use plimsoll_sign::{cosign, SigningKey, VerifyingKey};
 
 /// How to reach a registry; flattened into every command that talks to one.
@@ -137,24 +136,6 @@ pub struct ResolveArgs {
     pub registry: RegistryArgs,
 }
 
-#[derive(Debug, Args)]
-pub struct RegistryScanArgs {
-    /// Registry host[:port].
-    #[arg(value_name = "REGISTRY")]
-    pub registry_host: String,
-    /// Scan only these repositories (default: the whole catalog).
-    #[arg(long = "repo", value_name = "REPO")]
-    pub repos: Vec<String>,
-    /// Platform to pick from multi-platform images.
-    #[arg(long, default_value = "linux/amd64", value_name = "OS/ARCH[/VARIANT]")]
-    pub platform: String,
-    /// Hide the progress bar.
-    #[arg(short, long)]
-    pub quiet: bool,
-    #[command(flatten)]
-    pub registry: RegistryArgs,
-}
-
 fn registry_ref(image: &str) -> Result<RegistryRef> {
     match ImageRef::parse(image).with_context(|| format!("`{image}` is not an image reference"))? {
         ImageRef::Registry(r) => Ok(r),
@@ -253,76 +234,4 @@ pub fn run_resolve(args: ResolveArgs) -> Result<ExitCode> {
     let top = registry::fetch_manifest(&client, &r, 16 << 20).with_context(|| format!("cannot resolve {r}"))?;
     stdout_line(&r.with_digest(top.digest).to_string())?;
     Ok(ExitCode::SUCCESS)
-}
-
-pub fn run_registry(args: RegistryScanArgs) -> Result<ExitCode> {
-    let RegistryScanArgs { registry_host, repos, platform, quiet, registry } = args;
-    let platform: Platform = platform.parse().with_context(|| format!("invalid --platform `{platform}`"))?;
-    let opts = registry.options()?;
-    let client =
-        Client::connect(&registry_host, &opts).with_context(|| format!("cannot reach registry {registry_host}"))?;
-    let repos = if repos.is_empty() {
-        client.catalog().with_context(|| format!("cannot list the catalog of {registry_host} (pass --repo)"))?
-    } else {
-        repos
-    };
-    let mut images = Vec::new();
-    for repo in &repos {
-        let tags = client.tags(repo).with_context(|| format!("cannot list the tags of {repo}"))?;
-        // Cosign's signature and attestation tags are not images to scan.
-        for t in tags.into_iter().filter(|t| !(t.ends_with(".sig") || t.ends_with(".att") || t.ends_with(".sbom"))) {
-            images.push(format!("{registry_host}/{repo}:{t}"));
-        }
-    }
-    let bar = if quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let b = indicatif::ProgressBar::new(images.len() as u64);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{spinner} scanning images {bar:30} {pos}/{len} {msg}")
-        {
-            b.set_style(style);
-        }
-        b
-    };
-    let open_opts = OpenOptions { platform, registry: opts, ..OpenOptions::default() };
-    let mut rows = Vec::new();
-    let mut failed = 0;
-    for name in &images {
-        bar.set_message(name.clone());
-        let row = (|| -> Result<(String, usize, usize, usize)> {
-            let r = ImageRef::parse(name)?;
-            let image = plimsoll_image::open(&r, &open_opts)?;
-            let report = plimsoll::scan_image(&image, &ScanOptions::default())?;
-            Ok((
-                image.manifest_digest.short().to_owned(),
-                report.packages.len(),
-                report.secrets.len(),
-                report.misconfigurations.len(),
-            ))
-        })();
-        match row {
-            Ok((d, p, s, m)) => {
-                rows.push(vec![name.clone(), d, p.to_string(), s.to_string(), m.to_string(), "ok".into()])
-            }
-            Err(e) => {
-                failed += 1;
-                rows.push(vec![name.clone(), "-".into(), "-".into(), "-".into(), "-".into(), format!("error: {e:#}")]);
-            }
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    let header = ["IMAGE", "DIGEST", "PACKAGES", "SECRETS", "MISCONFIG", "STATUS"].map(String::from).to_vec();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| rows.iter().chain(std::iter::once(&header)).map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = BufWriter::new(std::io::stdout().lock());
-    for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        writeln!(out, "{}", cells.join("  ").trim_end())?;
-    }
-    writeln!(out, "{} images, {} scanned, {failed} failed", images.len(), images.len() - failed)?;
-    out.flush()?;
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

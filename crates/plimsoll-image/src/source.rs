@@ -17,6 +17,10 @@ use crate::reference::ImageRef;
 use crate::store::Store;
 use crate::stream::{LayerExpect, LayerStream};
 
+/// Stored layer size from which [`Image::open_layer`] decompresses and verifies on a thread of
+/// its own while the caller reads.
+const READ_AHEAD_MIN: u64 = 1 << 20;
+
 pub use crate::config::{ContainerConfig, Healthcheck, History, ImageConfig};
 
 /// An OS/architecture pair with an optional CPU variant, as in OCI image indexes.
@@ -303,6 +307,10 @@ impl Image {
                 max_uncompressed: self.limits.max_layer_bytes,
             },
         )?;
+        // Small layers are not worth a thread.
+        if plan.size >= READ_AHEAD_MIN {
+            return Ok(crate::stream::read_ahead(stream));
+        }
         Ok(Box::new(stream))
     }
 

@@ -1,6 +1,7 @@
 //! Digest-verified reading: whole small blobs, and layer streams checked at their end.
 
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::{mpsc, Arc, Mutex};
 
 use plimsoll_model::Digest;
 use sha2::{Digest as _, Sha256, Sha512};
@@ -287,6 +288,127 @@ impl Read for LayerStream {
     }
 }
 
+/// Reads a stream ahead on its own thread: decompression and the digest checks of a layer run
+/// there while the caller walks the tar. Without it a layer is one serial chain (fetch, hash,
+/// inflate, hash, analyse) and an image with fewer layers than cores leaves cores idle; with a
+/// registry, the network read also stops waiting for the analysers. Memory stays bounded: at
+/// most `DEPTH` chunks are in flight, and chunk buffers are recycled rather than reallocated
+/// (a fresh 128 KiB buffer is an mmap and its page faults every time).
+///
+/// Made with [`read_ahead`].
+pub(crate) struct ReadAhead<R> {
+    rx: mpsc::Receiver<Chunk<R>>,
+    recycle: mpsc::SyncSender<Vec<u8>>,
+    current: Vec<u8>,
+    len: usize,
+    pos: usize,
+    /// The inner reader once the thread has finished: later reads go to it directly (a
+    /// `LayerStream` repeats its error or its end).
+    done: Option<R>,
+}
+
+enum Chunk<R> {
+    Data(Vec<u8>, usize),
+    Failed(io::Error),
+    End(R),
+}
+
+const READ_AHEAD_CHUNK: usize = 128 << 10;
+const READ_AHEAD_DEPTH: usize = 8;
+
+/// Wraps `inner` in a [`ReadAhead`]; reads inline if no thread can be spawned.
+pub(crate) fn read_ahead<R: Read + Send + 'static>(inner: R) -> Box<dyn Read + Send> {
+    let (tx, rx) = mpsc::sync_channel::<Chunk<R>>(READ_AHEAD_DEPTH);
+    let (recycle, recycled) = mpsc::sync_channel::<Vec<u8>>(READ_AHEAD_DEPTH + 2);
+    // The reader reaches the thread through a slot so that it can be recovered if the spawn fails.
+    let slot = Arc::new(Mutex::new(Some(inner)));
+    let theirs = Arc::clone(&slot);
+    let spawned = std::thread::Builder::new().name("plimsoll-layer-read".into()).spawn(move || {
+        let Some(mut inner) = theirs.lock().ok().and_then(|mut g| g.take()) else { return };
+        loop {
+            let mut buf = recycled.try_recv().unwrap_or_else(|_| vec![0; READ_AHEAD_CHUNK]);
+            let mut n = 0;
+            let mut failed = None;
+            while n < buf.len() {
+                match inner.read(&mut buf[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            // A failed send means the consumer is gone: stop reading.
+            if n > 0 && tx.send(Chunk::Data(buf, n)).is_err() {
+                return;
+            }
+            if let Some(e) = failed {
+                let _ = tx.send(Chunk::Failed(e));
+                let _ = tx.send(Chunk::End(inner));
+                return;
+            }
+            if n == 0 {
+                let _ = tx.send(Chunk::End(inner));
+                return;
+            }
+        }
+    });
+    match spawned {
+        Ok(_) => Box::new(ReadAhead { rx, recycle, current: Vec::new(), len: 0, pos: 0, done: None }),
+        Err(_) => match slot.lock().ok().and_then(|mut g| g.take()) {
+            Some(inner) => Box::new(inner),
+            None => Box::new(Stopped),
+        },
+    }
+}
+
+/// A reader whose reading thread is gone.
+struct Stopped;
+
+impl Read for Stopped {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(io::Error::other("the layer reading thread stopped unexpectedly"))
+    }
+}
+
+impl<R: Read> Read for ReadAhead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(inner) = &mut self.done {
+            return inner.read(buf);
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        while self.pos >= self.len {
+            match self.rx.recv() {
+                Ok(Chunk::Data(data, n)) => {
+                    let old = std::mem::replace(&mut self.current, data);
+                    if !old.is_empty() {
+                        let _ = self.recycle.try_send(old);
+                    }
+                    self.len = n;
+                    self.pos = 0;
+                }
+                Ok(Chunk::Failed(e)) => return Err(e),
+                Ok(Chunk::End(mut inner)) => {
+                    let r = inner.read(buf);
+                    self.done = Some(inner);
+                    return r;
+                }
+                // The thread panicked (a bug): say so rather than end the stream quietly.
+                Err(_) => return Stopped.read(buf),
+            }
+        }
+        let avail = self.current.get(self.pos..self.len).unwrap_or_default();
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +472,65 @@ mod tests {
         let blob = gz(&plain);
         let err = read_all(blob.clone(), expect(&blob, &plain, 1 << 20)).unwrap_err();
         assert!(matches!(err, ImageError::TooLarge { limit: 1048576, .. }), "{err}");
+    }
+
+    #[test]
+    fn read_ahead_passes_every_byte_through() {
+        // Several chunks, an odd tail, and odd-sized reads on the consuming side.
+        let data: Vec<u8> = (0..(READ_AHEAD_CHUNK * 3 + 12_345)).map(|i| (i * 7 % 251) as u8).collect();
+        let mut r = read_ahead(io::Cursor::new(data.clone()));
+        let mut out = Vec::new();
+        let mut buf = vec![0; 10_007];
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(out, data);
+        assert_eq!(r.read(&mut buf).unwrap(), 0, "the end repeats");
+    }
+
+    #[test]
+    fn read_ahead_reports_a_layer_error_and_repeats_it() {
+        let plain = vec![b'x'; 3 * READ_AHEAD_CHUNK];
+        let mut e = expect(&plain, &plain, u64::MAX);
+        e.diff_id = sha256(b"other");
+        let mut r = read_ahead(LayerStream::new(Box::new(io::Cursor::new(plain.clone())), e).unwrap());
+        let mut out = Vec::new();
+        let err = r.read_to_end(&mut out).unwrap_err();
+        assert_eq!(out, plain, "the data before the check is delivered");
+        assert!(matches!(ImageError::from_io(err, "t"), ImageError::DiffIdMismatch { layer: 3, .. }));
+        let again = r.read(&mut [0; 16]).unwrap_err();
+        assert!(matches!(ImageError::from_io(again, "t"), ImageError::DiffIdMismatch { .. }), "sticky");
+    }
+
+    #[test]
+    fn read_ahead_thread_stops_when_the_reader_is_dropped() {
+        // An endless source: the thread must notice the consumer is gone, not fill memory.
+        struct Endless(std::sync::Arc<std::sync::atomic::AtomicBool>);
+        impl Read for Endless {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                buf.fill(1);
+                Ok(buf.len())
+            }
+        }
+        impl Drop for Endless {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut r = read_ahead(Endless(dropped.clone()));
+        let mut buf = [0; 100];
+        r.read_exact(&mut buf).unwrap();
+        drop(r);
+        // The thread drops the source once its next send fails; wait for that without a time limit
+        // on the assertion itself.
+        while !dropped.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
     }
 
     #[test]

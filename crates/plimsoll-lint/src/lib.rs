@@ -186,6 +186,7 @@ fn finding(r: &Rule, file: &str, h: rule::Hit) -> Misconfiguration {
         references: r.references.iter().map(|s| s.to_string()).collect(),
         doc_url: r.doc_path(),
         resource: h.resource,
+        layer: None,
     }
 }
 

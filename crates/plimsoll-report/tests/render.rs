@@ -216,6 +216,7 @@ fn sample() -> ScanReport {
             references: vec!["CIS-Docker-4.1".into()],
             doc_url: "docs/rules/PL-IMG-001.md".into(),
             resource: None,
+            layer: None,
         }],
         layers,
         packages,
@@ -1166,6 +1167,64 @@ fn cyclonedx_vulnerabilities_affect_components() {
     let babel = &vulns[4];
     assert_eq!(babel["source"]["name"], "GitHub Advisory Database");
     assert_eq!(babel["affects"][0]["ref"], components[7]["bom-ref"], "matched by name and version");
+}
+
+/// A configuration file found inside an image names the layer that added it, in every format
+/// that shows layers; image-config findings (no layer) keep their old shape.
+#[test]
+fn misconfigurations_in_image_layers_name_their_layer() {
+    let mut report = sample();
+    report.misconfigurations.push(Misconfiguration {
+        rule_id: "PL-DF-001".into(),
+        title: "Last USER is root".into(),
+        severity: Severity::High,
+        file: "app/Dockerfile".into(),
+        line: 4,
+        column: 0,
+        end_line: 4,
+        message: "the last USER instruction sets root".into(),
+        references: vec!["DL3002".into()],
+        doc_url: "docs/rules/PL-DF-001.md".into(),
+        resource: None,
+        layer: report.packages[3].layer.clone(),
+    });
+
+    let text = render_to_string(&report, Format::Table, &RenderOptions::default());
+    assert!(text.contains("│ Severity │ Rule       │ Location         │ Message"), "{text}");
+    let row = text.lines().find(|l| l.contains("PL-DF-001")).unwrap();
+    assert!(
+        row.starts_with("│ HIGH     │ PL-DF-001  │ app/Dockerfile:4 │ the last USER instruction sets root "),
+        "{row}"
+    );
+    assert!(row.ends_with("│ 2     │"), "{row}");
+    let row = text.lines().find(|l| l.contains("PL-IMG-001")).unwrap();
+    assert!(row.ends_with("│       │"), "no layer for an image-config finding: {row}");
+    let plain = render_to_string(&sample(), Format::Table, &RenderOptions::default());
+    let header = plain.lines().find(|l| l.starts_with("│ Severity │ Rule") && l.contains("Message")).unwrap();
+    assert!(!header.contains("Layer"), "no layer column when no finding has one: {header}");
+
+    let json = render_json(&report, Format::Json);
+    assert!(json["misconfigurations"][0].get("layer").is_none(), "omitted, never null");
+    assert_eq!(json["misconfigurations"][1]["layer"]["index"], 2);
+    assert_eq!(json["misconfigurations"][1]["layer"]["diff_id"], digest(22).to_string());
+
+    let sarif = render_json(&report, Format::Sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let df = results.iter().find(|r| r["ruleId"] == "PL-DF-001").unwrap();
+    assert_eq!(df["properties"]["layer"]["index"], 2);
+    assert_eq!(df["locations"][0]["physicalLocation"]["region"]["startLine"], 4);
+    let img = results.iter().find(|r| r["ruleId"] == "PL-IMG-001").unwrap();
+    assert!(img["properties"].get("layer").is_none());
+
+    let junit = render_to_string(&report, Format::Junit, &RenderOptions::default());
+    assert!(junit.contains("Location: app/Dockerfile:4\nLayer: 2\n"), "{junit}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let [json_path, _, _] = write_all_formats(dir.path(), "layered", &report);
+    validate("report", &[json_path]);
+    let sarif_path = dir.path().join("layered.sarif");
+    std::fs::write(&sarif_path, serde_json::to_vec(&sarif).unwrap()).unwrap();
+    validate("sarif", &[sarif_path]);
 }
 
 #[test]

@@ -14,8 +14,9 @@ use sha2::{Digest as _, Sha256};
 
 use crate::scan::LayerScan;
 
-/// Bumped when the layout of [`LayerScan`] changes.
-const CACHE_FORMAT: u32 = 1;
+/// Bumped when the layout of [`LayerScan`] changes (2: `config_files`, the misconfigurations
+/// found in the layer's configuration files).
+const CACHE_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone)]
 pub struct LayerCache {

@@ -13,7 +13,8 @@ use rayon::prelude::*;
 
 use crate::cache::LayerCache;
 use crate::image_config;
-use crate::visitor::FileVisitor;
+use crate::layer_lint::{self, ConfigFileScan};
+use crate::visitor::{ConfigLint, FileVisitor};
 
 /// Why a scan could not produce a report. Problems confined to one file inside a layer are
 /// not errors: they become [`Diagnostic`]s in the report.
@@ -82,7 +83,8 @@ pub struct ScanOptions {
     pub inventory: bool,
     /// Secret scanning; `None` disables it.
     pub secrets: Option<SecretOptions>,
-    /// Misconfiguration rules; `None` disables them.
+    /// Misconfiguration rules; `None` disables them. Image scans run the image-config rules and
+    /// the file rules over the configuration files in the layers.
     pub misconfig: Option<LintConfig>,
     /// The advisory database to match packages against; `None` disables vulnerability matching.
     pub advisories: Option<Arc<plimsoll_advisory::Database>>,
@@ -109,6 +111,10 @@ impl ScanOptions {
             key.push_str(";secrets:");
             key.push_str(&s.fingerprint);
         }
+        if let Some(cfg) = &self.misconfig {
+            key.push_str(";misconfig:");
+            key.push_str(&layer_lint::fingerprint(cfg));
+        }
         key
     }
 
@@ -120,8 +126,9 @@ impl ScanOptions {
     }
 }
 
-/// What one layer (or a directory) yielded: its entries, the analyzers' facts and the secrets
-/// in its files. Depends only on the layer content and the scanner versions, hence cacheable.
+/// What one layer (or a directory) yielded: its entries, the analyzers' facts, the secrets in
+/// its files and, for image layers, the misconfigurations in its configuration files. Depends
+/// only on the layer content and the scanner versions and settings, hence cacheable.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct LayerScan {
     pub index: LayerIndex,
@@ -129,6 +136,10 @@ pub struct LayerScan {
     #[serde(default)]
     pub secrets: Vec<SecretFinding>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Configuration files with findings or parse errors (image layers with misconfiguration
+    /// scanning on; a directory scan lints its tree as a whole instead).
+    #[serde(default)]
+    pub config_files: Vec<ConfigFileScan>,
 }
 
 fn finish_layer(mut visitor: FileVisitor<'_>, index: LayerIndex) -> LayerScan {
@@ -160,7 +171,8 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
                         source: Box::new(source),
                     };
                     let reader = image.open_layer(layer.index).map_err(err)?;
-                    let mut visitor = FileVisitor::new(opts, None);
+                    let lint = opts.misconfig.clone().map_or(ConfigLint::Off, ConfigLint::Layer);
+                    let mut visitor = FileVisitor::new(opts, lint);
                     let index = walk_layer(reader, &mut visitor, &opts.walk_limits).map_err(err)?;
                     let scan = finish_layer(visitor, index);
                     if let Some(c) = opts.cache() {
@@ -187,7 +199,7 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
     for s in scans {
         indexes.push(s.index);
         facts.push(s.facts);
-        findings.push((s.secrets, s.diagnostics));
+        findings.push((s.secrets, s.diagnostics, s.config_files));
     }
     let squashed = Squashed::new(&indexes);
     let layer_refs = image.layer_refs();
@@ -195,8 +207,9 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
 
     let mut diagnostics = Vec::new();
     let mut secrets = Vec::new();
+    let mut file_misconfigurations = Vec::new();
     let include_os_files = opts.secrets.as_ref().is_some_and(|s| s.include_os_files);
-    for (i, (layer_secrets, layer_diagnostics)) in findings.into_iter().enumerate() {
+    for (i, (layer_secrets, layer_diagnostics, config_files)) in findings.into_iter().enumerate() {
         diagnostics.extend(layer_diagnostics.into_iter().map(|mut d| {
             d.layer = Some(i);
             d
@@ -209,6 +222,13 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
             f.hidden_by_layer = squashed.hidden_by(i, &f.path);
             secrets.push(f);
         }
+        if let Some(cfg) = &opts.misconfig {
+            // Unlike secrets, a deleted configuration file configures nothing: only the final
+            // filesystem's files count, and OS packages' files never (see `layer_lint`).
+            let keep = |path: &str| squashed.visible(i, path) && !inventory.os_files.contains(path);
+            let (found, diags) = (&mut file_misconfigurations, &mut diagnostics);
+            layer_lint::collect(config_files, i, layer_refs.get(i), cfg, keep, found, diags);
+        }
     }
     if let Some(s) = &opts.secrets {
         secrets.extend(image_config::secrets(&image.config, s));
@@ -217,6 +237,8 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
     let mut misconfigurations = Vec::new();
     if let Some(cfg) = &opts.misconfig {
         misconfigurations = image_config::misconfigurations(&image.reference, &image.config, &squashed, cfg);
+        file_misconfigurations.sort_by(|a, b| (&a.file, a.line, &a.rule_id).cmp(&(&b.file, b.line, &b.rule_id)));
+        misconfigurations.append(&mut file_misconfigurations);
     }
 
     let mut packages = inventory.packages;
@@ -297,11 +319,11 @@ pub fn empty_report(name: &str, kind: ArtifactKind) -> ScanReport {
 /// analyzers, secrets, and the configuration files it holds (Dockerfiles, Kubernetes manifests,
 /// compose files).
 pub fn scan_dir(path: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError> {
-    let linter = opts.misconfig.clone().map(Linter::new);
-    let mut visitor = FileVisitor::new(opts, linter);
+    let lint = opts.misconfig.clone().map_or(ConfigLint::Off, |cfg| ConfigLint::Dir(Linter::new(cfg)));
+    let mut visitor = FileVisitor::new(opts, lint);
     let index = plimsoll_image::rootfs::walk_dir(path, &mut visitor, &opts.walk_limits)
         .map_err(|source| ScanError::Dir { path: path.display().to_string(), source: Box::new(source) })?;
-    let mut misconfigurations = visitor.linter.take().map(Linter::finish).unwrap_or_default();
+    let mut misconfigurations = visitor.take_linter().map(Linter::finish).unwrap_or_default();
     misconfigurations.sort_by(|a, b| (&a.file, a.line, &a.rule_id).cmp(&(&b.file, b.line, &b.rule_id)));
     let scan = finish_layer(visitor, index);
     let inventory = assemble(std::slice::from_ref(&scan.facts), |_, _| true, &[]);

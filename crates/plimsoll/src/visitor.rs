@@ -1,37 +1,56 @@
 //! The one visitor every layer walk uses: it reads each wanted file once and hands the bytes to
-//! every consumer that wants them: the inventory analyzers, the secret scanner and (for
-//! directory scans) the configuration linter.
+//! every consumer that wants them: the inventory analyzers, the secret scanner and the
+//! configuration linter ([`ConfigLint`]).
 
 use plimsoll_image::{Entry, EntryKind, LayerVisitor, Want};
 use plimsoll_inventory::{Analyzer, ANALYZERS};
-use plimsoll_lint::Linter;
+use plimsoll_lint::{LintConfig, Linter};
 use plimsoll_model::secret::{RevealedSecret, SecretFinding, SecretSource};
 use plimsoll_model::{Diagnostic, DiagnosticLevel};
 
+use crate::layer_lint;
 use crate::scan::{LayerScan, ScanOptions};
 
 /// Largest configuration file (Dockerfile, manifest, compose file) handed to the linter.
 const MAX_CONFIG_FILE: u64 = 16 * 1024 * 1024;
+
+/// How the walk lints configuration files (Dockerfiles, Kubernetes manifests, compose files).
+pub(crate) enum ConfigLint {
+    Off,
+    /// A directory scan: every file goes into one [`Linter`], so Kubernetes rules see the whole
+    /// tree at once (NetworkPolicy coverage spans files).
+    Dir(Linter),
+    /// An image layer: each file is linted on its own and its findings kept in the
+    /// [`LayerScan`], cached with the layer; see [`layer_lint`].
+    Layer(LintConfig),
+}
 
 pub(crate) struct FileVisitor<'a> {
     opts: &'a ScanOptions,
     wanting: Vec<&'static dyn Analyzer>,
     secrets_wanted: bool,
     lint_wanted: bool,
-    /// Only for directory scans: images run image-config rules, not file rules.
-    pub(crate) linter: Option<Linter>,
+    lint: ConfigLint,
     pub(crate) scan: LayerScan,
 }
 
 impl<'a> FileVisitor<'a> {
-    pub(crate) fn new(opts: &'a ScanOptions, linter: Option<Linter>) -> Self {
+    pub(crate) fn new(opts: &'a ScanOptions, lint: ConfigLint) -> Self {
         FileVisitor {
             opts,
             wanting: Vec::new(),
             secrets_wanted: false,
             lint_wanted: false,
-            linter,
+            lint,
             scan: LayerScan::default(),
+        }
+    }
+
+    /// The directory scan's linter, once the walk is over.
+    pub(crate) fn take_linter(&mut self) -> Option<Linter> {
+        match std::mem::replace(&mut self.lint, ConfigLint::Off) {
+            ConfigLint::Dir(l) => Some(l),
+            _ => None,
         }
     }
 
@@ -124,7 +143,12 @@ impl LayerVisitor for FileVisitor<'_> {
                 max_bytes = max_bytes.max(s.scanner.max_file_size());
             }
         }
-        if self.linter.is_some() && config_candidate(&entry.path) && entry.size <= MAX_CONFIG_FILE {
+        let candidate = match &self.lint {
+            ConfigLint::Off => false,
+            ConfigLint::Dir(_) => config_candidate(&entry.path),
+            ConfigLint::Layer(_) => layer_lint::candidate(&entry.path),
+        };
+        if candidate && entry.size <= MAX_CONFIG_FILE {
             self.lint_wanted = true;
             max_bytes = max_bytes.max(MAX_CONFIG_FILE);
         }
@@ -166,11 +190,19 @@ impl LayerVisitor for FileVisitor<'_> {
             }
         }
         if self.lint_wanted {
-            if let Some(linter) = &mut self.linter {
-                if plimsoll_lint::detect(&entry.path, data).is_some() {
-                    if let Err(e) = linter.add(&entry.path, data) {
-                        self.warn(&entry.path, format!("configuration not checked: {e}"));
+            match &mut self.lint {
+                ConfigLint::Off => {}
+                ConfigLint::Dir(linter) => {
+                    if plimsoll_lint::detect(&entry.path, data).is_some() {
+                        if let Err(e) = linter.add(&entry.path, data) {
+                            self.warn(&entry.path, format!("configuration not checked: {e}"));
+                        }
                     }
+                }
+                ConfigLint::Layer(cfg) => {
+                    // Parse errors travel with the file: whether they are worth a warning depends
+                    // on whether the file survives to the final filesystem.
+                    self.scan.config_files.extend(layer_lint::lint(&entry.path, data, cfg));
                 }
             }
         }

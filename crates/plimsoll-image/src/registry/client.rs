@@ -10,15 +10,10 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
 
 use plimsoll_model::Digest;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
-use rustls_pki_types::pem::PemObject;
+use plimsoll_net::{AgentConfig, RetryPolicy, TlsOptions};
 use serde::Deserialize;
 
 use super::auth::{self, Challenge, Credentials};
@@ -54,8 +49,8 @@ pub struct Fetched {
     pub digest: Digest,
 }
 
-const ATTEMPTS: u32 = 4;
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// How many times a request is sent at most when it meets 429, 5xx or a connection failure.
+pub const ATTEMPTS: u32 = RetryPolicy::DEFAULT.attempts;
 /// Error bodies, token responses, tag lists: small JSON.
 const SMALL_BODY: u64 = 4 << 20;
 const MAX_PAGES: usize = 10_000;
@@ -94,15 +89,8 @@ impl Client {
     /// `/v2/` endpoint, authenticating if it asks to.
     pub fn connect(registry: &str, opts: &RegistryOptions) -> Result<Client, ImageError> {
         let err = |reason: String| ImageError::Registry { registry: registry.to_owned(), reason };
-        let tls = tls_config(opts).map_err(err)?;
-        let agent = ureq::AgentBuilder::new()
-            .tls_config(tls)
-            .timeout_connect(Duration::from_secs(30))
-            .timeout_read(Duration::from_secs(120))
-            .timeout_write(Duration::from_secs(120))
-            .redirects(8)
-            .user_agent(concat!("plimsoll/", env!("CARGO_PKG_VERSION")))
-            .build();
+        let tls = TlsOptions { insecure: opts.insecure, ca_files: opts.ca_files.clone() };
+        let agent = plimsoll_net::agent(&tls, &AgentConfig::default()).map_err(|e| err(e.to_string()))?;
         let creds = match &opts.credentials {
             Some(c) => Some(c.clone()),
             None if opts.no_docker_config => None,
@@ -120,13 +108,15 @@ impl Client {
             creds,
             auth: Mutex::new(HashMap::new()),
         };
-        let ping = match client.send("GET", "/v2/", "", &[], None, 1) {
-            Err(ImageError::Registry { .. }) if opts.insecure => {
+        if opts.insecure {
+            // Plain HTTP only when HTTPS cannot be spoken at all: an HTTPS registry that answers
+            // with an error status, or whose token service fails, is reported as such.
+            if let Err(ureq::Error::Transport(_)) = client.agent.get(&format!("{}/v2/", client.base)).call() {
                 client.base = format!("http://{host}");
-                client.send("GET", "/v2/", "", &[], None, ATTEMPTS)?
             }
-            other => other?,
-        };
+        }
+        // The ping is retried like every other request (a 503 from a busy registry is not fatal).
+        let ping = client.send("GET", "/v2/", "", &[], None, ATTEMPTS)?;
         match ping.status() {
             200..=299 => Ok(client),
             401 | 403 => Err(client.denied(ping.status())),
@@ -188,6 +178,7 @@ impl Client {
             format!("{}{path}", self.base)
         };
         let own_origin = url.starts_with(&format!("{}/", self.base));
+        let retry = RetryPolicy { attempts, ..RetryPolicy::DEFAULT };
         let mut authenticated = false;
         let mut attempt = 0;
         loop {
@@ -215,26 +206,19 @@ impl Client {
                     let _ = read_limited(resp.into_reader(), SMALL_BODY, "error", |e| self.err(e.to_string()));
                     self.authenticate(challenge.as_deref(), scope)?;
                 }
-                Err(ureq::Error::Status(code, resp)) if (code == 429 || code >= 500) && attempt < attempts => {
-                    let wait = retry_after(&resp).unwrap_or_else(|| backoff(attempt)).min(MAX_RETRY_WAIT);
-                    std::thread::sleep(wait);
-                }
-                Err(ureq::Error::Status(_, resp)) => return Ok(resp),
-                Err(ureq::Error::Transport(t))
-                    if attempt < attempts
-                        && matches!(t.kind(), ureq::ErrorKind::ConnectionFailed | ureq::ErrorKind::Io) =>
-                {
-                    std::thread::sleep(backoff(attempt));
-                }
-                Err(ureq::Error::Transport(t)) => {
-                    let hint = if !self.insecure && url.starts_with("https://") {
-                        " (for a registry with a private CA pass --ca-file; for plain HTTP or an unverified \
-                         certificate, --insecure)"
-                    } else {
-                        ""
-                    };
-                    return Err(self.err(format!("{method} {url} failed: {t}{hint}")));
-                }
+                Err(e) => match (retry.wait_after(attempt, &e), e) {
+                    (Some(wait), _) => std::thread::sleep(wait),
+                    (None, ureq::Error::Status(_, resp)) => return Ok(resp),
+                    (None, ureq::Error::Transport(t)) => {
+                        let hint = if !self.insecure && url.starts_with("https://") {
+                            " (for a registry with a private CA pass --ca-file; for plain HTTP or an unverified \
+                             certificate, --insecure)"
+                        } else {
+                            ""
+                        };
+                        return Err(self.err(format!("{method} {url} failed: {t}{hint}")));
+                    }
+                },
             }
         }
     }
@@ -372,8 +356,10 @@ impl Client {
             return Ok(None);
         }
         let resp = self.check(resp, &format!("blob {digest}"))?;
-        // Large reads keep the per-call overhead of the TLS/HTTP layers off the layer walk.
-        Ok(Some(Box::new(std::io::BufReader::with_capacity(256 << 10, resp.into_reader()))))
+        // A TLS stream hands out a record or less per read; decompressing such small pieces
+        // costs a fifth more than the large reads a file gives, so reads are filled up first
+        // (straight into the caller's buffer: no second copy through a BufReader).
+        Ok(Some(Box::new(FillReader { inner: resp.into_reader(), pending: None })))
     }
 
     /// Reads a whole small blob and verifies it.
@@ -405,11 +391,12 @@ impl Client {
         }
         let what = format!("upload of blob {digest} to {repo}");
         let resp = self.send("POST", &format!("/v2/{repo}/blobs/uploads/"), &scope, &[], Some(&[]), ATTEMPTS)?;
+        // Status first: a refused upload is an auth error, not a missing `Location`.
+        let resp = self.check(resp, &what)?;
         let location = resp
             .header("Location")
             .map(str::to_owned)
             .ok_or_else(|| self.err(format!("{what}: no Location in the answer (HTTP {})", resp.status())))?;
-        self.check(resp, &what)?;
         let sep = if location.contains('?') { '&' } else { '?' };
         let url = format!("{location}{sep}digest={digest}");
         let headers = [("Content-Type", "application/octet-stream")];
@@ -492,6 +479,35 @@ impl Client {
     }
 }
 
+/// Fills each read buffer completely (short only at the end of the stream).
+struct FillReader<R> {
+    inner: R,
+    /// An error met after some bytes were read: handed out by the next read.
+    pending: Option<std::io::Error>,
+}
+
+impl<R: Read> Read for FillReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        let mut n = 0;
+        while n < buf.len() {
+            match self.inner.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if n == 0 => return Err(e),
+                Err(e) => {
+                    self.pending = Some(e);
+                    break;
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// `<...>; rel="next"` -> the path (only same-origin relative paths are followed).
 fn next_link(h: &str) -> Option<String> {
     let (url, params) = h.split_once(';')?;
@@ -508,14 +524,6 @@ fn media_type_of(content_type: &str) -> String {
 
 fn content_length(resp: &ureq::Response) -> Option<u64> {
     resp.header("Content-Length").and_then(|v| v.trim().parse().ok())
-}
-
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(250u64 << attempt.saturating_sub(1).min(6))
-}
-
-fn retry_after(resp: &ureq::Response) -> Option<Duration> {
-    resp.header("Retry-After").and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs)
 }
 
 /// The registry's `{"errors":[{"code","message"}]}`, shortened, for messages.
@@ -549,77 +557,6 @@ fn error_detail(resp: ureq::Response) -> String {
     }
 }
 
-fn tls_config(opts: &RegistryOptions) -> Result<Arc<rustls::ClientConfig>, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup failed: {e}"))?;
-    let config = if opts.insecure {
-        builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerify(provider))).with_no_client_auth()
-    } else {
-        let mut roots = rustls::RootCertStore::empty();
-        // Unreadable system certificates are skipped; an empty store fails at connect time
-        // with a message about the certificate.
-        let native = rustls_native_certs::load_native_certs();
-        roots.add_parsable_certificates(native.certs);
-        for path in &opts.ca_files {
-            let mut n = 0;
-            for cert in
-                CertificateDer::pem_file_iter(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
-            {
-                let cert = cert.map_err(|e| format!("{} is not a PEM certificate file: {e}", path.display()))?;
-                roots.add(cert).map_err(|e| format!("{}: unusable CA certificate: {e}", path.display()))?;
-                n += 1;
-            }
-            if n == 0 {
-                return Err(format!("{} holds no PEM certificate", path.display()));
-            }
-        }
-        builder.with_root_certificates(roots).with_no_client_auth()
-    };
-    Ok(Arc::new(config))
-}
-
-/// `--insecure`: accept any certificate (handshake signatures are still checked, so the
-/// connection is at least to the holder of the presented key).
-#[derive(Debug)]
-struct NoVerify(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for NoVerify {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -632,9 +569,26 @@ mod tests {
     }
 
     #[test]
-    fn backoff_is_bounded() {
-        assert_eq!(backoff(1), Duration::from_millis(250));
-        assert_eq!(backoff(3), Duration::from_millis(1000));
-        assert!(backoff(100) <= Duration::from_secs(16));
+    fn fill_reader_fills_buffers_and_keeps_a_late_error() {
+        /// Three bytes per read, then an error.
+        struct Trickle(Vec<u8>);
+        impl Read for Trickle {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::other("connection reset"));
+                }
+                let n = buf.len().min(3).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0.drain(..n);
+                Ok(n)
+            }
+        }
+        let mut r = FillReader { inner: Trickle((0..20).collect()), pending: None };
+        let mut buf = [0u8; 8];
+        assert_eq!(r.read(&mut buf).unwrap(), 8);
+        assert_eq!(buf, [0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(r.read(&mut buf).unwrap(), 8);
+        assert_eq!(r.read(&mut buf).unwrap(), 4, "the bytes before the error");
+        assert_eq!(r.read(&mut buf).unwrap_err().to_string(), "connection reset");
     }
 }

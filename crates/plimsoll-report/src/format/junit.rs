@@ -148,6 +148,9 @@ fn misconfigurations(report: &ScanReport) -> Vec<Case> {
             if let Some(r) = &m.resource {
                 let _ = writeln!(details, "Resource: {r}");
             }
+            if let Some(l) = &m.layer {
+                let _ = writeln!(details, "Layer: {}", l.index);
+            }
             if !m.references.is_empty() {
                 let _ = writeln!(details, "See also: {}", m.references.join(", "));
             }

@@ -55,7 +55,7 @@ fn build(report: &ScanReport) -> Log {
     }
     for m in &report.misconfigurations {
         let index = rules.index(&m.rule_id, || misconfig_rule(m));
-        results.push(misconfig_result(m, index));
+        results.push(misconfig_result(report, m, index));
     }
     let mut props = BTreeMap::new();
     props.insert("artifactName", report.artifact.name.clone().into());
@@ -298,7 +298,7 @@ fn secret_result(report: &ScanReport, s: &SecretFinding, rule_index: usize) -> S
     }
 }
 
-fn misconfig_result(m: &Misconfiguration, rule_index: usize) -> SarifResult {
+fn misconfig_result(report: &ScanReport, m: &Misconfiguration, rule_index: usize) -> SarifResult {
     let logical = m.resource.clone().map(|r| (r, "resource"));
     let col = (m.column > 0).then_some(m.column);
     let loc = location(&m.file, m.line, col, Some(m.end_line), logical);
@@ -307,6 +307,7 @@ fn misconfig_result(m: &Misconfiguration, rule_index: usize) -> SarifResult {
     if !m.references.is_empty() {
         props.insert("references", m.references.clone().into());
     }
+    insert_layer(&mut props, report, m.layer.as_ref());
     SarifResult {
         rule_id: m.rule_id.clone(),
         rule_index,

@@ -345,14 +345,18 @@ fn secrets(out: &mut String, report: &ScanReport, style: Style, fit: Option<usiz
     );
 }
 
-const MISCONFIG_HEADERS: &[&str] = &["Severity", "Rule", "Location", "Message"];
+const MISCONFIG_HEADERS: &[&str] = &["Severity", "Rule", "Location", "Message", "Layer"];
 
+/// Misconfigurations, most severe first. The layer column (the layer that added a configuration
+/// file found inside an image) is shown only when some finding has one.
 fn misconfigurations(out: &mut String, report: &ScanReport, style: Style, fit: Option<usize>) {
     if report.misconfigurations.is_empty() {
         return;
     }
     let mut found: Vec<_> = report.misconfigurations.iter().collect();
     found.sort_by(|a, b| b.severity.cmp(&a.severity).then((&a.file, a.line).cmp(&(&b.file, b.line))));
+    let layered = found.iter().any(|m| m.layer.is_some());
+    let columns = if layered { MISCONFIG_HEADERS.len() } else { MISCONFIG_HEADERS.len() - 1 };
     let rows: Vec<Vec<String>> = found
         .iter()
         .map(|m| {
@@ -360,18 +364,21 @@ fn misconfigurations(out: &mut String, report: &ScanReport, style: Style, fit: O
             if let Some(r) = &m.resource {
                 let _ = write!(location, " ({r})");
             }
-            vec![severity_name(m.severity), clean(&m.rule_id), clean(&location), clean(&m.message)]
+            let layer = m.layer.as_ref().map(|l| l.index.to_string()).unwrap_or_default();
+            let mut row =
+                vec![severity_name(m.severity), clean(&m.rule_id), clean(&location), clean(&m.message), layer];
+            row.truncate(columns);
+            row
         })
         .collect();
     let _ = writeln!(out, "\n{}", style.bold(&format!("Misconfigurations ({}):", rows.len())));
-    table(
-        out,
-        MISCONFIG_HEADERS,
-        &rows,
-        style,
-        fit,
-        |col, cell| if col == 0 { style.severity(cell) } else { cell.to_owned() },
-    );
+    table(out, &MISCONFIG_HEADERS[..columns], &rows, style, fit, |col, cell| {
+        if col == 0 {
+            style.severity(cell)
+        } else {
+            cell.to_owned()
+        }
+    });
 }
 
 fn diagnostics(out: &mut String, report: &ScanReport, style: Style) {
