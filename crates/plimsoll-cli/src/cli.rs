@@ -43,8 +43,12 @@ Examples:
     Fs(FsArgs),
     /// Scan an existing SBOM (CycloneDX or SPDX JSON, ours or another tool's) for vulnerabilities.
     #[command(after_help = "\
+A CycloneDX input written as CycloneDX keeps its components and bom-refs: the same document
+comes back with `vulnerabilities` (VEX `analysis` for suppressed ones) and a new version.
+
 Examples:
   plimsoll sbom sbom.cdx.json --db advisories.db
+  plimsoll sbom sbom.cdx.json --format cyclonedx --vex app.vex.json --output sbom-vex.cdx.json
   plimsoll sbom sbom.spdx.json --format cyclonedx --output with-vulns.cdx.json")]
     Sbom(SbomArgs),
     /// Check configuration files: Dockerfiles, Kubernetes manifests, compose files.

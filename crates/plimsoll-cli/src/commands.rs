@@ -383,13 +383,19 @@ fn finish(mut report: ScanReport, settings: &Settings) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `plimsoll sbom FILE`: the SBOM's packages matched against the advisories. A CycloneDX input
+/// rendered as CycloneDX is enriched rather than replaced: the input document is written back
+/// with this scan's `vulnerabilities`, naming its own components (see
+/// [`plimsoll_report::enrich_cyclonedx`]). Other combinations render a new document from the
+/// packages read.
 fn sbom(args: SbomArgs) -> Result<ExitCode> {
     let SbomArgs { path, common } = args;
     let settings = resolve(common, &["vuln"])?;
     if settings.scan.advisories.is_none() {
         bail!("`plimsoll sbom` needs an advisory database: pass --db FILE (see `plimsoll db build --help`)");
     }
-    let inv = plimsoll_inventory::sbom::read_sbom_file(&path)
+    let bytes = plimsoll_inventory::sbom::read_sbom_bytes(&path).context("cannot read the SBOM")?;
+    let inv = plimsoll_inventory::sbom::read_sbom(&bytes)
         .with_context(|| format!("cannot read the SBOM {}", path.display()))?;
     let mut report = plimsoll::empty_report(&path.display().to_string(), plimsoll_model::ArtifactKind::Filesystem);
     for w in &inv.warnings {
@@ -404,7 +410,56 @@ fn sbom(args: SbomArgs) -> Result<ExitCode> {
         plimsoll::match_vulnerabilities(&settings.scan, inv.os.as_ref(), &inv.packages, &mut report.diagnostics)?;
     report.os = inv.os;
     report.packages = inv.packages;
-    finish(report, &settings)
+    if settings.format != Format::CycloneDx || !inv.format.starts_with("CycloneDX ") {
+        return finish(report, &settings);
+    }
+
+    let outcome =
+        plimsoll_report::policy::apply(&mut report, &settings.policy, plimsoll_report::policy::Date::today_utc());
+    report.diagnostics.extend(outcome.warnings);
+    // The reader parsed these bytes already, so this parse succeeds; the error path is for form.
+    let bom: serde_json::Value =
+        serde_json::from_slice(&bytes).with_context(|| format!("cannot read the SBOM {}", path.display()))?;
+    drop(bytes);
+    let pointers: Vec<String> = inv.origins.into_iter().map(|o| o.pointer).collect();
+    let mut out = Vec::new();
+    match plimsoll_report::enrich_cyclonedx(bom, &report, &pointers, &mut out) {
+        Ok(()) => {
+            // A new document carries these in its metadata; an enriched one keeps the input's
+            // metadata, so they go to standard error.
+            for d in &report.diagnostics {
+                eprintln!("warning: {}", d.message);
+            }
+            write_output(&out, &settings)?;
+        }
+        Err(plimsoll_report::ReportError::CannotEnrich { reason }) => {
+            eprintln!("warning: {}: {reason}; writing a new CycloneDX document instead", path.display());
+            emit(&report, &settings)?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if settings.exit_code != 0 && outcome.failed {
+        return Ok(ExitCode::from(settings.exit_code));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes an already rendered document to `--output` or standard output.
+fn write_output(bytes: &[u8], settings: &Settings) -> Result<()> {
+    match &settings.output {
+        Some(path) => {
+            let mut file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            file.write_all(bytes)
+                .and_then(|()| file.flush())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => {
+            let mut w = std::io::stdout().lock();
+            w.write_all(bytes)?;
+            w.flush()?;
+        }
+    }
+    Ok(())
 }
 
 /// Colour on standard output: only on a terminal, and never when `NO_COLOR` is set (no-color.org).

@@ -1,26 +1,28 @@
 //! `plimsoll registry`: scans every image of a registry, or of some of its repositories.
 //!
 //! Tags are listed and resolved to the digest they point to (an image manifest or a
-//! multi-platform index), and each distinct digest is scanned once, several at a time, with the
+//! multi-platform index; with HEAD requests, which Docker Hub does not count against its pull
+//! rate limit), and each distinct digest is scanned once, several at a time, with the
 //! settings `plimsoll image` builds (advisory database, scanners, layer cache, ignore file, VEX,
 //! severity filter). With the layer cache on, two images that share a layer are not scanned at
 //! the same moment: the second waits and then finds the layer in the cache, so a base layer
 //! shared by many images is read once. The summary (a table, or a JSON array) lists every tag;
 //! an image that cannot be scanned is a row with the reason, and fails the command once every
-//! other image has been scanned.
+//! other image has been scanned. One client serves the whole command: one connection check, and
+//! one token per repository rather than one per image.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plimsoll_image::registry::{Client, RegistryRef};
-use plimsoll_image::{Image, ImageRef, Limits, OpenOptions, Platform};
+use plimsoll_image::{Image, ImageError, Limits, OpenOptions, Platform};
 use plimsoll_model::{Digest, ScanReport, Severity};
 use plimsoll_report::policy::{self, Date};
 use plimsoll_report::Format;
@@ -335,8 +337,28 @@ fn reason(e: &anyhow::Error) -> String {
     format!("{e:#}")
 }
 
+/// The digest `repo:tag` points to; `None` if the registry does not have the tag.
+///
+/// A HEAD first, reading `Docker-Content-Digest`; a GET, whose body is hashed, when the registry
+/// leaves that header out or sends one that is not a digest (or the HEAD fails otherwise, as
+/// crane does: a registry may mishandle HEAD). Either way the tag -> digest mapping is the
+/// registry's word: nothing outside the registry says what a tag points to, and a hashed GET
+/// body is just as much its choice as a header. What matters is the next step: the scan fetches
+/// the manifest BY that digest, and `Client::get_manifest` hashes the bytes it gets and refuses
+/// them unless they match. A lying header can make us scan the image it names, never bytes that
+/// do not hash to it.
+fn resolve_tag(client: &Client, repo: &str, tag: &str) -> Result<Option<Digest>, ImageError> {
+    match client.head_manifest(repo, tag) {
+        Ok(found) => Ok(found.map(|(digest, _, _)| digest)),
+        // Credentials refused: a GET would only be refused again (and count as another failed login).
+        Err(e @ ImageError::RegistryAuth { .. }) => Err(e),
+        Err(_) => Ok(client.get_manifest(repo, tag, Limits::default().max_json_bytes)?.map(|f| f.digest)),
+    }
+}
+
 struct Ctx<'a> {
     host: &'a str,
+    client: &'a Arc<Client>,
     open: &'a OpenOptions,
     settings: &'a Settings,
     keep_reports: bool,
@@ -349,10 +371,11 @@ impl Ctx<'_> {
         format!("{}/{repo}:{tag}", self.host)
     }
 
+    /// Opens the image by its digest (so its manifest bytes are verified) through the shared client.
     fn open(&self, g: &Group) -> Result<Image> {
         let r = RegistryRef { registry: self.host.to_owned(), repository: g.repo.clone(), tag: None, digest: None }
             .with_digest(g.digest.clone());
-        Ok(plimsoll_image::open(&ImageRef::Registry(r), self.open)?)
+        Ok(plimsoll_image::open_with_client(&r, self.client.clone(), self.open)?)
     }
 
     fn scan(&self, g: &Group, image: &Image) -> Result<Scanned> {
@@ -425,7 +448,8 @@ pub fn run_registry(args: RegistryScanArgs) -> Result<ExitCode> {
     let quiet = common.quiet;
     let settings = resolve_settings(common, ALL_SCANNERS, false)?;
     let registry = registry.options()?;
-    let client = Client::connect(&host, &registry).with_context(|| format!("cannot reach registry {host}"))?;
+    // One client for listing, resolving and every image: its tokens are reused across images.
+    let client = Arc::new(Client::connect(&host, &registry).with_context(|| format!("cannot reach registry {host}"))?);
     let repos = if repos.is_empty() {
         client.catalog().with_context(|| format!("cannot list the catalog of {host} (pass HOST/REPO or --repo)"))?
     } else {
@@ -485,9 +509,8 @@ pub fn run_registry(args: RegistryScanArgs) -> Result<ExitCode> {
     bar.set_prefix("resolving tags");
     bar.set_position(0);
     bar.set_length(tagged.len() as u64);
-    let limit = Limits::default().max_json_bytes;
     let digests = par_map(&tagged, LOOKUP_THREADS, |(repo, tag)| {
-        let d = client.get_manifest(repo, tag, limit);
+        let d = resolve_tag(&client, repo, tag);
         bar.inc(1);
         d
     });
@@ -496,9 +519,9 @@ pub fn run_registry(args: RegistryScanArgs) -> Result<ExitCode> {
     for ((repo, tag), d) in tagged.into_iter().zip(digests) {
         let reference = format!("{host}/{repo}:{tag}");
         match d {
-            Ok(Some(f)) => {
-                let i = *by_digest.entry((repo.clone(), f.digest.clone())).or_insert_with(|| {
-                    groups.push(Group { repo: repo.clone(), digest: f.digest, tags: Vec::new() });
+            Ok(Some(digest)) => {
+                let i = *by_digest.entry((repo.clone(), digest.clone())).or_insert_with(|| {
+                    groups.push(Group { repo: repo.clone(), digest, tags: Vec::new() });
                     groups.len() - 1
                 });
                 if let Some(g) = groups.get_mut(i) {
@@ -519,6 +542,7 @@ pub fn run_registry(args: RegistryScanArgs) -> Result<ExitCode> {
     let open = OpenOptions { platform, registry, ..OpenOptions::default() };
     let ctx = Ctx {
         host: &host,
+        client: &client,
         open: &open,
         settings: &settings,
         keep_reports: settings.format == Format::Json && !counts_only,

@@ -1,13 +1,17 @@
 //! The registry commands of the `plimsoll` binary against a real registry on loopback (Debian's
 //! docker-registry with TLS from a throwaway CA and htpasswd auth; images pushed with skopeo):
-//! `image`, `resolve`, `key generate`/`sign`/`verify` and `registry`. Skips with a reason when
-//! the tools are missing.
+//! `image`, `resolve`, `key generate`/`sign`/`verify` and `registry` (also in token mode, and
+//! against an in-process mock registry whose HEAD answers lie). Skips with a reason when the tools
+//! are missing.
 #![allow(clippy::print_stderr)]
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
 
-use plimsoll_image::registry::testing::{LocalRegistry, PASSWORD, USER};
+use plimsoll_image::registry::testing::{
+    AuthMode, HttpRequest, HttpResponse, HttpServer, LocalRegistry, TokenRequest, PASSWORD, USER,
+};
 use plimsoll_image::testing::{BuiltImage, ImageBuilder, LayerBuilder};
 use serde_json::Value;
 
@@ -361,4 +365,155 @@ fn registry_scans_each_digest_once_and_reports_failures() {
     let out = run(&["registry", host, "-f", "cyclonedx"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("table or json"), "{}", stderr(&out));
+}
+
+#[test]
+fn registry_asks_for_one_token_per_repository() {
+    let reg = match LocalRegistry::start_with(AuthMode::Token) {
+        Ok(r) => r,
+        Err(reason) => {
+            eprintln!("skipping: no loopback registry in token mode: {reason}");
+            return;
+        }
+    };
+    let ts = reg.token_server().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for (i, marker) in ["one", "two", "three"].iter().enumerate() {
+        push(&reg, &alpine(marker), &dir.join(marker), &[&format!("team/app:v{i}")]);
+    }
+    push(&reg, &python_app(), &dir.join("api"), &["team/api:v1"]);
+    let before = ts.requests().len();
+
+    let ca = reg.ca_file.to_str().unwrap();
+    let args =
+        ["registry", &reg.host, "--ca-file", ca, "--username", USER, "--no-cache", "-f", "json", "--parallel", "2"];
+    let out = plimsoll(dir, &args, &[("PLIMSOLL_PASSWORD", PASSWORD)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let images = json(&out);
+    let images = images.as_array().unwrap();
+    assert_eq!(images.len(), 4, "{images:?}");
+    assert!(images.iter().all(|i| i["status"] == "ok"), "{images:?}");
+
+    // One client for the whole command: a token for the ping, one for the catalog, and one per
+    // repository, reused for listing its tags, resolving them and scanning each of its images.
+    let ours: Vec<TokenRequest> = ts.requests().split_off(before);
+    let count = |scope: &str| ours.iter().filter(|r| r.scopes.iter().any(|s| s == scope)).count();
+    assert_eq!(count("repository:team/app:pull"), 1, "three images, one token: {ours:#?}");
+    assert_eq!(count("repository:team/api:pull"), 1, "{ours:#?}");
+    assert_eq!(count("registry:catalog:*"), 1, "{ours:#?}");
+    assert_eq!(ours.len(), 4, "and the ping's: {ours:#?}");
+    assert!(ours.iter().all(|r| r.status == 200 && r.basic_user.as_deref() == Some(USER)), "{ours:#?}");
+}
+
+/// What the mock registry's `HEAD .../manifests/v1` says in `Docker-Content-Digest`, by
+/// repository.
+fn head_digest(repo: &str, honest: &str, lie: &str) -> Option<String> {
+    match repo {
+        "honest/app" => Some(honest.to_owned()),
+        "nodigest/app" => None,
+        "mangled/app" => Some("sha256:not-a-digest".to_owned()),
+        "liar/app" => Some(lie.to_owned()),
+        _ => None,
+    }
+}
+
+/// A registry serving `image` under every repository of `repos` as tag `v1`. It serves the
+/// same manifest bytes whatever it is asked for (tag or any digest), and HEAD answers as
+/// [`head_digest`] says. Every request's `METHOD PATH` is logged.
+fn lying_registry(
+    image: &BuiltImage,
+    repos: &'static [&'static str],
+    lie: &str,
+) -> (HttpServer, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let image = image.clone();
+    let lie = lie.to_owned();
+    let server = HttpServer::start(None, move |req: &HttpRequest| {
+        log.lock().unwrap().push(format!("{} {}", req.method, req.path()));
+        let path = req.path();
+        if path == "/v2/" {
+            return HttpResponse::json(200, &serde_json::json!({}));
+        }
+        if path == "/v2/_catalog" {
+            return HttpResponse::json(200, &serde_json::json!({ "repositories": repos }));
+        }
+        let Some((repo, rest)) = repos.iter().find_map(|r| path.strip_prefix(&format!("/v2/{r}/")).map(|x| (*r, x)))
+        else {
+            return HttpResponse::new(404);
+        };
+        if rest == "tags/list" {
+            return HttpResponse::json(200, &serde_json::json!({ "name": repo, "tags": ["v1"] }));
+        }
+        if let Some(reference) = rest.strip_prefix("manifests/") {
+            if reference != "v1" && reference.parse::<plimsoll_model::Digest>().is_err() {
+                return HttpResponse::new(404);
+            }
+            let manifest = image.blobs[&image.manifest_digest].clone();
+            let mut resp = HttpResponse::new(200).header("Content-Type", &image.manifest_media_type);
+            if req.method == "HEAD" {
+                if let Some(d) = head_digest(repo, &image.manifest_digest.to_string(), &lie) {
+                    resp = resp.header("Docker-Content-Digest", &d);
+                }
+            }
+            return resp.body(manifest);
+        }
+        if let Some(blob) = rest.strip_prefix("blobs/").and_then(|d| d.parse().ok()).and_then(|d| image.blobs.get(&d)) {
+            return HttpResponse::new(200).header("Content-Type", "application/octet-stream").body(blob.clone());
+        }
+        HttpResponse::new(404)
+    })
+    .unwrap();
+    (server, seen)
+}
+
+#[test]
+fn registry_resolves_tags_with_head_and_verifies_what_it_scans() {
+    let image = alpine("mock").build().unwrap();
+    let repos: &'static [&'static str] = &["honest/app", "nodigest/app", "mangled/app", "liar/app"];
+    let lie = plimsoll_image::testing::sha256(b"an image the registry does not serve");
+    let (server, seen) = lying_registry(&image, repos, &lie.to_string());
+    let tmp = tempfile::tempdir().unwrap();
+    let host = server.host();
+    let out =
+        plimsoll(tmp.path(), &["registry", &host, "--insecure", "--no-cache", "-f", "json", "--counts-only"], &[]);
+    assert_eq!(out.status.code(), Some(2), "the lie fails the command: {}", stderr(&out));
+    let images = json(&out);
+    let row = |repo: &str| {
+        let reference = format!("{host}/{repo}:v1");
+        images.as_array().unwrap().iter().find(|i| i["references"][0] == reference.as_str()).cloned().unwrap()
+    };
+    // Honest, missing and malformed headers: the right digest (from the header, or from the
+    // hashed body of a GET), and a good scan.
+    for repo in ["honest/app", "nodigest/app", "mangled/app"] {
+        let r = row(repo);
+        assert_eq!(
+            (r["status"].as_str(), r["digest"].as_str()),
+            (Some("ok"), Some(image.manifest_digest.to_string().as_str())),
+            "{repo}: {r}"
+        );
+        assert_eq!(r["counts"]["packages"], 2, "{repo}");
+    }
+    // A digest the bytes do not hash to: the image is fetched by that digest, and refused.
+    let liar = row("liar/app");
+    assert_eq!((liar["status"].as_str(), liar["digest"].as_str()), (Some("error"), Some(lie.to_string().as_str())));
+    let why = liar["error"].as_str().unwrap();
+    assert!(why.contains("does not match its digest") && why.contains(&lie.to_string()), "{why}");
+    assert!(why.contains(&image.manifest_digest.to_string()), "it names what the bytes hash to: {why}");
+
+    let seen = seen.lock().unwrap().clone();
+    let asked = |key: &str| seen.iter().filter(|k| *k == key).count();
+    for repo in repos {
+        assert_eq!(asked(&format!("HEAD /v2/{repo}/manifests/v1")), 1, "{repo}: {seen:#?}");
+    }
+    // A good HEAD answer spares the GET by tag; the others fall back to it.
+    assert_eq!(asked("GET /v2/honest/app/manifests/v1"), 0, "{seen:#?}");
+    assert_eq!(asked("GET /v2/liar/app/manifests/v1"), 0, "{seen:#?}");
+    assert_eq!(asked("GET /v2/nodigest/app/manifests/v1"), 1, "{seen:#?}");
+    assert_eq!(asked("GET /v2/mangled/app/manifests/v1"), 1, "{seen:#?}");
+    assert_eq!(asked(&format!("GET /v2/liar/app/manifests/{lie}")), 1, "{seen:#?}");
+    // The scans fetch by digest, through the one client connected at the start.
+    assert_eq!(asked(&format!("GET /v2/honest/app/manifests/{}", image.manifest_digest)), 1, "{seen:#?}");
+    assert_eq!(asked("GET /v2/"), 1, "one connection check for the whole command: {seen:#?}");
 }

@@ -8,12 +8,15 @@ use std::fmt;
 use std::io::Read;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use plimsoll_model::{Digest, LayerRef};
 
 use crate::archive::{IndexLimits, OuterArchive};
 use crate::error::ImageError;
 use crate::reference::ImageRef;
+use crate::registry::name::api_host;
+use crate::registry::{Client, RegistryRef, RegistryStore};
 use crate::store::Store;
 use crate::stream::{LayerExpect, LayerStream};
 
@@ -237,16 +240,32 @@ pub fn open(r: &ImageRef, opts: &OpenOptions) -> Result<Image, ImageError> {
             (store, resolved)
         }
         ImageRef::Registry(rr) => {
-            let client = std::sync::Arc::new(crate::registry::Client::connect(&rr.registry, &opts.registry)?);
-            let store = Store::Registry(crate::registry::RegistryStore::new(
-                client.clone(),
-                rr,
-                opts.registry.blob_cache.clone(),
-            ));
-            let resolved = crate::registry::resolve(&client, rr, &store, opts)?;
-            (store, resolved)
+            let client = Arc::new(Client::connect(&rr.registry, &opts.registry)?);
+            return open_with_client(rr, client, opts);
         }
     };
+    assemble(r.to_string(), store, resolved, opts)
+}
+
+/// Opens a registry image through a client already connected to its registry, as [`open`]
+/// does for [`ImageRef::Registry`] but without a new connection: one client (its connection
+/// pool and its tokens, one per repository scope) can serve every image of a registry.
+/// `opts.registry` is read only for the blob cache; TLS and credentials are the client's. The
+/// client must be for `r`'s registry.
+pub fn open_with_client(r: &RegistryRef, client: Arc<Client>, opts: &OpenOptions) -> Result<Image, ImageError> {
+    if !api_host(client.registry()).eq_ignore_ascii_case(api_host(&r.registry)) {
+        return Err(ImageError::Registry {
+            registry: r.registry.clone(),
+            reason: format!("the client given is connected to another registry, {}", client.registry()),
+        });
+    }
+    let store = Store::Registry(RegistryStore::new(client.clone(), r, opts.registry.blob_cache.clone()));
+    let resolved = crate::registry::resolve(&client, r, &store, opts)?;
+    assemble(ImageRef::Registry(r.clone()).to_string(), store, resolved, opts)
+}
+
+/// The [`Image`] of what a backend resolved, after checking the config against the manifest.
+fn assemble(reference: String, store: Store, resolved: Resolved, opts: &OpenOptions) -> Result<Image, ImageError> {
     let Resolved { manifest_digest, config_digest, config, repo_tags, layers: plans } = resolved;
     if plans.len() != config.diff_ids.len() {
         return Err(ImageError::Malformed {
@@ -270,7 +289,7 @@ pub fn open(r: &ImageRef, opts: &OpenOptions) -> Result<Image, ImageError> {
         })
         .collect();
     Ok(Image {
-        reference: r.to_string(),
+        reference,
         manifest_digest,
         config_digest,
         config,

@@ -194,3 +194,75 @@ fn swapped_manifest_is_caught_when_pinned() {
     eprintln!("swapped: {e}");
     assert!(matches!(e, ImageError::DigestMismatch { .. }), "{e}");
 }
+
+/// `skopeo inspect`'s digest for `docker://HOST/REPO_TAG`: the digest of the manifest (or index)
+/// the tag points to, as skopeo computes it.
+fn skopeo_digest(reg: &LocalRegistry, repo_tag: &str, home: &Path) -> String {
+    let out = Command::new("skopeo")
+        .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+        .arg(format!(
+            "--creds={}:{}",
+            plimsoll_image::registry::testing::USER,
+            plimsoll_image::registry::testing::PASSWORD
+        ))
+        .arg(format!("docker://{}/{repo_tag}", reg.host))
+        .env("HOME", home)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn head_gives_the_digest_a_get_and_skopeo_give() {
+    let reg = registry_or_skip!();
+    let tmp = tempfile::tempdir().unwrap();
+    let built = push(&reg, &sample("head"), &tmp.path().join("l"), "team/app:v1");
+    let client = Client::connect(&reg.host, &reg.options()).unwrap();
+    let (digest, media_type, size) = client.head_manifest("team/app", "v1").unwrap().unwrap();
+    assert_eq!(digest, built.manifest_digest);
+    assert_eq!((media_type.as_str(), size), (built.manifest_media_type.as_str(), built.manifest_size));
+    // What `plimsoll resolve` prints (the hash of the GET body) and what skopeo reports.
+    let fetched = client.get_manifest("team/app", "v1", 1 << 20).unwrap().unwrap();
+    assert_eq!(fetched.digest, digest);
+    assert_eq!(fetched.bytes.len() as u64, size);
+    assert_eq!(skopeo_digest(&reg, "team/app:v1", tmp.path()), digest.to_string());
+    // By digest: the same answer; unknown tags, digests and repositories: `None`.
+    let again = client.head_manifest("team/app", &digest.to_string()).unwrap().unwrap();
+    assert_eq!(again, (digest, media_type, size));
+    assert_eq!(client.head_manifest("team/app", "nope").unwrap(), None);
+    let other = plimsoll_image::testing::sha256(b"nothing");
+    assert_eq!(client.head_manifest("team/app", &other.to_string()).unwrap(), None);
+    assert_eq!(client.head_manifest("team/other", "v1").unwrap(), None);
+}
+
+#[test]
+fn head_of_a_multi_platform_index_gives_the_index_digest() {
+    let reg = registry_or_skip!();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("l");
+    let arm = sample("arm64").platform(Platform::new("linux", "arm64", Some("v8")));
+    let built = Layout::new()
+        .index(Some("multi"), vec![sample("amd64"), arm], IndexOptions { nesting: 1, ..Default::default() })
+        .write_dir(&dir)
+        .unwrap();
+    reg.push_oci_all(&dir, "multi", "multi:latest").unwrap();
+    // The index as the layout tags it (pushed with its digest preserved).
+    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let top = &index["manifests"][0];
+    assert_eq!(top["annotations"]["org.opencontainers.image.ref.name"], "multi");
+
+    let client = Client::connect(&reg.host, &reg.options()).unwrap();
+    let (digest, media_type, size) = client.head_manifest("multi", "latest").unwrap().unwrap();
+    assert_eq!(digest.to_string(), top["digest"].as_str().unwrap());
+    assert_eq!(media_type, "application/vnd.oci.image.index.v1+json");
+    assert_eq!(size, top["size"].as_u64().unwrap());
+    assert_ne!(digest, built[0].manifest_digest);
+    assert_eq!(client.get_manifest("multi", "latest", 1 << 20).unwrap().unwrap().digest, digest);
+    assert_eq!(skopeo_digest(&reg, "multi:latest", tmp.path()), digest.to_string());
+    // The platform manifests under it answer HEAD by digest too.
+    for b in &built {
+        let (d, mt, n) = client.head_manifest("multi", &b.manifest_digest.to_string()).unwrap().unwrap();
+        assert_eq!((d, mt, n), (b.manifest_digest.clone(), b.manifest_media_type.clone(), b.manifest_size));
+    }
+}

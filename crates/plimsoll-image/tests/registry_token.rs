@@ -432,3 +432,101 @@ fn credentials_go_only_to_the_token_service_and_tokens_only_to_the_registry() {
         registry_reqs.iter().filter(|r| r.key.contains("/blobs/")).map(|r| r.key.as_str()).collect();
     assert_eq!(blobs.len(), 1 + built.layers.len());
 }
+
+fn with_credentials() -> OpenOptions {
+    with(RegistryOptions {
+        insecure: true,
+        no_docker_config: true,
+        credentials: Some(Credentials { username: USER.into(), password: PASSWORD.into() }),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn a_busy_token_service_is_retried() {
+    let built = sample("busy token service").build().unwrap();
+    // The first token request meets a 503, as a token service behind a busy load balancer would.
+    let fail: Failures = Box::new(|k, n| (k == "GET /token" && n == 0).then_some(503));
+    let mock = Mock::start(&built, fail, true, None);
+    let image = open(&mock.image_ref(), &with_credentials()).unwrap();
+    assert_same(&image, &built);
+    // The ping's token after one retry, then the repository's token at once.
+    assert_eq!(mock.statuses("GET /token"), vec![503, 200, 200]);
+    let scopes: Vec<Vec<(String, String)>> = mock
+        .seen()
+        .into_iter()
+        .filter(|s| s.key == "GET /token")
+        .map(|s| s.query.into_iter().filter(|(k, _)| k == "scope").collect())
+        .collect();
+    let pull = vec![("scope".to_owned(), format!("repository:{REPO}:pull"))];
+    assert_eq!(scopes, vec![vec![], vec![], pull], "the retry asks for the same scope");
+
+    // Throttled (429 with Retry-After) and then failing: retried within the bound.
+    let fail: Failures = Box::new(|k, n| (k == "GET /token").then(|| [429, 502].get(n).copied()).flatten());
+    let mock = Mock::start(&built, fail, true, None);
+    assert_same(&open(&mock.image_ref(), &with_credentials()).unwrap(), &built);
+    assert_eq!(mock.statuses("GET /token"), vec![429, 502, 200, 200]);
+}
+
+#[test]
+fn a_token_service_that_stays_down_fails_after_bounded_attempts() {
+    let built = sample("token service down").build().unwrap();
+    let mock = Mock::start(&built, Box::new(|k, _| (k == "GET /token").then_some(503)), true, None);
+    let e = open(&mock.image_ref(), &with_credentials()).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, ImageError::Registry { .. }), "{msg}");
+    assert!(msg.contains("token service answered HTTP 503") && msg.contains("try again later"), "{msg}");
+    assert_eq!(mock.statuses("GET /token"), vec![503; ATTEMPTS as usize]);
+    // A refused login is final: not retried.
+    let mock = Mock::start(&built, Box::new(|k, _| (k == "GET /token").then_some(401)), true, None);
+    let e = open(&mock.image_ref(), &with_credentials()).unwrap_err();
+    assert!(matches!(e, ImageError::RegistryAuth { .. }), "{e}");
+    assert_eq!(mock.statuses("GET /token"), vec![401]);
+}
+
+#[test]
+fn head_without_a_digest_header_is_an_error_not_a_guess() {
+    // The mock answers HEAD like GET, without `Docker-Content-Digest`.
+    let built = sample("no digest header").build().unwrap();
+    let mock = Mock::start(&built, Box::new(|_, _| None), false, None);
+    let client = Client::connect(&mock.server.host(), &insecure_anonymous().registry).unwrap();
+    let e = client.head_manifest(REPO, "v1").unwrap_err();
+    assert!(e.to_string().contains("no Docker-Content-Digest"), "{e}");
+    assert_eq!(client.head_manifest(REPO, "nope").unwrap(), None);
+    assert_eq!(mock.statuses(&format!("HEAD /v2/{REPO}/manifests/v1")), vec![200]);
+}
+
+#[test]
+fn one_client_opens_many_images_with_one_token_per_repository() {
+    let reg = token_registry_or_skip!();
+    let ts = reg.token_server().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let images: Vec<BuiltImage> = (0..3)
+        .map(|i| {
+            push(&reg, &sample(&format!("image {i}")), &tmp.path().join(format!("l{i}")), &format!("team/app:v{i}"))
+        })
+        .collect();
+    let other = push(&reg, &sample("other"), &tmp.path().join("o"), "team/other:v1");
+    let before = ts.requests().len();
+
+    let client = Arc::new(Client::connect(&reg.host, &reg.options()).unwrap());
+    for (i, built) in images.iter().enumerate() {
+        let r = reg.reference(&format!("team/app:v{i}"));
+        assert_same(&plimsoll_image::open_with_client(&r, client.clone(), &with(reg.options())).unwrap(), built);
+    }
+    let r = reg.reference(&format!("team/other@{}", other.manifest_digest));
+    let image = plimsoll_image::open_with_client(&r, client.clone(), &with(reg.options())).unwrap();
+    assert_same(&image, &other);
+    assert_eq!(image.reference, format!("{}/team/other@{}", reg.host, other.manifest_digest));
+
+    let ours: Vec<TokenRequest> = ts.requests().split_off(before);
+    let count = |scope: &str| ours.iter().filter(|r| r.scopes.iter().any(|s| s == scope)).count();
+    assert_eq!(count("repository:team/app:pull"), 1, "one token for three images: {ours:#?}");
+    assert_eq!(count("repository:team/other:pull"), 1, "{ours:#?}");
+    assert_eq!(ours.len(), 3, "and the ping's: {ours:#?}");
+
+    // A client is for one registry.
+    let foreign = plimsoll_image::registry::RegistryRef::parse("registry.example/team/app:v1").unwrap();
+    let e = plimsoll_image::open_with_client(&foreign, client, &with(reg.options())).unwrap_err();
+    assert!(e.to_string().contains("another registry"), "{e}");
+}

@@ -11,6 +11,10 @@
 //! the OS release when the document has no OS component, and its `upstream` qualifier (Syft) the
 //! source package. Components without a purl, or with a purl type plimsoll has no advisories for
 //! (`oci`, `github`, `generic`...), are skipped and counted in [`SbomInventory::warnings`].
+//!
+//! Each package remembers the record it came from ([`SbomInventory::origins`]: the record's JSON
+//! Pointer and its CycloneDX `bom-ref` or SPDX `SPDXID`), so that findings can be written back
+//! into the same document against the same components.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,6 +42,18 @@ pub struct SbomInventory {
     pub format: String,
     /// Components skipped, grouped by reason, e.g. `3 components without a purl skipped`.
     pub warnings: Vec<String>,
+    /// Where each package was read from, index for index with `packages`.
+    pub origins: Vec<RecordRef>,
+}
+
+/// The record of the document a package was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRef {
+    /// JSON Pointer (RFC 6901) to the CycloneDX component or SPDX package object, e.g.
+    /// `/components/3/components/0` or `/packages/12`.
+    pub pointer: String,
+    /// The component's `bom-ref` (CycloneDX) or the package's `SPDXID` (SPDX), when it has one.
+    pub id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,19 +84,32 @@ pub enum SbomError {
 
 /// Reads the SBOM at `path` (at most [`MAX_SBOM_SIZE`] bytes); errors name the file.
 pub fn read_sbom_file(path: &Path) -> Result<SbomInventory, SbomError> {
+    let bytes = read_sbom_bytes(path)?;
+    read_sbom(&bytes).map_err(|e| SbomError::InFile { path: path.display().to_string(), source: Box::new(e) })
+}
+
+/// The bytes of the SBOM at `path`, at most [`MAX_SBOM_SIZE`] of them; errors name the file. For
+/// callers that need the document itself as well as [`read_sbom`]'s inventory of it.
+pub fn read_sbom_bytes(path: &Path) -> Result<Vec<u8>, SbomError> {
     use std::io::Read;
     let name = path.display().to_string();
     let io = |source| SbomError::Io { path: name.clone(), source };
     let file = std::fs::File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
-    let in_file = |e| SbomError::InFile { path: name.clone(), source: Box::new(e) };
+    let too_large = |size| SbomError::InFile {
+        path: name.clone(),
+        source: Box::new(SbomError::TooLarge { size, limit: MAX_SBOM_SIZE }),
+    };
     if size > MAX_SBOM_SIZE {
-        return Err(in_file(SbomError::TooLarge { size, limit: MAX_SBOM_SIZE }));
+        return Err(too_large(size));
     }
     let mut bytes = Vec::new();
     // `take` as well: the file may grow between the size check and the read.
     file.take(MAX_SBOM_SIZE + 1).read_to_end(&mut bytes).map_err(io)?;
-    read_sbom(&bytes).map_err(in_file)
+    if bytes.len() as u64 > MAX_SBOM_SIZE {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Detects the format of `bytes` and reads its OS and packages.
@@ -144,6 +173,8 @@ struct CdxMetadata {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct CdxComponent {
+    #[serde(rename = "bom-ref", deserialize_with = "string_or_nothing")]
+    bom_ref: Option<String>,
     #[serde(rename = "type")]
     kind: Option<String>,
     name: Option<String>,
@@ -186,6 +217,8 @@ struct CdxProperty {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct SpdxPackage {
+    #[serde(rename = "SPDXID", deserialize_with = "string_or_nothing")]
+    spdx_id: Option<String>,
     name: Option<String>,
     #[serde(rename = "versionInfo")]
     version_info: Option<String>,
@@ -208,6 +241,15 @@ struct SpdxExternalRef {
     reference_type: String,
     #[serde(rename = "referenceLocator")]
     reference_locator: String,
+}
+
+/// An identifier that is only remembered, never needed to read the package: a value of the wrong
+/// type is dropped rather than failing the whole document, as before it was read at all.
+fn string_or_nothing<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
+    })
 }
 
 /// Why components were skipped, counted per reason for one warning each.
@@ -253,14 +295,22 @@ fn cyclonedx(format: String, metadata: Option<CdxMetadata>, components: Vec<CdxC
 
     let mut os = None;
     let mut packages = Vec::new();
+    let mut origins = Vec::new();
     let mut skipped = Skipped::default();
-    // (component, depth, is the root); the root describes the scanned artifact, so only its
-    // children can be packages.
-    let mut stack: Vec<(&CdxComponent, usize, bool)> = components.iter().rev().map(|c| (c, 0, false)).collect();
-    stack.extend(root.iter().map(|c| (c, 0, true)));
-    while let Some((c, depth, is_root)) = stack.pop() {
+    // (component, its JSON Pointer, depth, is the root); the root describes the scanned artifact,
+    // so only its children can be packages.
+    let mut stack: Vec<(&CdxComponent, String, usize, bool)> =
+        components.iter().enumerate().rev().map(|(i, c)| (c, format!("/components/{i}"), 0, false)).collect();
+    stack.extend(root.iter().map(|c| (c, "/metadata/component".to_owned(), 0, true)));
+    while let Some((c, pointer, depth, is_root)) = stack.pop() {
         if depth < MAX_NESTING {
-            stack.extend(c.components.iter().rev().map(|child| (child, depth + 1, false)));
+            stack.extend(
+                c.components
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(i, child)| (child, format!("{pointer}/components/{i}"), depth + 1, false)),
+            );
         } else if !c.components.is_empty() {
             skipped.add("nested too deeply");
         }
@@ -281,11 +331,14 @@ fn cyclonedx(format: String, metadata: Option<CdxMetadata>, components: Vec<CdxC
         }
         let extra = cdx_extra(c, &diff_ids);
         match package_from(c.purl.as_deref(), extra) {
-            Ok(p) => packages.push(p),
+            Ok(p) => {
+                packages.push(p);
+                origins.push(RecordRef { pointer, id: c.bom_ref.clone() });
+            }
             Err(reason) => skipped.add(reason),
         }
     }
-    finish(format, os, packages, skipped)
+    finish(format, os, packages, origins, skipped)
 }
 
 fn prop<'a>(c: &'a CdxComponent, names: &[&str]) -> Option<&'a str> {
@@ -362,8 +415,9 @@ fn cdx_extra<'a>(c: &'a CdxComponent, diff_ids: &[&str]) -> Extra<'a> {
 fn spdx(format: String, packages: Vec<SpdxPackage>) -> SbomInventory {
     let mut os = None;
     let mut out = Vec::new();
+    let mut origins = Vec::new();
     let mut skipped = Skipped::default();
-    for p in &packages {
+    for (i, p) in packages.iter().enumerate() {
         let purpose = p.purpose.as_deref().unwrap_or("");
         if purpose == "OPERATING-SYSTEM" {
             if os.is_none() {
@@ -406,11 +460,14 @@ fn spdx(format: String, packages: Vec<SpdxPackage>) -> SbomInventory {
             layer: None,
         };
         match package_from(purls.first().copied(), extra) {
-            Ok(pkg) => out.push(pkg),
+            Ok(pkg) => {
+                out.push(pkg);
+                origins.push(RecordRef { pointer: format!("/packages/{i}"), id: p.spdx_id.clone() });
+            }
             Err(reason) => skipped.add(reason),
         }
     }
-    finish(format, os, out, skipped)
+    finish(format, os, out, origins, skipped)
 }
 
 fn spdx_os(p: &SpdxPackage) -> Option<OsRelease> {
@@ -453,11 +510,17 @@ fn split_source_rpm(s: &str) -> Option<(String, String)> {
     (!name.is_empty()).then(|| (name.to_owned(), format!("{version}-{release}")))
 }
 
-fn finish(format: String, mut os: Option<OsRelease>, packages: Vec<Package>, skipped: Skipped) -> SbomInventory {
+fn finish(
+    format: String,
+    mut os: Option<OsRelease>,
+    packages: Vec<Package>,
+    origins: Vec<RecordRef>,
+    skipped: Skipped,
+) -> SbomInventory {
     if os.is_none() {
         os = packages.iter().filter(|p| p.kind.is_os()).find_map(|p| os_from_purl(&p.purl));
     }
-    SbomInventory { os, packages, format, warnings: skipped.into_warnings() }
+    SbomInventory { os, packages, format, warnings: skipped.into_warnings(), origins }
 }
 
 /// The OS from an OS package's `distro` qualifier: `debian-12`, `alpine-3.14.3`,

@@ -125,6 +125,56 @@ fn cyclonedx_every_purl_type_nested_components_and_trivy_properties() {
     );
 }
 
+/// Every package remembers its record: a JSON Pointer that leads back to it (nested components
+/// included) and its `bom-ref` / `SPDXID`.
+#[test]
+fn packages_remember_the_record_they_came_from() {
+    for doc in [CDX, SPDX] {
+        let inv = read_sbom(doc.as_bytes()).unwrap();
+        assert_eq!(inv.origins.len(), inv.packages.len(), "{}", inv.format);
+        let value: serde_json::Value = serde_json::from_str(doc).unwrap();
+        for (p, o) in inv.packages.iter().zip(&inv.origins) {
+            let record = value.pointer(&o.pointer).unwrap_or_else(|| panic!("{}: {}", inv.format, o.pointer));
+            let spdx_purl = || {
+                let refs = record["externalRefs"].as_array()?;
+                refs.iter().find(|r| r["referenceType"] == "purl")?["referenceLocator"].as_str()
+            };
+            assert_eq!(record["purl"].as_str().or_else(spdx_purl), Some(p.purl.as_str()), "{}", o.pointer);
+        }
+    }
+    let inv = read_sbom(CDX.as_bytes()).unwrap();
+    let log4j = inv.packages.iter().position(|p| p.name.ends_with("log4j-core")).unwrap();
+    assert_eq!(inv.origins[log4j].pointer, "/components/3/components/0/components/0");
+    assert!(inv.origins.iter().all(|o| o.id.is_none()), "CDX has no bom-refs on its packages");
+    let inv = read_sbom(SPDX.as_bytes()).unwrap();
+    let ids: Vec<_> = inv.origins.iter().map(|o| (o.pointer.as_str(), o.id.as_deref())).collect();
+    assert_eq!(ids, [("/packages/1", Some("SPDXRef-A")), ("/packages/2", Some("SPDXRef-B"))]);
+
+    // bom-refs as written, wherever the component is; one of the wrong type is dropped, not fatal.
+    let doc = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6",
+      "metadata": {"component": {"type": "application", "name": "app", "bom-ref": "root",
+        "components": [{"type": "library", "name": "a", "purl": "pkg:npm/a@1.0.0", "bom-ref": "ref-a"}]}},
+      "components": [
+        {"type": "library", "name": "b", "purl": "pkg:npm/b@2.0.0", "bom-ref": {"not": "a string"}},
+        {"type": "library", "name": "c", "purl": "pkg:npm/c@3.0.0", "bom-ref": "pkg:npm/c@3.0.0?package-id=9"}
+      ]}"#;
+    let inv = read_sbom(doc.as_bytes()).unwrap();
+    let got: Vec<_> = inv
+        .packages
+        .iter()
+        .zip(&inv.origins)
+        .map(|(p, o)| (p.name.as_str(), o.pointer.as_str(), o.id.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a", "/metadata/component/components/0", Some("ref-a")),
+            ("b", "/components/0", None),
+            ("c", "/components/1", Some("pkg:npm/c@3.0.0?package-id=9")),
+        ]
+    );
+}
+
 #[test]
 fn spdx_packages_os_from_distro_qualifier_and_source_packages() {
     let inv = read_sbom(SPDX.as_bytes()).unwrap();

@@ -20,7 +20,7 @@ pub use os::{OsFamily, OsRelease};
 pub use package::{Package, PackageKind, PackageOrigin};
 pub use report::{
     Artifact, ArtifactKind, Diagnostic, DiagnosticLevel, FindingKind, LayerInfo, ScanReport, Suppressed,
-    SuppressionSource, REPORT_SCHEMA_VERSION,
+    SuppressionSource, VexStatementInfo, REPORT_SCHEMA_VERSION,
 };
 
 /// Severity of a finding, ordered from least to most severe so that `>=` filters work.

@@ -5,7 +5,7 @@ use crate::{Digest, OsRelease, Package};
 
 /// Version of the JSON report layout (`docs/json-report.md`). Bump the minor part for additions,
 /// the major part for anything that can break a consumer.
-pub const REPORT_SCHEMA_VERSION: &str = "1.2";
+pub const REPORT_SCHEMA_VERSION: &str = "1.3";
 
 /// The result of one scan: what every output format renders.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -59,8 +59,9 @@ pub enum SuppressionSource {
     Vex,
 }
 
-/// A finding removed by policy, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A finding removed by policy, and why. (Not `Eq`: it carries a [`Vulnerability`], whose CVSS
+/// scores are floats.)
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Suppressed {
     pub kind: FindingKind,
     /// Vulnerability id, secret rule id or misconfiguration rule code.
@@ -79,6 +80,32 @@ pub struct Suppressed {
     /// Where the suppression was declared: the ignore file or VEX document, and the entry in it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub origin: Option<String>,
+    /// The ignore entry's expiry date, `YYYY-MM-DD` (source `ignore-file` only): the entry stops
+    /// applying on that day.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expires: Option<String>,
+    /// The VEX statement that suppressed the finding (source `vex` only), field by field, so that
+    /// formats with their own VEX vocabulary (CycloneDX `analysis`) can map it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub vex: Option<VexStatementInfo>,
+    /// The suppressed vulnerability finding itself (vulnerabilities only): its purl ties it to the
+    /// inventory package, and formats can describe it as fully as a reported one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub vulnerability: Option<Box<Vulnerability>>,
+}
+
+/// What an OpenVEX statement said, as written (OpenVEX's own spellings).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VexStatementInfo {
+    /// `not_affected` or `fixed` (the statuses that suppress).
+    pub status: String,
+    /// OpenVEX justification (`component_not_present`, `vulnerable_code_not_in_execute_path`, ...).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub justification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub impact_statement: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub action_statement: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -21,6 +21,9 @@
 //! `format/` plus one [`Format`] variant; adding a kind of finding to the report is one section
 //! per format file.
 //!
+//! [`enrich_cyclonedx`] writes the CycloneDX vulnerabilities into an existing CycloneDX document
+//! instead, keeping its components and their `bom-ref`s (`plimsoll sbom`).
+//!
 //! The SBOM formats are deterministic: identifiers that must be unique (the CycloneDX serial
 //! number, the SPDX document namespace) are derived from a hash of the report, which already
 //! carries its creation time, so the same scan renders to the same bytes.
@@ -118,6 +121,10 @@ pub enum ReportError {
     /// `created_at` is not an RFC 3339 date-time; SPDX and CycloneDX need a valid one.
     #[error("the report's creation time `{value}` is not an RFC 3339 date-time")]
     BadTimestamp { value: String },
+    /// [`enrich_cyclonedx`] cannot write into this document (not CycloneDX 1.4 or later, or the
+    /// component locations do not fit it); nothing was written.
+    #[error("cannot add vulnerabilities to this CycloneDX document: {reason}")]
+    CannotEnrich { reason: String },
 }
 
 /// Renders `report` as `format` into `out`.
@@ -138,6 +145,28 @@ pub fn render(
         Format::Sarif => format::sarif::render(report)?,
         Format::Junit => format::junit::render(report).into_bytes(),
     };
+    out.write_all(&bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes `report`'s vulnerability findings (reported and suppressed, as [`Format::CycloneDx`]
+/// renders them) into `bom`, the CycloneDX 1.4+ JSON document its packages were read from, and
+/// writes the result to `out`. Everything else in the document is kept (see the crate's
+/// `format/cyclonedx.rs` for the few fields a producer updates: `version`, `metadata.timestamp`,
+/// `metadata.tools`, and a `bom-ref` for an affected component that had none).
+///
+/// `component_pointers[i]` is the JSON Pointer (RFC 6901) of the component `report.packages[i]`
+/// was read from; `affects` names that component by its own `bom-ref`. On
+/// [`ReportError::CannotEnrich`] nothing has been written, and the caller can fall back to
+/// [`render`].
+pub fn enrich_cyclonedx(
+    bom: serde_json::Value,
+    report: &ScanReport,
+    component_pointers: &[String],
+    out: &mut dyn io::Write,
+) -> Result<(), ReportError> {
+    let bytes = format::cyclonedx::enrich(bom, report, component_pointers)?;
     out.write_all(&bytes)?;
     out.flush()?;
     Ok(())

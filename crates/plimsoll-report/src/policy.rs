@@ -20,7 +20,9 @@ use std::str::FromStr;
 
 use plimsoll_model::purl::{self, Purl};
 use plimsoll_model::vuln::{VulnStatus, Vulnerability};
-use plimsoll_model::{Diagnostic, DiagnosticLevel, FindingKind, ScanReport, Severity, Suppressed, SuppressionSource};
+use plimsoll_model::{
+    Diagnostic, DiagnosticLevel, FindingKind, ScanReport, Severity, Suppressed, SuppressionSource, VexStatementInfo,
+};
 use serde::Deserialize;
 
 /// Largest ignore file read: it is hand-written configuration.
@@ -541,21 +543,28 @@ pub fn apply(report: &mut ScanReport, policy: &Policy, today: Date) -> PolicyOut
         let paths = found_in.get(v.purl.as_str()).map_or(&[][..], Vec::as_slice);
         let by_entry = first_live_match(entries, &mut hits, &live, |e| vuln_matches(e, &v, paths));
         let suppression = match by_entry {
-            Some(i) => {
-                Some((SuppressionSource::IgnoreFile, entries[i].reason.clone(), format!("{origin}: entry {}", i + 1)))
-            }
+            Some(i) => Some(Verdict {
+                source: SuppressionSource::IgnoreFile,
+                reason: entries[i].reason.clone(),
+                origin: format!("{origin}: entry {}", i + 1),
+                expires: entries[i].expires,
+                vex: None,
+            }),
             None => vex_verdict(&policy.vex, &v, &image),
         };
         match (suppression, shown) {
-            (Some((source, reason, at)), true) => suppressed.push(Suppressed {
+            (Some(verdict), true) => suppressed.push(Suppressed {
                 kind: FindingKind::Vulnerability,
                 id: v.id.clone(),
                 package: Some(v.package_name.clone()),
                 package_version: Some(v.package_version.clone()),
                 path: None,
-                source,
-                reason,
-                origin: Some(at),
+                source: verdict.source,
+                reason: verdict.reason,
+                origin: Some(verdict.origin),
+                expires: verdict.expires.map(|d| d.to_string()),
+                vex: verdict.vex,
+                vulnerability: Some(Box::new(v)),
             }),
             (_, false) => filtered += 1,
             (None, true) => report.vulnerabilities.push(v),
@@ -577,6 +586,9 @@ pub fn apply(report: &mut ScanReport, policy: &Policy, today: Date) -> PolicyOut
                 source: SuppressionSource::IgnoreFile,
                 reason: entries[i].reason.clone(),
                 origin: Some(format!("{origin}: entry {}", i + 1)),
+                expires: entries[i].expires.map(|d| d.to_string()),
+                vex: None,
+                vulnerability: None,
             }),
             (_, false) => filtered += 1,
             (None, true) => report.secrets.push(s),
@@ -598,6 +610,9 @@ pub fn apply(report: &mut ScanReport, policy: &Policy, today: Date) -> PolicyOut
                 source: SuppressionSource::IgnoreFile,
                 reason: entries[i].reason.clone(),
                 origin: Some(format!("{origin}: entry {}", i + 1)),
+                expires: entries[i].expires.map(|d| d.to_string()),
+                vex: None,
+                vulnerability: None,
             }),
             (_, false) => filtered += 1,
             (None, true) => report.misconfigurations.push(m),
@@ -831,13 +846,18 @@ impl ImageIds {
     }
 }
 
+/// Why a vulnerability finding is suppressed.
+struct Verdict {
+    source: SuppressionSource,
+    reason: String,
+    origin: String,
+    expires: Option<Date>,
+    vex: Option<VexStatementInfo>,
+}
+
 /// The latest VEX statement about `v` (by timestamp, then document and statement order), as a
 /// suppression if its status suppresses.
-fn vex_verdict(
-    docs: &[VexDocument],
-    v: &Vulnerability,
-    image: &ImageIds,
-) -> Option<(SuppressionSource, String, String)> {
+fn vex_verdict(docs: &[VexDocument], v: &Vulnerability, image: &ImageIds) -> Option<Verdict> {
     let pkg = purl::parse(&v.purl).ok();
     let names_vuln = |s: &VexStatement| {
         s.vulnerability.iter().any(|n| std::iter::once(&v.id).chain(&v.aliases).any(|id| id.eq_ignore_ascii_case(n)))
@@ -872,7 +892,19 @@ fn vex_verdict(
         reason.push_str(": ");
         reason.push_str(d);
     }
-    Some((SuppressionSource::Vex, reason, format!("{}: statement {}", doc.origin, i + 1)))
+    let trimmed = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    Some(Verdict {
+        source: SuppressionSource::Vex,
+        reason,
+        origin: format!("{}: statement {}", doc.origin, i + 1),
+        expires: None,
+        vex: Some(VexStatementInfo {
+            status: s.status.as_str().to_owned(),
+            justification: trimmed(&s.justification),
+            impact_statement: trimmed(&s.impact_statement),
+            action_statement: trimmed(&s.action_statement),
+        }),
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The gate: ignore file, OpenVEX and filters applied to a report.
 
-use plimsoll_model::{FindingKind, ScanReport, Severity, SuppressionSource};
+use plimsoll_model::{FindingKind, ScanReport, Severity, SuppressionSource, VexStatementInfo};
 use plimsoll_report::policy::{apply, Date, IgnoreFile, Policy, PolicyError, VexDocument};
 use serde_json::json;
 
@@ -133,6 +133,16 @@ ignore:
     assert_eq!(r.suppressed[0].package.as_deref(), Some("libssl3"));
     assert_eq!(r.suppressed[0].origin.as_deref(), Some(".plimsollignore: entry 1"));
     assert_eq!(r.suppressed[3].path.as_deref(), Some("app/tests/fixtures/creds.env"));
+    // A suppressed vulnerability keeps the finding itself (its purl ties it to the package); the
+    // others have none, and no ignore entry here has an expiry or VEX data.
+    let finding = r.suppressed[0].vulnerability.as_deref().unwrap();
+    assert_eq!(
+        (finding.id.as_str(), finding.purl.as_str(), finding.severity),
+        ("CVE-2023-5678", OPENSSL, Severity::Medium)
+    );
+    assert_eq!(r.suppressed[2].vulnerability.as_ref().map(|v| v.purl.as_str()), Some(JINJA));
+    assert!(r.suppressed[3..].iter().all(|s| s.vulnerability.is_none()));
+    assert!(r.suppressed.iter().all(|s| s.expires.is_none() && s.vex.is_none()));
 
     // The JSON report carries the suppressions; an empty list is left out.
     let v = serde_json::to_value(&r).unwrap();
@@ -183,6 +193,8 @@ ignore:
     let mut r = report();
     let out = apply(&mut r, &policy, date("2025-06-29"));
     assert!(!ids(&r).contains(&"CVE-2023-42363"));
+    assert_eq!(r.suppressed[0].expires.as_deref(), Some("2025-06-30"));
+    assert_eq!(serde_json::to_value(&r).unwrap()["suppressed"][0]["expires"], "2025-06-30");
     let msgs: Vec<_> = out.warnings.iter().map(|w| w.message.as_str()).collect();
     assert_eq!(
         msgs,
@@ -314,6 +326,28 @@ fn vex_not_affected_and_fixed_suppress_by_package_purl_and_by_image_subcomponent
         ]
     );
     assert_eq!(r.suppressed[1].origin.as_deref(), Some("app.vex.json: statement 2"));
+    // The statement itself, field by field, for formats with their own VEX vocabulary.
+    let info = |status: &str, justification: Option<&str>, impact: Option<&str>, action: Option<&str>| {
+        Some(VexStatementInfo {
+            status: status.into(),
+            justification: justification.map(Into::into),
+            impact_statement: impact.map(Into::into),
+            action_statement: action.map(Into::into),
+        })
+    };
+    assert_eq!(
+        r.suppressed[0].vex,
+        info(
+            "not_affected",
+            Some("vulnerable_code_not_in_execute_path"),
+            Some("DH parameters are never generated"),
+            None
+        )
+    );
+    assert_eq!(r.suppressed[1].vex, info("fixed", None, None, Some("rebuilt with patched busybox")));
+    assert_eq!(r.suppressed[2].vex, info("not_affected", Some("inline_mitigations_already_exist"), None, None));
+    assert_eq!(r.suppressed[1].vulnerability.as_ref().map(|v| v.purl.as_str()), Some(BUSYBOX));
+    assert!(r.suppressed.iter().all(|s| s.expires.is_none()));
 }
 
 #[test]

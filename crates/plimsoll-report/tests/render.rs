@@ -19,6 +19,7 @@ use plimsoll_model::{
     purl, Artifact, ArtifactKind, Diagnostic, DiagnosticLevel, Digest, LayerInfo, LayerRef, OsFamily, OsRelease,
     Package, PackageKind, ScanReport, Severity, REPORT_SCHEMA_VERSION,
 };
+use plimsoll_report::policy::{apply, IgnoreFile, Policy, VexDocument};
 use plimsoll_report::{render, Format, RenderOptions, ReportError};
 use serde_json::Value;
 
@@ -1134,7 +1135,7 @@ fn cyclonedx_vulnerabilities_affect_components() {
             {"version": "2.36-9+deb12u6", "status": "unaffected"},
         ]}])
     );
-    assert!(libc.get("analysis").is_none(), "no suppression data yet");
+    assert!(libc.get("analysis").is_none(), "a reported finding is not analysed");
 
     assert!(vulns[1].get("recommendation").is_none(), "unfixed: nothing to upgrade to");
     assert_eq!(vulns[1]["affects"][0]["versions"].as_array().unwrap().len(), 1);
@@ -1167,6 +1168,362 @@ fn cyclonedx_vulnerabilities_affect_components() {
     let babel = &vulns[4];
     assert_eq!(babel["source"]["name"], "GitHub Advisory Database");
     assert_eq!(babel["affects"][0]["ref"], components[7]["bom-ref"], "matched by name and version");
+}
+
+fn vex_doc(statements: Value) -> VexDocument {
+    let doc = serde_json::json!({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": "https://example.com/vex/app",
+        "author": "security@example.com",
+        "timestamp": "2024-04-01T00:00:00Z",
+        "version": 1,
+        "statements": statements,
+    });
+    VexDocument::parse("app.vex.json", doc.to_string().as_bytes()).unwrap()
+}
+
+/// The sample through the gate: ignore entries with an expiry (curl) and without one (babel,
+/// which has no purl), an OpenVEX `not_affected` for libc and a `fixed` for requests.
+fn sample_with_suppressions() -> ScanReport {
+    let ignore = IgnoreFile::parse(
+        ".plimsollignore",
+        br#"
+ignore:
+  - id: CVE-2024-2398
+    package: curl
+    expires: 2099-01-01
+    reason: HTTP/2 server push is disabled in our build
+  - id: GHSA-67hx-6x53-jw92
+    reason: babel only runs at build time
+"#,
+    )
+    .unwrap();
+    let vex = vex_doc(serde_json::json!([
+        {
+            "vulnerability": {"name": "CVE-2024-2961"},
+            "products": [{"@id": "pkg:deb/debian/libc6"}],
+            "status": "not_affected",
+            "justification": "vulnerable_code_not_in_execute_path",
+            "impact_statement": "nothing converts to ISO-2022-CN-EXT"
+        },
+        {
+            "vulnerability": {"name": "CVE-2018-18074"},
+            "products": [{"@id": "pkg:pypi/requests@2.19.0"}],
+            "status": "fixed"
+        }
+    ]));
+    let mut report = sample();
+    let policy = Policy { ignore: Some(ignore), vex: vec![vex], ..Policy::default() };
+    apply(&mut report, &policy, "2025-01-01".parse().unwrap());
+    report
+}
+
+fn property_values<'a>(v: &'a Value, name: &str) -> Vec<&'a str> {
+    v["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == name)
+        .map(|p| p["value"].as_str().unwrap())
+        .collect()
+}
+
+/// Suppressed findings stay in the CycloneDX document, after the reported ones, with a VEX
+/// `analysis`: OpenVEX statuses and justifications mapped to CycloneDX's, ignore entries as
+/// `in_triage` with their reason (and expiry) as the detail.
+#[test]
+fn cyclonedx_suppressed_findings_carry_their_analysis() {
+    let report = sample_with_suppressions();
+    let suppressed: Vec<&str> = report.suppressed.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(suppressed, ["CVE-2024-2961", "CVE-2024-2398", "CVE-2018-18074", "GHSA-67hx-6x53-jw92"]);
+    let bom = render_json(&report, Format::CycloneDx);
+    let components = bom["components"].as_array().unwrap();
+    let vulns = bom["vulnerabilities"].as_array().unwrap();
+    let ids: Vec<&str> = vulns.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["CVE-2019-11324", "CVE-2024-2961", "CVE-2024-2398", "CVE-2018-18074", "GHSA-67hx-6x53-jw92"]);
+    assert!(vulns[0].get("analysis").is_none(), "urllib3 is still reported");
+
+    let libc = &vulns[1];
+    assert_eq!(
+        libc["analysis"],
+        serde_json::json!({
+            "state": "not_affected",
+            "justification": "code_not_reachable",
+            "detail": "nothing converts to ISO-2022-CN-EXT"
+        })
+    );
+    // Described as fully as a reported finding, and tied to the same component.
+    assert_eq!(libc["bom-ref"].as_str().unwrap(), format!("CVE-2024-2961/{}", report.packages[0].purl));
+    assert_eq!(libc["affects"][0]["ref"], components[1]["bom-ref"]);
+    assert_eq!(libc["ratings"][1]["method"], "CVSSv31");
+    assert_eq!(property_values(libc, "plimsoll:suppression:source"), ["vex"]);
+    assert_eq!(property_values(libc, "plimsoll:suppression:origin"), ["app.vex.json: statement 1"]);
+    assert_eq!(property_values(libc, "plimsoll:vex:status"), ["not_affected"]);
+    assert_eq!(property_values(libc, "plimsoll:vex:justification"), ["vulnerable_code_not_in_execute_path"]);
+
+    let curl = &vulns[2];
+    assert_eq!(
+        curl["analysis"],
+        serde_json::json!({
+            "state": "in_triage",
+            "detail": "HTTP/2 server push is disabled in our build (ignored until 2099-01-01)"
+        })
+    );
+    assert_eq!(curl["affects"][0]["ref"], components[2]["bom-ref"]);
+    assert_eq!(property_values(curl, "plimsoll:suppression:source"), ["ignore-file"]);
+    assert_eq!(property_values(curl, "plimsoll:suppression:origin"), [".plimsollignore: entry 1"]);
+    assert_eq!(property_values(curl, "plimsoll:suppression:expires"), ["2099-01-01"]);
+    assert!(property_values(curl, "plimsoll:vex:status").is_empty());
+
+    let requests = &vulns[3];
+    assert_eq!(requests["analysis"], serde_json::json!({"state": "resolved", "detail": "fixed"}));
+    assert_eq!(requests["affects"][0]["ref"], components[4]["bom-ref"]);
+
+    let babel = &vulns[4];
+    assert_eq!(babel["analysis"], serde_json::json!({"state": "in_triage", "detail": "babel only runs at build time"}));
+    assert_eq!(babel["affects"][0]["ref"], components[7]["bom-ref"], "matched by name and version");
+    assert!(property_values(babel, "plimsoll:suppression:expires").is_empty());
+
+    let refs: std::collections::HashSet<&str> = vulns.iter().map(|v| v["bom-ref"].as_str().unwrap()).collect();
+    assert_eq!(refs.len(), vulns.len());
+    validate_reports(&[("suppressed".into(), report)]);
+}
+
+/// Each OpenVEX justification maps to a CycloneDX one, and each document validates.
+#[test]
+fn cyclonedx_maps_every_openvex_justification() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (openvex, cyclonedx) in [
+        ("component_not_present", "code_not_present"),
+        ("vulnerable_code_not_present", "code_not_present"),
+        ("vulnerable_code_not_in_execute_path", "code_not_reachable"),
+        ("vulnerable_code_cannot_be_controlled_by_adversary", "requires_environment"),
+        ("inline_mitigations_already_exist", "protected_by_mitigating_control"),
+    ] {
+        let vex = vex_doc(serde_json::json!([{
+            "vulnerability": {"name": "CVE-2019-11324"},
+            "products": [{"@id": "pkg:pypi/urllib3"}],
+            "status": "not_affected",
+            "justification": openvex
+        }]));
+        let mut report = sample();
+        apply(&mut report, &Policy { vex: vec![vex], ..Policy::default() }, "2025-01-01".parse().unwrap());
+        let bom = render_json(&report, Format::CycloneDx);
+        let urllib3: Vec<&Value> =
+            bom["vulnerabilities"].as_array().unwrap().iter().filter(|v| v["id"] == "CVE-2019-11324").collect();
+        assert_eq!(urllib3.len(), 1, "both installs' suppressions in one entry");
+        assert_eq!(
+            urllib3[0]["analysis"],
+            serde_json::json!({
+                "state": "not_affected",
+                "justification": cyclonedx,
+                "detail": format!("not_affected: {openvex}")
+            }),
+            "{openvex}"
+        );
+        assert_eq!(urllib3[0]["affects"].as_array().unwrap().len(), 2);
+        let path = dir.path().join(format!("{openvex}.cdx.json"));
+        std::fs::write(&path, serde_json::to_vec(&bom).unwrap()).unwrap();
+        files.push(path);
+    }
+    validate("cyclonedx", &files);
+}
+
+/// Another tool's CycloneDX document listing the sample's packages: an OS component, one
+/// component per package with its own `bom-ref` (`c0`...), the second urllib3 nested under the
+/// first, and babel without a `bom-ref`. Returns the document and each package's JSON Pointer.
+fn foreign_bom(report: &ScanReport, spec: &str) -> (Value, Vec<String>) {
+    let mut components =
+        vec![serde_json::json!({"type": "operating-system", "bom-ref": "os", "name": "debian", "version": "12"})];
+    let mut pointers = Vec::new();
+    for (i, p) in report.packages.iter().enumerate() {
+        let mut c = serde_json::json!({
+            "type": "library", "name": p.name, "version": p.version, "purl": p.purl,
+            "hashes": [{"alg": "SHA-256", "content": "ab".repeat(32)}],
+            "properties": [{"name": "syft:package:foundBy", "value": "test-cataloger"}]
+        });
+        if p.name != "@babel/core" {
+            c["bom-ref"] = format!("c{i}").into();
+        }
+        if i == 5 {
+            components.last_mut().unwrap()["components"] = serde_json::json!([c]);
+            pointers.push(format!("/components/{}/components/0", components.len() - 1));
+        } else {
+            components.push(c);
+            pointers.push(format!("/components/{}", components.len() - 1));
+        }
+    }
+    let doc = serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": spec,
+        "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
+        "version": 7,
+        "metadata": {
+            "timestamp": "2020-01-01T00:00:00Z",
+            "tools": [{"vendor": "anchore", "name": "syft", "version": "0.80.0"}],
+            "component": {"type": "container", "name": "example/app", "bom-ref": "root"}
+        },
+        "components": components,
+        "dependencies": [{"ref": "root", "dependsOn": ["os", "c3"]}],
+        "vulnerabilities": [{"bom-ref": "stale", "id": "CVE-1999-0001"}]
+    });
+    (doc, pointers)
+}
+
+fn enrich(bom: &Value, report: &ScanReport, pointers: &[String]) -> Result<Value, ReportError> {
+    let mut out = Vec::new();
+    plimsoll_report::enrich_cyclonedx(bom.clone(), report, pointers, &mut out)?;
+    assert!(out.ends_with(b"}\n"));
+    Ok(serde_json::from_slice(&out).unwrap())
+}
+
+/// Enriching keeps everything of the input but `vulnerabilities` (this scan's, naming the input's
+/// own components) and what a producer updates: version, timestamp, tools; a 1.4 document stays
+/// 1.4 and valid against 1.4.
+#[test]
+fn enriching_another_tools_cyclonedx_keeps_its_components_and_refs() {
+    let report = sample_with_suppressions();
+    let (input, pointers) = foreign_bom(&report, "1.4");
+    let out = enrich(&input, &report, &pointers).unwrap();
+
+    // Untouched: everything but babel's new bom-ref (it had none, and a finding names it).
+    let babel_purl = &report.packages[6].purl;
+    let mut expected = input["components"].clone();
+    expected[6]["bom-ref"] = babel_purl.as_str().into();
+    assert_eq!(out["components"], expected);
+    for key in ["bomFormat", "specVersion", "serialNumber", "dependencies"] {
+        assert_eq!(out[key], input[key], "{key}");
+    }
+    assert_eq!(out["metadata"]["component"], input["metadata"]["component"]);
+    assert_eq!(out["version"], 8, "a modified BOM keeps its serial number and increments its version");
+    assert_eq!(out["metadata"]["timestamp"], "2024-05-01T12:00:00Z", "the scan's time");
+    assert_eq!(
+        out["metadata"]["tools"],
+        serde_json::json!([
+            {"vendor": "anchore", "name": "syft", "version": "0.80.0"},
+            {"name": "plimsoll", "version": "0.1.0"}
+        ]),
+        "1.4's tool list"
+    );
+
+    // This scan's vulnerabilities replace the stale one, naming the input's components.
+    let vulns = out["vulnerabilities"].as_array().unwrap();
+    let ids: Vec<&str> = vulns.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["CVE-2019-11324", "CVE-2024-2961", "CVE-2024-2398", "CVE-2018-18074", "GHSA-67hx-6x53-jw92"]);
+    let affects = |v: &Value| -> Vec<String> {
+        v["affects"].as_array().unwrap().iter().map(|a| a["ref"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(affects(&vulns[0]), ["c4", "c5"], "both urllib3 installs, the nested one included");
+    assert_eq!(vulns[0]["bom-ref"], "CVE-2019-11324/c4");
+    assert_eq!(affects(&vulns[1]), ["c0"]);
+    assert_eq!(vulns[1]["analysis"]["state"], "not_affected");
+    assert_eq!(vulns[1]["analysis"]["justification"], "code_not_reachable");
+    assert_eq!(affects(&vulns[3]), ["c3"]);
+    assert_eq!(vulns[3]["analysis"]["state"], "resolved");
+    let methods: Vec<&str> =
+        vulns[3]["ratings"].as_array().unwrap()[1..].iter().map(|r| r["method"].as_str().unwrap()).collect();
+    assert_eq!(methods, ["other", "CVSSv31"], "1.4 has no CVSSv4 method");
+    assert_eq!(affects(&vulns[4]), [babel_purl.as_str()]);
+    // Top-level keys (indented by two spaces in the pretty output) in the schema's order.
+    let mut text = Vec::new();
+    plimsoll_report::enrich_cyclonedx(input.clone(), &report, &pointers, &mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    let keys: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("  \"")?.split('"').next()).collect();
+    assert_eq!(
+        keys,
+        [
+            "bomFormat",
+            "specVersion",
+            "serialNumber",
+            "version",
+            "metadata",
+            "components",
+            "dependencies",
+            "vulnerabilities"
+        ]
+    );
+
+    // Enriching the result again changes only the version; plimsoll is not listed twice.
+    let again = enrich(&out, &report, &pointers).unwrap();
+    assert_eq!(again["version"], 9);
+    assert_eq!(again["metadata"]["tools"], out["metadata"]["tools"]);
+    assert_eq!(again["vulnerabilities"], out["vulnerabilities"]);
+    assert_eq!(again["components"], out["components"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("enriched-1.4.cdx.json");
+    std::fs::write(&path, serde_json::to_vec(&out).unwrap()).unwrap();
+    validate("cyclonedx", &[path]);
+}
+
+/// A bare 1.6 document: a serial number and the 1.5+ tools object are added, the version starts
+/// at 2 (1 is the default), and generated bom-refs never collide with the document's own.
+#[test]
+fn enriching_a_bare_document_adds_serial_tools_and_unique_refs() {
+    let report = sample();
+    let (mut input, pointers) = foreign_bom(&report, "1.6");
+    let doc = input.as_object_mut().unwrap();
+    for key in ["serialNumber", "version", "metadata", "vulnerabilities", "dependencies"] {
+        doc.remove(key);
+    }
+    // A service already uses babel's purl and a vulnerability-style name as bom-refs.
+    let babel_purl = report.packages[6].purl.clone();
+    doc.insert(
+        "services".into(),
+        serde_json::json!([
+            {"bom-ref": babel_purl, "name": "api"},
+            {"bom-ref": "CVE-2019-11324/c4", "name": "worker"}
+        ]),
+    );
+    let out = enrich(&input, &report, &pointers).unwrap();
+    let serial = out["serialNumber"].as_str().unwrap();
+    assert!(serial.starts_with("urn:uuid:") && serial.len() == 45, "{serial}");
+    assert_eq!(out["version"], 2);
+    assert_eq!(
+        out["metadata"],
+        serde_json::json!({
+            "timestamp": "2024-05-01T12:00:00Z",
+            "tools": {"components": [{"type": "application", "name": "plimsoll", "version": "0.1.0"}]}
+        })
+    );
+    assert_eq!(out["services"], input["services"]);
+    let babel_ref = out["components"][6]["bom-ref"].as_str().unwrap();
+    assert_eq!(babel_ref, format!("{babel_purl}#plimsoll-6-1"));
+    let vulns = out["vulnerabilities"].as_array().unwrap();
+    assert_eq!(vulns[2]["bom-ref"], "CVE-2019-11324/c4#1");
+    let babel = vulns.iter().find(|v| v["id"] == "GHSA-67hx-6x53-jw92").unwrap();
+    assert_eq!(babel["affects"][0]["ref"], babel_ref);
+    // Components no finding names get no bom-ref of ours: the OS component keeps its own and the
+    // input had no other component without one.
+    assert_eq!(out["components"].as_array().unwrap().len(), input["components"].as_array().unwrap().len());
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("enriched-1.6.cdx.json");
+    std::fs::write(&path, serde_json::to_vec(&out).unwrap()).unwrap();
+    validate("cyclonedx", &[path]);
+}
+
+#[test]
+fn documents_that_cannot_be_enriched_say_why_and_write_nothing() {
+    let report = sample();
+    let (input, pointers) = foreign_bom(&report, "1.3");
+    let fails = |bom: &Value, pointers: &[String], want: &str| {
+        let mut out = Vec::new();
+        let err = plimsoll_report::enrich_cyclonedx(bom.clone(), &report, pointers, &mut out).unwrap_err();
+        assert!(matches!(err, ReportError::CannotEnrich { .. }), "{err}");
+        assert!(err.to_string().contains(want), "{err}");
+        assert!(out.is_empty());
+    };
+    fails(&input, &pointers, "CycloneDX 1.3 has no `vulnerabilities`");
+    let (input, pointers) = foreign_bom(&report, "1.6");
+    fails(&input, &pointers[1..], "6 component locations for 7 packages");
+    let mut moved = pointers.clone();
+    moved[0] = "/components/99".into();
+    fails(&input, &moved, "no component at `/components/99`");
+    fails(&serde_json::json!({"spdxVersion": "SPDX-2.3"}), &pointers, "not a CycloneDX document");
+    fails(&serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "2.0"}), &pointers, "specVersion `2.0`");
+    fails(&serde_json::json!([1]), &pointers, "not a JSON object");
 }
 
 /// A configuration file found inside an image names the layer that added it, in every format

@@ -2,9 +2,9 @@
 """Validates plimsoll's rendered reports against the official schemas.
 
 Usage: validate_schema.py KIND FILE...
-  KIND cyclonedx  CycloneDX 1.6 JSON schema (from the cyclonedx-python-lib package, or lib4sbom's copy),
-                  plus: every license id/expression is valid SPDX, bom-refs are unique, dependency refs
-                  resolve.
+  KIND cyclonedx  CycloneDX JSON schema of the document's specVersion, 1.4 to 1.7 (from the
+                  cyclonedx-python-lib package, or lib4sbom's copy), plus: every license id/expression is
+                  valid SPDX, bom-refs are unique, vulnerability and dependency refs resolve.
   KIND spdx       SPDX 2.3 JSON schema (from the lib4sbom package; spdx-tools does not ship it), plus
                   spdx-tools' own full validation (license expressions, SPDX ids, relationships, dates).
   KIND report     plimsoll's JSON report against docs/json-report.schema.json.
@@ -62,15 +62,15 @@ def schema_errors(validator_cls, schema, instance, registry=None):
     ]
 
 
-def cyclonedx_schema():
-    """bom-1.6 and the schemas it references, keyed by every URI a $ref may resolve to."""
+def cyclonedx_schema(version="1.6"):
+    """bom-VERSION and the schemas it references, keyed by every URI a $ref may resolve to."""
     candidates = []
     d = package_dir("cyclonedx")
     if d:
-        candidates.append((d / "schema" / "_res", "bom-1.6.SNAPSHOT.schema.json"))
+        candidates.append((d / "schema" / "_res", f"bom-{version}.SNAPSHOT.schema.json"))
     d = package_dir("lib4sbom")
     if d:
-        candidates.append((d / "schemas" / "cyclonedx", "bom-1.6.schema.json"))
+        candidates.append((d / "schemas" / "cyclonedx", f"bom-{version}.schema.json"))
     for res, main in candidates:
         if (res / main).is_file():
             resources = []
@@ -82,7 +82,7 @@ def cyclonedx_schema():
                 if "$id" in contents:
                     resources.append((contents["$id"], resource))
             return load(res / main), referencing.Registry().with_resources(resources), str(res / main)
-    skip("no CycloneDX 1.6 JSON schema found (pip install cyclonedx-python-lib)")
+    skip(f"no CycloneDX {version} JSON schema found (pip install cyclonedx-python-lib)")
 
 
 def spdx_licensing():
@@ -94,7 +94,11 @@ def spdx_licensing():
 
 
 def validate_cyclonedx(bom):
-    schema, registry, where = cyclonedx_schema()
+    # Plimsoll writes 1.6; a document it enriched keeps its own version (1.4 or later).
+    version = bom.get("specVersion")
+    if version not in ("1.4", "1.5", "1.6", "1.7"):
+        return [f"specVersion {version!r} is not one plimsoll writes (1.4 to 1.7)"], "specVersion"
+    schema, registry, where = cyclonedx_schema(version)
     errors = schema_errors(jsonschema.Draft7Validator, schema, bom, registry)
 
     refs = []

@@ -2,10 +2,12 @@
 //! and catalog.
 //!
 //! A registry is untrusted: every manifest fetched is hashed here (the `Docker-Content-Digest`
-//! header is ignored) and checked when it was asked for by digest; blob streams are checked by
-//! their readers (`LayerStream`, `Store::read_blob`). Requests are retried with backoff on 429,
-//! 5xx and connection failures, a bounded number of times. The `Authorization` header is sent
-//! only to the registry's own origin (never to a redirect target or a foreign upload URL).
+//! header is ignored by GETs) and checked when it was asked for by digest; blob streams are
+//! checked by their readers (`LayerStream`, `Store::read_blob`). Only [`Client::head_manifest`]
+//! reads that header, as the registry's word on what a tag points to, never as a check. Requests
+//! (token requests included) are retried with backoff on 429, 5xx and connection failures, a
+//! bounded number of times. The `Authorization` header is sent only to the registry's own origin
+//! (never to a redirect target or a foreign upload URL).
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -247,25 +249,35 @@ impl Client {
                         "its token realm `{realm}` is not an HTTPS URL (use --insecure to allow plain HTTP)"
                     )));
                 }
-                let mut req = self.agent.get(&realm);
-                if let Some(s) = &service {
-                    req = req.query("service", s);
-                }
                 let scope_param = if scope.is_empty() { wanted.unwrap_or_default() } else { scope.to_owned() };
-                if !scope_param.is_empty() {
-                    req = req.query("scope", &scope_param);
-                }
-                if let Some(c) = &self.creds {
-                    req = req.set("Authorization", &c.basic_header());
-                }
-                let resp = match req.call() {
-                    Ok(r) => r,
-                    Err(ureq::Error::Status(401 | 403, r)) => return Err(self.denied(r.status())),
-                    Err(ureq::Error::Status(s, r)) => {
-                        return Err(self.err(format!("its token service answered HTTP {s}{}", error_detail(r))))
+                // A busy token service (429, 5xx, a dropped connection) is retried like the
+                // registry itself: the token is as necessary as the request waiting for it.
+                let retry = RetryPolicy { attempts: ATTEMPTS, ..RetryPolicy::DEFAULT };
+                let mut attempt = 0;
+                let resp = loop {
+                    attempt += 1;
+                    let mut req = self.agent.get(&realm);
+                    if let Some(s) = &service {
+                        req = req.query("service", s);
                     }
-                    Err(ureq::Error::Transport(t)) => {
-                        return Err(self.err(format!("cannot reach its token service: {t}")))
+                    if !scope_param.is_empty() {
+                        req = req.query("scope", &scope_param);
+                    }
+                    if let Some(c) = &self.creds {
+                        req = req.set("Authorization", &c.basic_header());
+                    }
+                    match req.call() {
+                        Ok(r) => break r,
+                        Err(e) => match (retry.wait_after(attempt, &e), e) {
+                            (Some(wait), _) => std::thread::sleep(wait),
+                            (None, ureq::Error::Status(401 | 403, r)) => return Err(self.denied(r.status())),
+                            (None, ureq::Error::Status(s, r)) => {
+                                return Err(self.err(format!("its token service answered HTTP {s}{}", error_detail(r))))
+                            }
+                            (None, ureq::Error::Transport(t)) => {
+                                return Err(self.err(format!("cannot reach its token service: {t}")))
+                            }
+                        },
                     }
                 };
                 #[derive(Deserialize)]
@@ -347,6 +359,54 @@ impl Client {
         let body_type = serde_json::from_slice::<Mt>(&bytes).ok().and_then(|m| m.media_type).filter(|m| !m.is_empty());
         let media_type = body_type.or(content_type).unwrap_or_default();
         Ok(Some(Fetched { bytes, media_type, digest }))
+    }
+
+    /// Asks what a tag or digest points to without downloading the manifest: a HEAD with the
+    /// same `Accept` as [`Client::get_manifest`], answered with the registry's
+    /// `Docker-Content-Digest`, `Content-Type` (`""` when absent) and `Content-Length`. `None` if
+    /// the registry does not have it. Docker Hub does not count HEAD requests against its pull
+    /// rate limit, which is why crane, skopeo and Trivy resolve tags this way.
+    ///
+    /// Nothing here is verified (there are no bytes to hash): the digest is the registry's word,
+    /// exactly as a tag's target is when a GET by tag is hashed. Fetch by the digest returned,
+    /// with [`Client::get_manifest`], to get bytes checked against it. A missing or malformed
+    /// digest or length header is an error (callers may fall back to a GET), and so is a
+    /// digest that differs from the one `reference` names.
+    pub fn head_manifest(&self, repo: &str, reference: &str) -> Result<Option<(Digest, String, u64)>, ImageError> {
+        let sep = if reference.contains(':') { '@' } else { ':' };
+        let what = format!("manifest {repo}{sep}{reference}");
+        let accept = MANIFEST_ACCEPT.join(", ");
+        let resp = self.send(
+            "HEAD",
+            &format!("/v2/{repo}/manifests/{reference}"),
+            &pull_scope(repo),
+            &[("Accept", &accept)],
+            None,
+            ATTEMPTS,
+        )?;
+        if resp.status() == 404 {
+            return Ok(None);
+        }
+        let resp = self.check(resp, &what)?;
+        let header = |name: &str| resp.header(name).map(str::trim);
+        let digest: Digest = match header("Docker-Content-Digest") {
+            None => return Err(self.err(format!("HEAD {what}: no Docker-Content-Digest in the answer"))),
+            Some(h) => h.parse().map_err(|e| {
+                let shown: String = h.chars().take(100).collect();
+                self.err(format!("HEAD {what}: bad Docker-Content-Digest `{}`: {e}", shown.escape_debug()))
+            })?,
+        };
+        let size = content_length(&resp)
+            .ok_or_else(|| self.err(format!("HEAD {what}: no valid Content-Length in the answer")))?;
+        let media_type = header("Content-Type").map(media_type_of).unwrap_or_default();
+        if let Ok(asked) = reference.parse::<Digest>() {
+            if asked != digest {
+                return Err(self.err(format!("HEAD {what}: the registry answered with digest {digest}")));
+            }
+        }
+        // A HEAD answer has no body; reading its (empty) end hands the connection back to the pool.
+        let _ = read_limited(resp.into_reader(), SMALL_BODY, &what, |e| self.err(e.to_string()));
+        Ok(Some((digest, media_type, size)))
     }
 
     /// Streams a blob. `None` if the registry does not have it. The caller verifies the digest.

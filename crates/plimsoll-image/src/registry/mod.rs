@@ -1,7 +1,8 @@
 //! Images in OCI distribution registries (`host[:port]/repo[:tag|@digest]`).
 //!
 //! [`Client`] speaks the distribution API (auth challenges, retries, uploads); [`RegistryRef`]
-//! parses names. For [`crate::open`], the tag is resolved to a manifest (through manifest lists
+//! parses names. For [`crate::open`] (or [`crate::open_with_client`], which reuses a connected
+//! client across images), the tag is resolved to a manifest (through manifest lists
 //! and OCI indexes, choosing the platform as for OCI layouts), every manifest is hashed and
 //! checked against the digest it was reached by, and the config is read as a verified blob.
 //! Layers are not downloaded up front: [`crate::Image::open_layer`] issues one GET per layer and

@@ -258,12 +258,29 @@ impl LocalRegistry {
 
     /// Pushes `oci:LAYOUT[:TAG]` to `repo:tag` with skopeo, digests preserved.
     pub fn push_oci(&self, layout: &Path, layout_tag: Option<&str>, repo_and_tag: &str) -> Result<(), String> {
+        self.skopeo_copy(layout, layout_tag, repo_and_tag, false)
+    }
+
+    /// Pushes a multi-platform index `oci:LAYOUT:TAG` with every image under it (`--all`) to
+    /// `repo:tag`, digests preserved.
+    pub fn push_oci_all(&self, layout: &Path, layout_tag: &str, repo_and_tag: &str) -> Result<(), String> {
+        self.skopeo_copy(layout, Some(layout_tag), repo_and_tag, true)
+    }
+
+    fn skopeo_copy(
+        &self,
+        layout: &Path,
+        layout_tag: Option<&str>,
+        repo_and_tag: &str,
+        all: bool,
+    ) -> Result<(), String> {
         let src = match layout_tag {
             Some(t) => format!("oci:{}:{t}", layout.display()),
             None => format!("oci:{}", layout.display()),
         };
         run(Command::new("skopeo")
             .args(["--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false", "--preserve-digests"])
+            .args(all.then_some("--all"))
             .arg(format!("--dest-creds={USER}:{PASSWORD}"))
             .arg(src)
             .arg(format!("docker://{}/{repo_and_tag}", self.host))
