@@ -316,6 +316,21 @@ enum Chunk<R> {
 const READ_AHEAD_CHUNK: usize = 128 << 10;
 const READ_AHEAD_DEPTH: usize = 8;
 
+/// Reads until `buf` is full, the stream ends or it fails: how many bytes were read, and the
+/// error that stopped it (those bytes are still good).
+pub(crate) fn fill(r: &mut impl Read, buf: &mut [u8]) -> (usize, Option<io::Error>) {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (n, Some(e)),
+        }
+    }
+    (n, None)
+}
+
 /// Wraps `inner` in a [`ReadAhead`]; reads inline if no thread can be spawned.
 pub(crate) fn read_ahead<R: Read + Send + 'static>(inner: R) -> Box<dyn Read + Send> {
     let (tx, rx) = mpsc::sync_channel::<Chunk<R>>(READ_AHEAD_DEPTH);
@@ -327,19 +342,7 @@ pub(crate) fn read_ahead<R: Read + Send + 'static>(inner: R) -> Box<dyn Read + S
         let Some(mut inner) = theirs.lock().ok().and_then(|mut g| g.take()) else { return };
         loop {
             let mut buf = recycled.try_recv().unwrap_or_else(|_| vec![0; READ_AHEAD_CHUNK]);
-            let mut n = 0;
-            let mut failed = None;
-            while n < buf.len() {
-                match inner.read(&mut buf[n..]) {
-                    Ok(0) => break,
-                    Ok(k) => n += k,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-            }
+            let (n, failed) = fill(&mut inner, &mut buf);
             // A failed send means the consumer is gone: stop reading.
             if n > 0 && tx.send(Chunk::Data(buf, n)).is_err() {
                 return;

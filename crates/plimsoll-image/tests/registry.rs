@@ -2,14 +2,16 @@
 //! images pushed by skopeo. Skips with a reason when the tools are absent.
 #![allow(clippy::print_stderr)]
 
-use std::io::Read;
+mod common;
+use common::{push, read_layer, sample};
+
 use std::path::Path;
 use std::process::Command;
 
 use plimsoll_image::registry::testing::LocalRegistry;
 use plimsoll_image::registry::{Client, Credentials, RegistryOptions};
-use plimsoll_image::testing::{BuiltImage, Compression, ImageBuilder, IndexOptions, LayerBuilder, Layout};
-use plimsoll_image::{open, Image, ImageError, ImageRef, OpenOptions, Platform};
+use plimsoll_image::testing::{IndexOptions, Layout};
+use plimsoll_image::{open, ImageError, ImageRef, OpenOptions, Platform};
 
 macro_rules! registry_or_skip {
     () => {
@@ -23,33 +25,8 @@ macro_rules! registry_or_skip {
     };
 }
 
-fn sample(marker: &str) -> ImageBuilder {
-    ImageBuilder::new()
-        .layer(
-            LayerBuilder::new()
-                .file("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n", 0o644)
-                .file("etc/marker", marker, 0o644)
-                .compression(Compression::Gzip),
-        )
-        .layer(LayerBuilder::new().file("app/data.bin", vec![7u8; 200_000], 0o644).compression(Compression::Zstd))
-        .cmd(&["/bin/sh"])
-}
-
-/// Writes the image as an OCI layout and pushes it to `repo:tag`.
-fn push(reg: &LocalRegistry, image: &ImageBuilder, dir: &Path, repo_tag: &str) -> BuiltImage {
-    let built = image.write_oci_dir(dir, Some("t")).unwrap();
-    reg.push_oci(dir, Some("t"), repo_tag).unwrap();
-    built
-}
-
 fn opts(reg: &LocalRegistry) -> OpenOptions {
     OpenOptions { registry: reg.options(), ..OpenOptions::default() }
-}
-
-fn read_layer(image: &Image, i: usize) -> Result<Vec<u8>, ImageError> {
-    let mut out = Vec::new();
-    image.open_layer(i)?.read_to_end(&mut out).map_err(|e| ImageError::from_io(e, "layer"))?;
-    Ok(out)
 }
 
 #[test]

@@ -4,9 +4,10 @@
 //! tests skip with a reason when the tools are absent.
 #![allow(clippy::print_stderr)]
 
+mod common;
+use common::{push, read_layer, sample};
+
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use plimsoll_image::registry::client::ATTEMPTS;
@@ -15,7 +16,7 @@ use plimsoll_image::registry::testing::{
     TOKEN_SERVICE, USER,
 };
 use plimsoll_image::registry::{Client, Credentials, RegistryOptions};
-use plimsoll_image::testing::{BuiltImage, Compression, ImageBuilder, LayerBuilder};
+use plimsoll_image::testing::BuiltImage;
 use plimsoll_image::{open, Image, ImageError, ImageRef, OpenOptions};
 
 macro_rules! token_registry_or_skip {
@@ -30,38 +31,12 @@ macro_rules! token_registry_or_skip {
     };
 }
 
-fn sample(marker: &str) -> ImageBuilder {
-    ImageBuilder::new()
-        .layer(
-            LayerBuilder::new()
-                .file("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n", 0o644)
-                .file("etc/marker", marker, 0o644)
-                .compression(Compression::Gzip),
-        )
-        .layer(LayerBuilder::new().file("app/data.bin", vec![7u8; 200_000], 0o644).compression(Compression::Zstd))
-        .cmd(&["/bin/sh"])
-}
-
-/// Writes the image as an OCI layout and pushes it to `repo:tag` with skopeo (which does the
-/// token dance itself, with the test user's credentials).
-fn push(reg: &LocalRegistry, image: &ImageBuilder, dir: &Path, repo_tag: &str) -> BuiltImage {
-    let built = image.write_oci_dir(dir, Some("t")).unwrap();
-    reg.push_oci(dir, Some("t"), repo_tag).unwrap();
-    built
-}
-
 fn with(registry: RegistryOptions) -> OpenOptions {
     OpenOptions { registry, ..OpenOptions::default() }
 }
 
 fn anonymous(reg: &LocalRegistry) -> RegistryOptions {
     RegistryOptions { credentials: None, ..reg.options() }
-}
-
-fn read_layer(image: &Image, i: usize) -> Result<Vec<u8>, ImageError> {
-    let mut out = Vec::new();
-    image.open_layer(i)?.read_to_end(&mut out).map_err(|e| ImageError::from_io(e, "layer"))?;
-    Ok(out)
 }
 
 /// The image is the one built: manifest and config digests, and every layer's bytes.

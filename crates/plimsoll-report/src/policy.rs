@@ -543,29 +543,17 @@ pub fn apply(report: &mut ScanReport, policy: &Policy, today: Date) -> PolicyOut
         let paths = found_in.get(v.purl.as_str()).map_or(&[][..], Vec::as_slice);
         let by_entry = first_live_match(entries, &mut hits, &live, |e| vuln_matches(e, &v, paths));
         let suppression = match by_entry {
-            Some(i) => Some(Verdict {
-                source: SuppressionSource::IgnoreFile,
-                reason: entries[i].reason.clone(),
-                origin: format!("{origin}: entry {}", i + 1),
-                expires: entries[i].expires,
-                vex: None,
-            }),
+            Some(i) => Some(Verdict::ignored(entries, i, origin)),
             None => vex_verdict(&policy.vex, &v, &image),
         };
         match (suppression, shown) {
-            (Some(verdict), true) => suppressed.push(Suppressed {
-                kind: FindingKind::Vulnerability,
-                id: v.id.clone(),
-                package: Some(v.package_name.clone()),
-                package_version: Some(v.package_version.clone()),
-                path: None,
-                source: verdict.source,
-                reason: verdict.reason,
-                origin: Some(verdict.origin),
-                expires: verdict.expires.map(|d| d.to_string()),
-                vex: verdict.vex,
-                vulnerability: Some(Box::new(v)),
-            }),
+            (Some(verdict), true) => suppressed.push(verdict.suppress(
+                FindingKind::Vulnerability,
+                v.id.clone(),
+                Some((v.package_name.clone(), v.package_version.clone())),
+                None,
+                Some(Box::new(v)),
+            )),
             (_, false) => filtered += 1,
             (None, true) => report.vulnerabilities.push(v),
         }
@@ -577,19 +565,13 @@ pub fn apply(report: &mut ScanReport, policy: &Policy, today: Date) -> PolicyOut
             e.package.is_none() && e.id.eq_ignore_ascii_case(&s.rule_id) && paths_match(&e.paths, &[s.path.as_str()])
         });
         match (by_entry, keep_severity(s.severity)) {
-            (Some(i), true) => suppressed.push(Suppressed {
-                kind: FindingKind::Secret,
-                id: s.rule_id.clone(),
-                package: None,
-                package_version: None,
-                path: Some(s.path.clone()),
-                source: SuppressionSource::IgnoreFile,
-                reason: entries[i].reason.clone(),
-                origin: Some(format!("{origin}: entry {}", i + 1)),
-                expires: entries[i].expires.map(|d| d.to_string()),
-                vex: None,
-                vulnerability: None,
-            }),
+            (Some(i), true) => suppressed.push(Verdict::ignored(entries, i, origin).suppress(
+                FindingKind::Secret,
+                s.rule_id.clone(),
+                None,
+                Some(s.path.clone()),
+                None,
+            )),
             (_, false) => filtered += 1,
             (None, true) => report.secrets.push(s),
         }
@@ -601,19 +583,13 @@ pub fn apply(report: &mut ScanReport, policy: &Policy, today: Date) -> PolicyOut
             e.package.is_none() && e.id.eq_ignore_ascii_case(&m.rule_id) && paths_match(&e.paths, &[m.file.as_str()])
         });
         match (by_entry, keep_severity(m.severity)) {
-            (Some(i), true) => suppressed.push(Suppressed {
-                kind: FindingKind::Misconfiguration,
-                id: m.rule_id.clone(),
-                package: None,
-                package_version: None,
-                path: Some(format!("{}:{}", m.file, m.line)),
-                source: SuppressionSource::IgnoreFile,
-                reason: entries[i].reason.clone(),
-                origin: Some(format!("{origin}: entry {}", i + 1)),
-                expires: entries[i].expires.map(|d| d.to_string()),
-                vex: None,
-                vulnerability: None,
-            }),
+            (Some(i), true) => suppressed.push(Verdict::ignored(entries, i, origin).suppress(
+                FindingKind::Misconfiguration,
+                m.rule_id.clone(),
+                None,
+                Some(format!("{}:{}", m.file, m.line)),
+                None,
+            )),
             (_, false) => filtered += 1,
             (None, true) => report.misconfigurations.push(m),
         }
@@ -853,6 +829,45 @@ struct Verdict {
     origin: String,
     expires: Option<Date>,
     vex: Option<VexStatementInfo>,
+}
+
+impl Verdict {
+    /// Ignore-file entry `i` (of the file named `origin`) matched.
+    fn ignored(entries: &[IgnoreEntry], i: usize, origin: &str) -> Verdict {
+        Verdict {
+            source: SuppressionSource::IgnoreFile,
+            reason: entries[i].reason.clone(),
+            origin: format!("{origin}: entry {}", i + 1),
+            expires: entries[i].expires,
+            vex: None,
+        }
+    }
+
+    /// The record of the finding this verdict suppressed: `id` of `kind`, in a package (name,
+    /// version) or at a path.
+    fn suppress(
+        self,
+        kind: FindingKind,
+        id: String,
+        package: Option<(String, String)>,
+        path: Option<String>,
+        vulnerability: Option<Box<Vulnerability>>,
+    ) -> Suppressed {
+        let (package, package_version) = package.unzip();
+        Suppressed {
+            kind,
+            id,
+            package,
+            package_version,
+            path,
+            source: self.source,
+            reason: self.reason,
+            origin: Some(self.origin),
+            expires: self.expires.map(|d| d.to_string()),
+            vex: self.vex,
+            vulnerability,
+        }
+    }
 }
 
 /// The latest VEX statement about `v` (by timestamp, then document and statement order), as a

@@ -29,13 +29,8 @@ macro_rules! registry_or_skip {
 
 /// Pushes a small image with content `marker` to `repo:tag`; returns its manifest digest.
 fn push_image(reg: &LocalRegistry, dir: &Path, marker: &str, repo_tag: &str) -> Digest {
-    let layout = dir.join(marker);
-    let built = ImageBuilder::new()
-        .layer(LayerBuilder::new().file("etc/marker", marker, 0o644))
-        .write_oci_dir(&layout, Some("t"))
-        .unwrap();
-    reg.push_oci(&layout, Some("t"), repo_tag).unwrap();
-    built.manifest_digest
+    let image = ImageBuilder::new().layer(LayerBuilder::new().file("etc/marker", marker, 0o644));
+    reg.push_image(&image, &dir.join(marker), repo_tag).unwrap().manifest_digest
 }
 
 fn reasons(e: &SignError) -> String {

@@ -314,24 +314,29 @@ impl Client {
         }
     }
 
-    /// Fetches a manifest by tag or digest. `None` if the registry does not have it. When
-    /// `reference` is a digest the bytes must hash to it.
-    pub fn get_manifest(&self, repo: &str, reference: &str, limit: u64) -> Result<Option<Fetched>, ImageError> {
+    /// Sends `method` (GET or HEAD) for a manifest with the media types we read. `None` on 404;
+    /// else the successful response, and `manifest REPO:TAG` (or `@DIGEST`) for messages.
+    fn manifest_request(
+        &self,
+        method: &str,
+        repo: &str,
+        reference: &str,
+    ) -> Result<Option<(ureq::Response, String)>, ImageError> {
         let sep = if reference.contains(':') { '@' } else { ':' };
         let what = format!("manifest {repo}{sep}{reference}");
         let accept = MANIFEST_ACCEPT.join(", ");
-        let resp = self.send(
-            "GET",
-            &format!("/v2/{repo}/manifests/{reference}"),
-            &pull_scope(repo),
-            &[("Accept", &accept)],
-            None,
-            ATTEMPTS,
-        )?;
+        let path = format!("/v2/{repo}/manifests/{reference}");
+        let resp = self.send(method, &path, &pull_scope(repo), &[("Accept", &accept)], None, ATTEMPTS)?;
         if resp.status() == 404 {
             return Ok(None);
         }
-        let resp = self.check(resp, &what)?;
+        Ok(Some((self.check(resp, &what)?, what)))
+    }
+
+    /// Fetches a manifest by tag or digest. `None` if the registry does not have it. When
+    /// `reference` is a digest the bytes must hash to it.
+    pub fn get_manifest(&self, repo: &str, reference: &str, limit: u64) -> Result<Option<Fetched>, ImageError> {
+        let Some((resp, what)) = self.manifest_request("GET", repo, reference)? else { return Ok(None) };
         if content_length(&resp).is_some_and(|n| n > limit) {
             return Err(ImageError::TooLarge { what, limit });
         }
@@ -373,21 +378,7 @@ impl Client {
     /// digest or length header is an error (callers may fall back to a GET), and so is a
     /// digest that differs from the one `reference` names.
     pub fn head_manifest(&self, repo: &str, reference: &str) -> Result<Option<(Digest, String, u64)>, ImageError> {
-        let sep = if reference.contains(':') { '@' } else { ':' };
-        let what = format!("manifest {repo}{sep}{reference}");
-        let accept = MANIFEST_ACCEPT.join(", ");
-        let resp = self.send(
-            "HEAD",
-            &format!("/v2/{repo}/manifests/{reference}"),
-            &pull_scope(repo),
-            &[("Accept", &accept)],
-            None,
-            ATTEMPTS,
-        )?;
-        if resp.status() == 404 {
-            return Ok(None);
-        }
-        let resp = self.check(resp, &what)?;
+        let Some((resp, what)) = self.manifest_request("HEAD", repo, reference)? else { return Ok(None) };
         let header = |name: &str| resp.header(name).map(str::trim);
         let digest: Digest = match header("Docker-Content-Digest") {
             None => return Err(self.err(format!("HEAD {what}: no Docker-Content-Digest in the answer"))),
@@ -551,20 +542,13 @@ impl<R: Read> Read for FillReader<R> {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
-        let mut n = 0;
-        while n < buf.len() {
-            match self.inner.read(&mut buf[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) if n == 0 => return Err(e),
-                Err(e) => {
-                    self.pending = Some(e);
-                    break;
-                }
+        match crate::stream::fill(&mut self.inner, buf) {
+            (0, Some(e)) => Err(e),
+            (n, e) => {
+                self.pending = e;
+                Ok(n)
             }
         }
-        Ok(n)
     }
 }
 

@@ -261,6 +261,18 @@ impl LocalRegistry {
         self.skopeo_copy(layout, layout_tag, repo_and_tag, false)
     }
 
+    /// Writes `image` as an OCI layout in `dir` and pushes it to `repo:tag`; returns what was built.
+    pub fn push_image(
+        &self,
+        image: &crate::testing::ImageBuilder,
+        dir: &Path,
+        repo_and_tag: &str,
+    ) -> Result<crate::testing::BuiltImage, String> {
+        let built = image.write_oci_dir(dir, Some("t")).map_err(|e| format!("{}: {e}", dir.display()))?;
+        self.push_oci(dir, Some("t"), repo_and_tag)?;
+        Ok(built)
+    }
+
     /// Pushes a multi-platform index `oci:LAYOUT:TAG` with every image under it (`--all`) to
     /// `repo:tag`, digests preserved.
     pub fn push_oci_all(&self, layout: &Path, layout_tag: &str, repo_and_tag: &str) -> Result<(), String> {
