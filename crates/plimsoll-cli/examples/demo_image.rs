@@ -8,7 +8,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use plimsoll_image::testing::{ImageBuilder, LayerBuilder};
+use plimsoll::testing::{ImageBuilder, LayerBuilder};
 
 /// Adds every file under `root` to the layer, at its path relative to `root`.
 fn add_tree(mut layer: LayerBuilder, root: &Path, dir: &Path) -> std::io::Result<LayerBuilder> {

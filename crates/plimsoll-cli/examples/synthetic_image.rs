@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use plimsoll_image::testing::{ImageBuilder, LayerBuilder};
+use plimsoll::testing::{ImageBuilder, LayerBuilder};
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);

@@ -141,7 +141,7 @@ Examples:
   plimsoll db update --base-url file:///srv/osv-mirror   (air-gapped: <mirror>/<Ecosystem>/all.zip)")]
     Update {
         /// Archives are fetched from {URL}/{ecosystem}/all.zip; https:// or file:///DIR.
-        #[arg(long, value_name = "URL", env = "PLIMSOLL_DB_URL", default_value = plimsoll_advisory::update::DEFAULT_BASE_URL)]
+        #[arg(long, value_name = "URL", env = "PLIMSOLL_DB_URL", default_value = plimsoll::db::DEFAULT_BASE_URL)]
         base_url: String,
         /// osv.dev ecosystem names, comma-separated [default: every ecosystem plimsoll matches].
         #[arg(long = "ecosystem", value_delimiter = ',', value_name = "LIST")]

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use plimsoll_image::registry::{self, Client, Credentials, RegistryOptions, RegistryRef};
-use plimsoll_image::ImageRef;
-use plimsoll_sign::{cosign, SigningKey, VerifyingKey};
+use plimsoll::image::registry::{self, Client, Credentials, RegistryOptions, RegistryRef};
+use plimsoll::image::ImageRef;
+use plimsoll::sign::{cosign, SigningKey, VerifyingKey};
 
 /// How to reach a registry; flattened into every command that talks to one.
 #[derive(Debug, Args, Default)]
@@ -160,8 +160,8 @@ fn stderr_line(s: &str) {
 
 pub fn run_key(args: KeyArgs) -> Result<ExitCode> {
     let KeyCommand::Generate(KeyGenerateArgs { output_key_prefix }) = args.command;
-    let pass = plimsoll_sign::read_passphrase(true)?;
-    let (k, p) = plimsoll_sign::generate_key_files(&output_key_prefix, &pass)?;
+    let pass = plimsoll::sign::read_passphrase(true)?;
+    let (k, p) = plimsoll::sign::generate_key_files(&output_key_prefix, &pass)?;
     stderr_line(&format!("Private key written to {}\nPublic key written to {}", k.display(), p.display()));
     Ok(ExitCode::SUCCESS)
 }
@@ -169,7 +169,7 @@ pub fn run_key(args: KeyArgs) -> Result<ExitCode> {
 pub fn run_sign(args: SignArgs) -> Result<ExitCode> {
     let SignArgs { key, image, registry } = args;
     let r = registry_ref(&image)?;
-    let pass = plimsoll_sign::read_passphrase(false)?;
+    let pass = plimsoll::sign::read_passphrase(false)?;
     let key = SigningKey::load(&key, &pass)?;
     let client = connect(&r, registry)?;
     let signed = cosign::sign(&client, &r, &key).with_context(|| format!("cannot sign {r}"))?;
@@ -202,7 +202,7 @@ pub fn run_attest(args: AttestArgs) -> Result<ExitCode> {
     let bytes = std::fs::read(&predicate).with_context(|| format!("cannot read {}", predicate.display()))?;
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).with_context(|| format!("{} is not JSON", predicate.display()))?;
-    let pass = plimsoll_sign::read_passphrase(false)?;
+    let pass = plimsoll::sign::read_passphrase(false)?;
     let key = SigningKey::load(&key, &pass)?;
     let client = connect(&r, registry)?;
     let att =

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use plimsoll_image::testing::{ImageBuilder, LayerBuilder, Tamper};
+use plimsoll::testing::{ImageBuilder, LayerBuilder, Tamper};
 use serde_json::Value;
 
 fn plimsoll(args: &[&str]) -> Output {

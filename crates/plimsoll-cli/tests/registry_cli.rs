@@ -9,10 +9,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
-use plimsoll_image::registry::testing::{
+use plimsoll::testing::registry::{
     AuthMode, HttpRequest, HttpResponse, HttpServer, LocalRegistry, TokenRequest, PASSWORD, USER,
 };
-use plimsoll_image::testing::{BuiltImage, ImageBuilder, LayerBuilder};
+use plimsoll::testing::{BuiltImage, ImageBuilder, LayerBuilder};
 use serde_json::Value;
 
 /// The private key's passphrase: distinct from the registry password, so a test sees which
@@ -472,7 +472,7 @@ fn lying_registry(
 fn registry_resolves_tags_with_head_and_verifies_what_it_scans() {
     let image = alpine("mock").build().unwrap();
     let repos: &'static [&'static str] = &["honest/app", "nodigest/app", "mangled/app", "liar/app"];
-    let lie = plimsoll_image::testing::sha256(b"an image the registry does not serve");
+    let lie = plimsoll::testing::sha256(b"an image the registry does not serve");
     let (server, seen) = lying_registry(&image, repos, &lie.to_string());
     let tmp = tempfile::tempdir().unwrap();
     let host = server.host();

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use plimsoll_image::testing::{ImageBuilder, LayerBuilder};
+use plimsoll::testing::{ImageBuilder, LayerBuilder};
 use serde_json::{json, Value};
 
 fn plimsoll(args: &[&str]) -> Output {

@@ -32,6 +32,10 @@ use plimsoll_model::misconfig::Misconfiguration;
 pub use image::{ImageConfigInput, SetuidFile};
 pub use rule::{Rule, RuleInfo, RuleKind};
 
+/// SHA-256 of this crate's Rust sources at build time (see `build.rs`): changes whenever any
+/// rule, parser or the engine changes, so caches of lint results can key on rule *code*.
+pub const SOURCE_HASH: &str = env!("PLIMSOLL_LINT_SOURCE_HASH");
+
 /// The kinds of file the linter understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FileKind {

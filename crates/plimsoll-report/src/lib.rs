@@ -21,6 +21,8 @@
 //! `format/` plus one [`Format`] variant; adding a kind of finding to the report is one section
 //! per format file.
 //!
+//! [`fleet::render`] writes the summary of a registry-wide scan (a table or a JSON array).
+//!
 //! [`enrich_cyclonedx`] writes the CycloneDX vulnerabilities into an existing CycloneDX document
 //! instead, keeping its components and their `bom-ref`s (`plimsoll sbom`).
 //!
@@ -28,6 +30,7 @@
 //! number, the SPDX document namespace) are derived from a hash of the report, which already
 //! carries its creation time, so the same scan renders to the same bytes.
 
+pub mod fleet;
 mod format;
 mod ident;
 mod license;
@@ -125,6 +128,9 @@ pub enum ReportError {
     /// component locations do not fit it); nothing was written.
     #[error("cannot add vulnerabilities to this CycloneDX document: {reason}")]
     CannotEnrich { reason: String },
+    /// This format cannot render `what` (a registry summary is a table or JSON).
+    #[error("{what} is rendered as table or json, not {format}")]
+    UnsupportedFormat { format: Format, what: &'static str },
 }
 
 /// Renders `report` as `format` into `out`.

@@ -160,6 +160,8 @@ pub struct Scanner {
     scoped_allows: Vec<(regex::Regex, regex::bytes::Regex)>,
     max_file_size: u64,
     any_binary_rule: bool,
+    /// See [`Scanner::fingerprint`].
+    fingerprint: String,
 }
 
 impl fmt::Debug for Scanner {
@@ -214,6 +216,7 @@ impl Scanner {
         let all_ids: Vec<String> = specs.iter().map(|(s, _)| s.id.clone()).collect();
         specs.retain(|(s, _)| !config.disabled_rules.contains(&s.id));
 
+        let fingerprint = fingerprint(config, specs.iter().map(|(s, _)| s));
         let mut rules = Vec::with_capacity(specs.len());
         for (spec, origin) in &specs {
             rules.push(compile_rule(spec, origin)?);
@@ -313,6 +316,7 @@ impl Scanner {
             allow_secrets,
             scoped_allows,
             max_file_size: config.max_file_size,
+            fingerprint,
         };
         // A user rule whose own examples fail is a broken rule: better an error now than silence.
         for id in user_rule_ids {
@@ -328,6 +332,14 @@ impl Scanner {
     pub fn builtin() -> Self {
         // The built-in catalogue is compiled and checked by this crate's tests.
         Self::new(&ScanConfig::default()).expect("built-in secret rules compile")
+    }
+
+    /// A hash of everything that decides what this scanner finds: the engine's source code and
+    /// version, the full definition of every active rule (built-in and user rules alike), the
+    /// allowlists and the size limit. Results cached under one fingerprint are valid for any
+    /// scanner with the same fingerprint; a changed rule, engine or setting changes it.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// Ids of the active rules, in catalogue order.
@@ -818,5 +830,60 @@ mod tests {
         assert!(!is_kebab_id("a--b"));
         assert!(!is_kebab_id("-a"));
         assert!(!is_kebab_id(""));
+    }
+}
+
+/// The engine sources whose change can change findings (rule parsing, matching, validation,
+/// entropy, the built-in allowlist), hashed into [`Scanner::fingerprint`] so that a rebuilt tool
+/// never serves results cached by an older engine.
+const ENGINE_SOURCES: &[&str] = &[
+    include_str!("scanner.rs"),
+    include_str!("spec.rs"),
+    include_str!("validate.rs"),
+    include_str!("entropy.rs"),
+    include_str!("rules.rs"),
+    include_str!("config.rs"),
+];
+
+fn fingerprint<'a>(config: &ScanConfig, active: impl Iterator<Item = &'a RuleSpec>) -> String {
+    use sha2::{Digest as _, Sha256};
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for src in ENGINE_SOURCES {
+        h.update(src.as_bytes());
+        h.update([0]);
+    }
+    // `Debug` shows every field of a rule (regex, keywords, allowlists, examples, ...), so it is
+    // a full definition; the origin (a path) is left out so equal rules share cache entries.
+    for spec in active {
+        h.update(format!("{spec:?}").as_bytes());
+        h.update([0]);
+    }
+    h.update(format!("{}|{}|{:?}", config.max_file_size, config.builtin_allowlist, config.allow).as_bytes());
+    plimsoll_model::Digest::sha256_from_bytes(&h.finalize()).hex().to_owned()
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::*;
+
+    fn with(toml: &str) -> Scanner {
+        Scanner::new(&ScanConfig::from_toml(toml, "t.toml").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn fingerprint_follows_rule_definitions() {
+        let builtin = Scanner::builtin();
+        assert_eq!(builtin.fingerprint(), Scanner::builtin().fingerprint());
+        assert_eq!(builtin.fingerprint(), with("").fingerprint(), "the origin is not part of it");
+        assert_ne!(builtin.fingerprint(), with("disabled_rules = [\"age-secret-key\"]").fingerprint());
+        let rule = |re: &str| {
+            format!("[[rules]]\nid = \"acme\"\ntitle = \"ACME\"\nseverity = \"HIGH\"\nkeywords = [\"acme_\"]\nregex = '''{re}'''\n")
+        };
+        let a = with(&rule(r"\bacme_[0-9a-f]{32}\b"));
+        let b = with(&rule(r"\bacme_[0-9a-f]{40}\b"));
+        assert_ne!(a.fingerprint(), builtin.fingerprint());
+        assert_ne!(a.fingerprint(), b.fingerprint(), "a changed user rule is another rule set");
+        assert_ne!(builtin.fingerprint(), with("max_file_size = 5").fingerprint());
     }
 }

@@ -150,18 +150,12 @@ fn layer_config(cfg: &LintConfig) -> LintConfig {
     LintConfig { disabled: SET_WIDE_RULES.iter().map(|c| c.to_string()).collect(), ..cfg.clone() }
 }
 
-/// Identifies what [`lint`] produces for this configuration, for the layer cache key: the rule
-/// set (codes, metadata and examples, a proxy for the rules' behaviour) and the layer settings.
+/// Identifies what [`lint`] produces for this configuration, for the layer cache key: the lint
+/// crate's source hash (rule code, not just rule metadata) and the layer settings.
 pub(crate) fn fingerprint(cfg: &LintConfig) -> String {
     let mut h = Sha256::new();
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    for r in plimsoll_lint::rules() {
-        for part in [r.code, r.title, r.bad, r.good] {
-            h.update(part.as_bytes());
-            h.update([0]);
-        }
-        h.update(format!("{:?}{:?}", r.severity, r.references).as_bytes());
-    }
+    h.update(plimsoll_lint::SOURCE_HASH.as_bytes());
+    h.update(include_str!("layer_lint.rs").as_bytes());
     h.update(format!("{:?}", layer_config(cfg)).as_bytes());
     Digest::sha256_from_bytes(&h.finalize()).to_string()
 }

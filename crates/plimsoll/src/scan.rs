@@ -49,9 +49,9 @@ pub trait Progress: Send + Sync {
 /// Secret scanning settings.
 #[derive(Clone)]
 pub struct SecretOptions {
+    /// The compiled rules; its [`plimsoll_secrets::Scanner::fingerprint`] is part of the layer
+    /// cache key.
     pub scanner: Arc<plimsoll_secrets::Scanner>,
-    /// Identifies the rule set and configuration, for the layer cache key.
-    pub fingerprint: String,
     /// Put the full secret in the report (explicit opt-in; disables the layer cache so secrets
     /// are never written to disk).
     pub reveal: bool,
@@ -65,7 +65,6 @@ impl SecretOptions {
     pub fn builtin() -> Self {
         SecretOptions {
             scanner: Arc::new(plimsoll_secrets::Scanner::builtin()),
-            fingerprint: "builtin".into(),
             reveal: false,
             include_os_files: false,
         }
@@ -105,11 +104,16 @@ impl Default for ScanOptions {
 }
 
 impl ScanOptions {
-    fn cache_key(&self) -> String {
-        let mut key = if self.inventory { analyzers_fingerprint() } else { "no-inventory".into() };
+    /// Everything besides the layer's content that decides its [`LayerScan`]: the tool version,
+    /// the analyzers' versions, the secret rule set's fingerprint (engine code and every active
+    /// rule's full definition) and the lint rules' source hash with the layer lint settings. A
+    /// changed rule therefore misses the cache instead of serving stale results.
+    pub(crate) fn cache_key(&self) -> String {
+        let mut key = format!("plimsoll {};", env!("CARGO_PKG_VERSION"));
+        key.push_str(&if self.inventory { analyzers_fingerprint() } else { "no-inventory".into() });
         if let Some(s) = &self.secrets {
             key.push_str(";secrets:");
-            key.push_str(&s.fingerprint);
+            key.push_str(s.scanner.fingerprint());
         }
         if let Some(cfg) = &self.misconfig {
             key.push_str(";misconfig:");
