@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Sets up and runs every test. Installs the tools the tests compare against when they are
-# missing (Debian packages, PyPI validators); tests whose tool is still missing skip with a
-# printed reason, so this also works offline. `.ci/run` calls this script.
+# Sets up and runs every test, then the CI gates. Installs the tools the tests compare against
+# when they are missing (Debian packages, PyPI validators); tests whose tool or data is still
+# missing skip with a reason listed at the end, so this also works offline. With CI=true (as CI
+# services set it) such a test fails instead (see crates/plimsoll-test-support). `.ci/run` calls
+# this script.
+#
+# Gates, in order (cheapest first): `cargo fmt --check`, clippy with -D warnings over every
+# target, `cargo check` of benches/examples (--all-targets) and of the fuzz crates, then the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +52,31 @@ fi
 if [ ! -d ../shared ]; then
   log "note: ../shared is absent; integration tests on shared data will skip"
 fi
+
+target_dir=${CARGO_TARGET_DIR:-target}
+mkdir -p "$target_dir"
+skips="$target_dir/test-skips.txt"
+rm -f "$skips"
+print_skips() {
+  if [ -s "$skips" ]; then
+    log "skipped tests ($(wc -l <"$skips")):"
+    sort -u "$skips" >&2
+  fi
+}
+trap print_skips EXIT
+
+log "cargo fmt --all --check"
+cargo fmt --all --check
+log "cargo clippy --workspace --all-targets --locked -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+# Benches and examples are compiled by clippy --all-targets above; the fuzz crates are their own
+# workspaces (excluded from this one; not --locked, so a new dependency of the fuzzed crate does
+# not break them) and build on stable: libfuzzer-sys compiles libFuzzer with
+# the system C++ compiler, only `cargo fuzz run` needs nightly (for the sanitizer flags).
+for fuzz in crates/*/fuzz/Cargo.toml; do
+  log "cargo check --manifest-path $fuzz"
+  cargo check --manifest-path "$fuzz" --all-targets
+done
 
 log "cargo test --workspace"
 # With the validators installed, schema validation must really run: a validator that fails to

@@ -24,7 +24,7 @@ macro_rules! registry_or_skip {
         match LocalRegistry::start() {
             Ok(r) => r,
             Err(reason) => {
-                eprintln!("skipping: no loopback registry: {reason}");
+                plimsoll_test_support::require(&format!("no loopback registry: {reason}"));
                 return;
             }
         }
@@ -372,7 +372,7 @@ fn registry_asks_for_one_token_per_repository() {
     let reg = match LocalRegistry::start_with(AuthMode::Token) {
         Ok(r) => r,
         Err(reason) => {
-            eprintln!("skipping: no loopback registry in token mode: {reason}");
+            plimsoll_test_support::require(&format!("no loopback registry in token mode: {reason}"));
             return;
         }
     };

@@ -18,7 +18,7 @@ macro_rules! registry_or_skip {
         match LocalRegistry::start() {
             Ok(r) => r,
             Err(reason) => {
-                eprintln!("skipping: no loopback registry: {reason}");
+                plimsoll_test_support::require(&format!("no loopback registry: {reason}"));
                 return;
             }
         }

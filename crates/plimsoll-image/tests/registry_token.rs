@@ -24,7 +24,7 @@ macro_rules! token_registry_or_skip {
         match LocalRegistry::start_with(AuthMode::Token) {
             Ok(r) => r,
             Err(reason) => {
-                eprintln!("skipping: no loopback registry in token mode: {reason}");
+                plimsoll_test_support::require(&format!("no loopback registry in token mode: {reason}"));
                 return;
             }
         }
@@ -358,7 +358,7 @@ fn the_https_ping_is_retried_too() {
     let pki = match TestPki::create(tmp.path()) {
         Ok(p) => p,
         Err(reason) => {
-            eprintln!("skipping: no test CA: {reason}");
+            plimsoll_test_support::require(&format!("no test CA: {reason}"));
             return;
         }
     };

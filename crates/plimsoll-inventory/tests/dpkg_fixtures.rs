@@ -142,7 +142,10 @@ fn compare_with_dpkg(label: &str, path: &str, text: &str) -> Option<usize> {
             Some(ours.len())
         }
         Ok(None) => {
-            eprintln!("{label}: dpkg-query not installed, comparison skipped ({} packages parsed)", ours.len());
+            plimsoll_test_support::require(&format!(
+                "{label}: dpkg-query not installed, comparison skipped ({} packages parsed)",
+                ours.len()
+            ));
             None
         }
         Err(e) => {

@@ -117,7 +117,7 @@ fn built_with_cargo_auditable() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let installed = Command::new(&cargo).args(["auditable", "--version"]).output().is_ok_and(|o| o.status.success());
     if !installed {
-        eprintln!("skipped: cargo-auditable is not installed (cargo install cargo-auditable)");
+        plimsoll_test_support::optional("cargo-auditable is not installed (cargo install cargo-auditable)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -158,7 +158,9 @@ fn built_with_cargo_auditable() {
 #[test]
 fn script_built_fixture() {
     let Ok(path) = std::env::var("PLIMSOLL_AUDITABLE_FIXTURE") else {
-        eprintln!("skipped: set PLIMSOLL_AUDITABLE_FIXTURE to the output of scripts/build-auditable-fixture.sh");
+        plimsoll_test_support::optional(
+            "set PLIMSOLL_AUDITABLE_FIXTURE to the output of scripts/build-auditable-fixture.sh",
+        );
         return;
     };
     let bin = std::fs::read(&path).unwrap();

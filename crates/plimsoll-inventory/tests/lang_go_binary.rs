@@ -64,7 +64,7 @@ fn summary(f: &Facts) -> Vec<(PackageKind, &str, &str, Option<PackageOrigin>)> {
 #[test]
 fn go_built_binaries() {
     let Some(version) = go_version() else {
-        eprintln!("skipped: no Go toolchain (`go`) on PATH");
+        plimsoll_test_support::require("no Go toolchain (`go`) on PATH");
         return;
     };
     let dir = project();

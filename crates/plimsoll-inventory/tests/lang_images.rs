@@ -15,7 +15,7 @@ fn images() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("skipped: {} is absent", p.display());
+        plimsoll_test_support::require(&format!("{} is absent", p.display()));
         None
     }
 }

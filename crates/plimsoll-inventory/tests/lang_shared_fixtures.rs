@@ -16,7 +16,7 @@ fn shared() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("skipped: {} is absent", p.display());
+        plimsoll_test_support::require(&format!("{} is absent", p.display()));
         None
     }
 }

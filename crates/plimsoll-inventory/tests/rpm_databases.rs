@@ -20,7 +20,7 @@ fn shared() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("skipping: {} is absent", p.display());
+        plimsoll_test_support::require(&format!("{} is absent", p.display()));
         None
     }
 }
@@ -226,11 +226,11 @@ fn rpm_backends() -> Option<Vec<String>> {
     let out = match Command::new("rpm").arg("--showrc").output() {
         Ok(out) if out.status.success() => out,
         Ok(out) => {
-            eprintln!("skipping: `rpm --showrc` failed: {}", String::from_utf8_lossy(&out.stderr));
+            plimsoll_test_support::require(&format!("`rpm --showrc` failed: {}", String::from_utf8_lossy(&out.stderr)));
             return None;
         }
         Err(e) => {
-            eprintln!("skipping: `rpm` is not available ({e}); install the Debian package `rpm`");
+            plimsoll_test_support::require(&format!("`rpm` is not available ({e}); install the Debian package `rpm`"));
             return None;
         }
     };
@@ -366,7 +366,7 @@ fn fixture_databases_match_rpm() {
 fn db_load() -> Option<&'static str> {
     let found = ["db5.3_load", "db_load"].into_iter().find(|b| Command::new(b).arg("-V").output().is_ok());
     if found.is_none() {
-        eprintln!("skipping: no db_load (install the Debian package `db5.3-util`)");
+        plimsoll_test_support::require("no db_load (install the Debian package `db5.3-util`)");
     }
     found
 }

@@ -726,7 +726,7 @@ fn validate(kind: &str, files: &[PathBuf]) -> bool {
     let required = std::env::var("PLIMSOLL_REQUIRE_SCHEMA_VALIDATION").is_ok_and(|v| v == "1");
     let skip = |reason: &str| {
         assert!(!required, "schema validation required but skipped: {reason}");
-        eprintln!("skipping {kind} schema validation: {reason}");
+        plimsoll_test_support::require(&format!("skipping {kind} schema validation: {reason}"));
         false
     };
     let out = match Command::new("python3").arg(&script).arg(kind).args(files).output() {
@@ -792,11 +792,14 @@ fn validator_rejects_invalid_documents() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_schema.py");
     for (kind, file) in [("cyclonedx", &cdx), ("spdx", &spdx)] {
         let Ok(out) = Command::new("python3").arg(&script).arg(kind).arg(file).output() else {
-            eprintln!("skipping: cannot run python3");
+            plimsoll_test_support::require("cannot run python3");
             return;
         };
         match out.status.code() {
-            Some(77) => eprintln!("skipping {kind}: {}", String::from_utf8_lossy(&out.stdout).trim()),
+            Some(77) => plimsoll_test_support::require(&format!(
+                "skipping {kind}: {}",
+                String::from_utf8_lossy(&out.stdout).trim()
+            )),
             Some(1) => {}
             other => panic!("{kind}: expected the broken document to be rejected, got {other:?}"),
         }
@@ -809,7 +812,7 @@ fn validator_rejects_invalid_documents() {
 fn shared_images_render_valid_sboms() {
     let images = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/images");
     if !images.is_dir() {
-        eprintln!("skipping: {} is absent", images.display());
+        plimsoll_test_support::require(&format!("{} is absent", images.display()));
         return;
     }
     let mut reports = Vec::new();
@@ -1666,11 +1669,14 @@ fn validator_rejects_invalid_findings_documents() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_schema.py");
     for (kind, file) in [("sarif", &sarif), ("junit", &junit), ("junit", &unclosed)] {
         let Ok(out) = Command::new("python3").arg(&script).arg(kind).arg(file).output() else {
-            eprintln!("skipping: cannot run python3");
+            plimsoll_test_support::require("cannot run python3");
             return;
         };
         match out.status.code() {
-            Some(77) => eprintln!("skipping {kind}: {}", String::from_utf8_lossy(&out.stdout).trim()),
+            Some(77) => plimsoll_test_support::require(&format!(
+                "skipping {kind}: {}",
+                String::from_utf8_lossy(&out.stdout).trim()
+            )),
             Some(1) => {}
             other => panic!("{kind}: expected {} to be rejected, got {other:?}", file.display()),
         }

@@ -20,7 +20,7 @@ macro_rules! registry_or_skip {
         match LocalRegistry::start() {
             Ok(r) => r,
             Err(reason) => {
-                eprintln!("skipping: no loopback registry: {reason}");
+                plimsoll_test_support::require(&format!("no loopback registry: {reason}"));
                 return;
             }
         }
@@ -197,7 +197,7 @@ fn python_with_nacl() -> bool {
 #[test]
 fn key_files_interoperate_with_python() {
     if !python_with_nacl() {
-        eprintln!("skipping: python3 with pynacl and cryptography is not available");
+        plimsoll_test_support::require("python3 with pynacl and cryptography is not available");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -222,7 +222,7 @@ fn shared_images_do_not_flood() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
     let images = shared.join("images");
     if !images.is_dir() {
-        eprintln!("skipping: {} is absent", images.display());
+        plimsoll_test_support::require(&format!("{} is absent", images.display()));
         return;
     }
     let mut refs: Vec<String> = Vec::new();

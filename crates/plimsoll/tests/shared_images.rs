@@ -16,7 +16,7 @@ fn shared() -> Option<PathBuf> {
     if p.join("images").is_dir() {
         Some(p)
     } else {
-        eprintln!("skipping: {} is absent", p.display());
+        plimsoll_test_support::require(&format!("{} is absent", p.display()));
         None
     }
 }
@@ -177,7 +177,7 @@ fn gzip_compressed_docker_archives() {
     for (file, version) in [("alpine-310.tar.gz", "3.10"), ("alpine-311.tar.gz", "3.11")] {
         let path = dir.join(file);
         if !path.exists() {
-            eprintln!("skipping {file}: absent");
+            plimsoll_test_support::require(&format!("skipping {file}: absent"));
             continue;
         }
         let report = scan(&format!("docker-archive:{}", path.display()));

@@ -17,7 +17,7 @@ fn debian_app_application_vulnerabilities() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let shared = root.join("../shared");
     if !shared.join("advisories").is_dir() {
-        eprintln!("skipping: {} is absent", shared.display());
+        plimsoll_test_support::require(&format!("{} is absent", shared.display()));
         return;
     }
     let dir = tempfile::tempdir().unwrap();

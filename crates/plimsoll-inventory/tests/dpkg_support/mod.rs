@@ -16,7 +16,7 @@ pub fn shared(test: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipping {test}: {} is absent", dir.display());
+        plimsoll_test_support::require(&format!("skipping {test}: {} is absent", dir.display()));
         None
     }
 }

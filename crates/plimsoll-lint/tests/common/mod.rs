@@ -9,7 +9,7 @@ pub fn configs() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("skipping: {} is absent", p.display());
+        plimsoll_test_support::require(&format!("{} is absent", p.display()));
         None
     }
 }
