@@ -28,6 +28,19 @@ fn add_tree(mut layer: LayerBuilder, root: &Path, dir: &Path) -> std::io::Result
 
 fn main() -> std::io::Result<()> {
     let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "target/demo".into()));
+    let dir = out.join("oci");
+    if dir.exists() {
+        fs::remove_dir_all(&dir)?;
+    }
+    fs::create_dir_all(&dir)?;
+    let built = demo_image()?.write_oci_dir(&dir, Some("1"))?;
+    eprintln!("demo image written to oci:{}:1 (manifest {})", dir.display(), built.manifest_digest);
+    Ok(())
+}
+
+/// The demo image, from the files under `demo/` (also built by the snapshot tests,
+/// `tests/snapshots.rs`).
+pub fn demo_image() -> std::io::Result<ImageBuilder> {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
     let base_status = fs::read_to_string(demo.join("base/var/lib/dpkg/status"))?;
     let curl_status = fs::read_to_string(demo.join("curl.status"))?;
@@ -48,13 +61,5 @@ fn main() -> std::io::Result<()> {
         .env("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
         .env("APP_ENV=production")
         .cmd(&["python3", "/app/main.py"]);
-
-    let dir = out.join("oci");
-    if dir.exists() {
-        fs::remove_dir_all(&dir)?;
-    }
-    fs::create_dir_all(&dir)?;
-    let built = image.write_oci_dir(&dir, Some("1"))?;
-    eprintln!("demo image written to oci:{}:1 (manifest {})", dir.display(), built.manifest_digest);
-    Ok(())
+    Ok(image)
 }
