@@ -53,7 +53,17 @@ pub struct Rule {
     pub bad: &'static str,
     /// The fixed input (a generic test checks the rule stays quiet).
     pub good: &'static str,
+    /// The rule judges a *set* of files that is deployed together (NetworkPolicy coverage), so
+    /// it means nothing on files that are not such a set (manifests found inside an image).
+    /// Declared on the rule with `set_wide: true,`.
+    pub set_wide: bool,
     pub(crate) check: Check,
+}
+
+/// `set_wide: true` in [`declare_rule!`], else false.
+#[doc(hidden)]
+pub const fn flag(given: &[bool]) -> bool {
+    matches!(given, [true])
 }
 
 /// Public name of a registry entry.
@@ -121,6 +131,7 @@ macro_rules! declare_rule {
         references: [$($r:literal),* $(,)?],
         bad: $bad:expr,
         good: $good:expr,
+        $(set_wide: $set_wide:literal,)?
         check: $kind:ident($check:path) $(,)?
     ) => {
         /// The rule's registry entry.
@@ -136,6 +147,7 @@ macro_rules! declare_rule {
             doc: concat!($($doc, "\n"),+),
             bad: $bad,
             good: $good,
+            set_wide: $crate::rule::flag(&[$($set_wide)?]),
             check: $crate::rule::Check::$kind($check),
         };
 

@@ -29,6 +29,7 @@
 //! [`Image`]: image::Image
 
 pub mod cache;
+mod config_files;
 mod error;
 mod image_config;
 mod layer_lint;

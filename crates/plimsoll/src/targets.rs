@@ -63,7 +63,10 @@ pub fn scan_config(path: &Path, opts: &ScanOptions, policy: &Policy) -> Result<S
         let content = std::fs::read(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
         let name = path.display().to_string();
         let mut linter = Linter::new(cfg);
-        linter.add(&name, &content).map_err(|source| Error::NotAConfigFile { name: name.clone(), source })?;
+        let not_config = |source| Error::NotAConfigFile { name: name.clone(), source };
+        let kind = crate::config_files::kind(&name, &content, crate::config_files::Origin::Named)
+            .ok_or_else(|| not_config(plimsoll_lint::LintError::UnknownKind { path: name.clone() }))?;
+        linter.add_as(&name, &content, kind).map_err(not_config)?;
         let mut report = empty_report(&name, ArtifactKind::Filesystem);
         report.misconfigurations = linter.finish();
         report

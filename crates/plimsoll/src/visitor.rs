@@ -8,6 +8,7 @@ use plimsoll_lint::{LintConfig, Linter};
 use plimsoll_model::secret::{RevealedSecret, SecretFinding, SecretSource};
 use plimsoll_model::{Diagnostic, DiagnosticLevel};
 
+use crate::config_files::{self, Origin};
 use crate::layer_lint;
 use crate::scan::{LayerScan, ScanOptions};
 
@@ -62,23 +63,6 @@ impl<'a> FileVisitor<'a> {
             path: Some(path.to_owned()),
         });
     }
-}
-
-/// Names under which configuration files are found; the linter decides from the content.
-fn config_candidate(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let lower = name.to_ascii_lowercase();
-    if path.split('/').any(|seg| seg == "node_modules" || seg == ".git") {
-        return false;
-    }
-    lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.starts_with("dockerfile.")
-        || lower.ends_with(".dockerfile")
-        || lower.ends_with(".yaml")
-        || lower.ends_with(".yml")
-        || (lower.ends_with(".json")
-            && !matches!(lower.as_str(), "package.json" | "package-lock.json" | "composer.json"))
 }
 
 /// Kubernetes `Secret` objects keep their values base64-encoded under `data`, where no rule can
@@ -145,8 +129,8 @@ impl LayerVisitor for FileVisitor<'_> {
         }
         let candidate = match &self.lint {
             ConfigLint::Off => false,
-            ConfigLint::Dir(_) => config_candidate(&entry.path),
-            ConfigLint::Layer(_) => layer_lint::candidate(&entry.path),
+            ConfigLint::Dir(_) => config_files::candidate(&entry.path, Origin::Project),
+            ConfigLint::Layer(_) => config_files::candidate(&entry.path, Origin::Image),
         };
         if candidate && entry.size <= MAX_CONFIG_FILE {
             self.lint_wanted = true;
@@ -193,8 +177,8 @@ impl LayerVisitor for FileVisitor<'_> {
             match &mut self.lint {
                 ConfigLint::Off => {}
                 ConfigLint::Dir(linter) => {
-                    if plimsoll_lint::detect(&entry.path, data).is_some() {
-                        if let Err(e) = linter.add(&entry.path, data) {
+                    if let Some(kind) = config_files::kind(&entry.path, data, Origin::Project) {
+                        if let Err(e) = linter.add_as(&entry.path, data, kind) {
                             self.warn(&entry.path, format!("configuration not checked: {e}"));
                         }
                     }
@@ -215,7 +199,6 @@ impl LayerVisitor for FileVisitor<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::config_candidate;
     use plimsoll_model::secret::SecretSource;
 
     #[test]
@@ -233,15 +216,5 @@ mod tests {
         assert_eq!(found[0].source, SecretSource::KubernetesSecretData);
         assert!(!found[0].masked.contains("R7xK2mQ9"));
         assert!(super::kubernetes_secret_data("deploy/notes.txt", manifest.as_bytes(), &opts).is_empty());
-    }
-
-    #[test]
-    fn config_candidates() {
-        assert!(config_candidate("Dockerfile"));
-        assert!(config_candidate("build/api.Dockerfile"));
-        assert!(config_candidate("deploy/k8s/app.yaml"));
-        assert!(!config_candidate("node_modules/x/config.yaml"));
-        assert!(!config_candidate("package-lock.json"));
-        assert!(!config_candidate("src/main.rs"));
     }
 }

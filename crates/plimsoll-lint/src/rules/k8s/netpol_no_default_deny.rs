@@ -22,6 +22,7 @@ declare_rule! {
     references: ["CIS-K8s-5.3.2"],
     bad: "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
     good: "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
+    set_wide: true,
     check: Kubernetes(check),
 }
 
