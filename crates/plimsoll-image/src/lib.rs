@@ -39,8 +39,8 @@ pub mod testing;
 pub use error::ImageError;
 pub use reference::ImageRef;
 pub use source::{
-    open, open_with_client, ContainerConfig, Healthcheck, History, Image, ImageConfig, Layer, Limits, OpenOptions,
-    Platform,
+    open, open_archive, open_with_client, ContainerConfig, Healthcheck, History, Image, ImageConfig, Layer, Limits,
+    OpenOptions, Platform,
 };
 pub use squash::Squashed;
 pub use walk::{walk_layer, Entry, EntryKind, LayerIndex, LayerVisitor, WalkLimits, WalkWarning, Want};

@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -210,12 +210,7 @@ pub struct Image {
 /// Opens an image: resolves tag and platform, reads and verifies index, manifest and config, and
 /// checks that every layer blob is present.
 pub fn open(r: &ImageRef, opts: &OpenOptions) -> Result<Image, ImageError> {
-    let limits = &opts.limits;
-    let index_limits = IndexLimits {
-        max_entries: limits.max_archive_entries,
-        max_cached_entry: limits.max_json_bytes,
-        max_cache_total: limits.max_json_bytes.saturating_mul(4),
-    };
+    let index_limits = index_limits(&opts.limits);
     let (store, resolved) = match r {
         ImageRef::OciDir { path, tag } => {
             let meta = std::fs::metadata(path).map_err(|source| ImageError::Io { path: path.clone(), source })?;
@@ -243,6 +238,37 @@ pub fn open(r: &ImageRef, opts: &OpenOptions) -> Result<Image, ImageError> {
             let client = Arc::new(Client::connect(&rr.registry, &opts.registry)?);
             return open_with_client(rr, client, opts);
         }
+    };
+    assemble(r.to_string(), store, resolved, opts)
+}
+
+fn index_limits(limits: &Limits) -> IndexLimits {
+    IndexLimits {
+        max_entries: limits.max_archive_entries,
+        max_cached_entry: limits.max_json_bytes,
+        max_cache_total: limits.max_json_bytes.saturating_mul(4),
+    }
+}
+
+/// Opens an image archive given as a bare path (no `docker-archive:` or `oci-archive:`), reading
+/// it once: the archive is indexed, and its entries say what it is, a `docker save` archive
+/// (`manifest.json`; preferred, as Docker also writes an OCI index into its archives) or an OCI
+/// layout archive (`index.json` or `oci-layout`). Parsing the path with [`ImageRef::parse`] and
+/// then calling [`open`] reads it twice (once to tell, once to index).
+pub fn open_archive(path: &Path, opts: &OpenOptions) -> Result<Image, ImageError> {
+    let archive = OuterArchive::index(path, index_limits(&opts.limits))?;
+    let (docker, oci) =
+        (archive.contains("manifest.json"), archive.contains("index.json") || archive.contains("oci-layout"));
+    let store = Store::Archive(archive);
+    let (r, resolved) = if docker {
+        (ImageRef::DockerArchive { path: path.to_owned() }, crate::docker::resolve(&store, opts)?)
+    } else if oci {
+        (ImageRef::OciArchive { path: path.to_owned(), tag: None }, crate::oci::resolve(&store, None, opts)?)
+    } else {
+        return Err(ImageError::UnknownFormat {
+            path: path.to_owned(),
+            reason: "a tar archive without manifest.json, index.json or oci-layout".into(),
+        });
     };
     assemble(r.to_string(), store, resolved, opts)
 }
@@ -367,6 +393,33 @@ impl Image {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_archive_tells_docker_from_oci_as_parse_does() {
+        use crate::testing::{DockerArchive, ImageBuilder, LayerBuilder};
+        let dir = tempfile::tempdir().unwrap();
+        let image = ImageBuilder::new().layer(LayerBuilder::new().file("etc/hostname", "x\n", 0o644));
+        let docker = dir.path().join("d.tar");
+        image
+            .write_docker_archive(&docker, &DockerArchive { blobs_layout: true, gzip: true, ..Default::default() })
+            .unwrap();
+        let oci = dir.path().join("o.tar");
+        image.write_oci_archive(&oci, None).unwrap();
+        let opts = OpenOptions::default();
+        for path in [&docker, &oci] {
+            let once = open_archive(path, &opts).unwrap();
+            let twice = open(&ImageRef::parse(path.to_str().unwrap()).unwrap(), &opts).unwrap();
+            assert_eq!(once.reference, twice.reference);
+            assert_eq!(once.manifest_digest, twice.manifest_digest);
+            assert_eq!(once.layers.len(), 1);
+        }
+        assert!(open_archive(&docker, &opts).unwrap().reference.starts_with("docker-archive:"));
+        assert!(open_archive(&oci, &opts).unwrap().reference.starts_with("oci-archive:"));
+        let not_an_image = dir.path().join("n.tar");
+        std::fs::write(&not_an_image, crate::testing::LayerBuilder::new().file("a", "b", 0o644).tar_bytes().unwrap())
+            .unwrap();
+        assert!(matches!(open_archive(&not_an_image, &opts), Err(ImageError::UnknownFormat { .. })));
+    }
 
     #[test]
     fn platform_parsing_and_matching() {

@@ -11,6 +11,18 @@ use plimsoll_model::{ArtifactKind, Diagnostic, DiagnosticLevel, ScanReport};
 use crate::policy::{self, Policy, Verdict};
 use crate::{empty_report, match_vulnerabilities, scan_dir, scan_image, Error, ScanOptions};
 
+/// Reference prefixes that say what the reference is (see `ImageRef::parse`).
+const TRANSPORTS: &[&str] = &[
+    "docker-archive:",
+    "oci-archive:",
+    "oci:",
+    "registry:",
+    "docker://",
+    "docker-daemon:",
+    "containers-storage:",
+    "podman:",
+];
+
 /// A report after the policy, and what the policy decided.
 #[derive(Debug, Clone)]
 pub struct Scanned {
@@ -33,11 +45,23 @@ pub fn scan_image_ref(
     opts: &ScanOptions,
     policy: &Policy,
 ) -> Result<Scanned, Error> {
-    let image_ref = ImageRef::parse(reference)
-        .map_err(|source| Error::ImageReference { reference: reference.to_owned(), source })?;
-    let image = plimsoll_image::open(&image_ref, open)
-        .map_err(|source| Error::OpenImage { reference: image_ref.to_string(), source })?;
-    let report = scan_image(&image, opts).map_err(|source| Error::Scan { target: image_ref.to_string(), source })?;
+    let bare = Path::new(reference);
+    let image = if !TRANSPORTS.iter().any(|t| reference.starts_with(t)) && bare.is_file() {
+        // A bare archive path: one read tells docker from OCI and indexes it.
+        plimsoll_image::open_archive(bare, open).map_err(|source| match source {
+            // Not an image archive at all: the reference is what is wrong, as `ImageRef::parse` says.
+            e @ plimsoll_image::ImageError::UnknownFormat { .. } => {
+                Error::ImageReference { reference: reference.to_owned(), source: e }
+            }
+            e => Error::OpenImage { reference: reference.to_owned(), source: e },
+        })?
+    } else {
+        let image_ref = ImageRef::parse(reference)
+            .map_err(|source| Error::ImageReference { reference: reference.to_owned(), source })?;
+        plimsoll_image::open(&image_ref, open)
+            .map_err(|source| Error::OpenImage { reference: image_ref.to_string(), source })?
+    };
+    let report = scan_image(&image, opts).map_err(|source| Error::Scan { target: image.reference.clone(), source })?;
     Ok(Scanned::judged(report, policy))
 }
 
