@@ -117,7 +117,7 @@ fn compare(name: &str, vectors: &[String], theirs: &[String]) {
 #[test]
 fn generated_vectors_against_red_hat_cvss() {
     let Some(py) = python_with_cvss() else {
-        eprintln!("SKIP CVSS differential: no python3 with the `cvss` package (pip install cvss)");
+        plimsoll_test_support::require("CVSS differential: no python3 with the `cvss` package (pip install cvss)");
         return;
     };
     let mut r = Rng(0x5eed);
@@ -132,11 +132,11 @@ fn generated_vectors_against_red_hat_cvss() {
 fn corpus_vectors_against_red_hat_cvss() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/advisories");
     if !root.is_dir() {
-        eprintln!("SKIP: {} is absent", root.display());
+        plimsoll_test_support::require(&format!("{} is absent", root.display()));
         return;
     }
     let Some(py) = python_with_cvss() else {
-        eprintln!("SKIP CVSS corpus check: no python3 with the `cvss` package");
+        plimsoll_test_support::require("CVSS corpus check: no python3 with the `cvss` package");
         return;
     };
     let loaded = plimsoll_advisory::load::load(&[root]).expect("load");

@@ -253,7 +253,7 @@ fn dpkg_strictly_valid(v: &str) -> bool {
 #[test]
 fn dpkg_against_dpkg() {
     if !tool_works("perl", &["-MDpkg::Version", "-e1"]) {
-        eprintln!("SKIP dpkg differential: perl with Dpkg::Version (libdpkg-perl) is not installed");
+        plimsoll_test_support::require("dpkg differential: perl with Dpkg::Version (libdpkg-perl) is not installed");
         return;
     }
     let pairs: Vec<_> = make_pairs(1, PAIRS, gen_dpkg, DPKG_ATOMS)
@@ -271,7 +271,7 @@ fn dpkg_against_dpkg() {
 
     // dpkg's C implementation on a sample (one process per comparison, so keep it small).
     if !tool_works("dpkg", &["--version"]) {
-        eprintln!("SKIP dpkg --compare-versions sample: dpkg not installed");
+        plimsoll_test_support::require("dpkg --compare-versions sample: dpkg not installed");
         return;
     }
     let mut disagreements = Vec::new();
@@ -334,7 +334,7 @@ fn python_with(module: &str) -> Option<&'static str> {
 #[test]
 fn rpm_against_rpm() {
     let Some(py) = python_with("rpm") else {
-        eprintln!("SKIP rpm differential: no python3 with the rpm module (Debian package python3-rpm)");
+        plimsoll_test_support::require("rpm differential: no python3 with the rpm module (Debian package python3-rpm)");
         return;
     };
     let pairs: Vec<_> = make_pairs(2, PAIRS, gen_rpm, RPM_ATOMS)
@@ -403,8 +403,8 @@ fn gen_pep440(r: &mut Rng) -> String {
 #[test]
 fn pep440_against_packaging() {
     let Some(py) = python_with("packaging.version") else {
-        eprintln!(
-            "SKIP PEP 440 differential: no python3 with `packaging` (pip install packaging or python3-packaging)"
+        plimsoll_test_support::require(
+            "PEP 440 differential: no python3 with `packaging` (pip install packaging or python3-packaging)",
         );
         return;
     };
@@ -460,7 +460,7 @@ fn semver_against_node_semver() {
         .stderr(Stdio::null())
         .status();
     if !probe.is_ok_and(|s| s.success()) {
-        eprintln!("SKIP SemVer differential: node with the `semver` package is not installed");
+        plimsoll_test_support::optional("SemVer differential: node with the `semver` package is not installed");
         return;
     }
     let pairs = make_pairs(4, 25_000, gen_semver, SEMVER_ATOMS);
@@ -515,7 +515,9 @@ fn gen_go(r: &mut Rng) -> String {
 fn go_against_x_mod_semver() {
     let gopath = Path::new("/usr/share/gocode");
     if !tool_works("go", &["version"]) || !gopath.join("src/golang.org/x/mod/semver/semver.go").exists() {
-        eprintln!("SKIP Go differential: needs `go` and golang.org/x/mod under /usr/share/gocode (Debian golang-golang-x-mod-dev)");
+        plimsoll_test_support::require(
+            "Go differential: needs `go` and golang.org/x/mod under /usr/share/gocode (Debian golang-golang-x-mod-dev)",
+        );
         return;
     }
     let pairs = make_pairs(5, PAIRS, gen_go, GO_ATOMS);
@@ -617,11 +619,11 @@ fn maven_jar() -> Option<PathBuf> {
 #[test]
 fn maven_against_comparable_version() {
     let Some(jar) = maven_jar() else {
-        eprintln!("SKIP Maven differential: maven-artifact jar not found (Debian package maven)");
+        plimsoll_test_support::optional("Maven differential: maven-artifact jar not found (Debian package maven)");
         return;
     };
     if !tool_works("java", &["-version"]) {
-        eprintln!("SKIP Maven differential: no java");
+        plimsoll_test_support::optional("Maven differential: no java");
         return;
     }
     let pairs: Vec<_> = make_pairs(6, PAIRS, gen_maven, MAVEN_ATOMS)
@@ -680,7 +682,7 @@ fn gen_gem(r: &mut Rng) -> String {
 #[test]
 fn rubygems_against_gem_version() {
     if !tool_works("ruby", &["-e", "Gem::Version"]) {
-        eprintln!("SKIP RubyGems differential: ruby is not installed");
+        plimsoll_test_support::require("RubyGems differential: ruby is not installed");
         return;
     }
     let pairs = make_pairs(7, 16_000, gen_gem, GEM_ATOMS);
@@ -746,9 +748,9 @@ fn composer_token(a: &str, b: &str) -> String {
 fn composer_against_composer_semver() {
     let autoload = "/usr/share/php/Composer/Semver/autoload.php";
     if !tool_works("php", &["-v"]) || !Path::new(autoload).exists() {
-        eprintln!(
-            "SKIP Composer differential: needs php and composer/semver ({autoload}; Debian packages php-cli composer)"
-        );
+        plimsoll_test_support::require(&format!(
+            "Composer differential: needs php and composer/semver ({autoload}; Debian packages php-cli composer)"
+        ));
         return;
     }
     let pairs = make_pairs(8, 16_000, gen_composer, COMPOSER_ATOMS);

@@ -15,7 +15,7 @@ fn shared() -> Option<PathBuf> {
     if p.join("advisories").is_dir() {
         Some(p)
     } else {
-        eprintln!("SKIP: {} is absent", p.display());
+        plimsoll_test_support::require(&format!("{} is absent", p.display()));
         None
     }
 }
@@ -117,7 +117,7 @@ fn alpine_3_10_image_against_its_branch() {
     let (Some(db), Some(shared)) = (db(), shared()) else { return };
     let archive = shared.join("fixtures/trivy-fixtures/pkg/fanal/test/testdata/alpine-310.tar.gz");
     if !archive.is_file() {
-        eprintln!("SKIP: {} is absent", archive.display());
+        plimsoll_test_support::require(&format!("{} is absent", archive.display()));
         return;
     }
     let pkgs = alpine_packages(&archive);

@@ -20,7 +20,7 @@ fn shared() -> Option<PathBuf> {
     if p.join("advisories").is_dir() {
         Some(p)
     } else {
-        eprintln!("SKIP: {} is absent", p.display());
+        plimsoll_test_support::require(&format!("{} is absent", p.display()));
         None
     }
 }

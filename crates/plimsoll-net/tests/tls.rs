@@ -35,7 +35,7 @@ fn pki(dir: &Path) -> Option<(PathBuf, Arc<rustls::ServerConfig>)> {
     .iter()
     .try_for_each(|args| openssl(&args.split(' ').collect::<Vec<_>>()));
     if let Err(reason) = made {
-        eprintln!("SKIP: cannot make a test CA with openssl: {reason}");
+        plimsoll_test_support::require(&format!("cannot make a test CA with openssl: {reason}"));
         return None;
     }
     let certs: Vec<CertificateDer> =
