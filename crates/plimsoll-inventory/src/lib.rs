@@ -29,7 +29,17 @@ pub enum AnalyzeError {
     Malformed { path: String, reason: String },
     #[error("{path}: {reason} (at byte offset {offset})")]
     MalformedAt { path: String, reason: String, offset: u64 },
+    /// The file declares more than plimsoll reads from one file. Not a partial result: the
+    /// whole file is refused, so a scan never reports a silently truncated list.
+    #[error("{path}: more than {limit} {what}, the limit for one file; the file was not read")]
+    TooMany { path: String, what: &'static str, limit: usize },
 }
+
+/// Most packages (or package records: lockfile entries, SBOM components, database stanzas) one
+/// file may declare. Memory grows with the records a file holds (about 1-2 KiB each through the
+/// scan), so this bounds it: the largest real package databases and lockfiles hold a few tens of
+/// thousands (the whole Debian archive has about 65,000 binary packages per architecture).
+pub const MAX_PACKAGES_PER_FILE: usize = 100_000;
 
 /// One analyzer: decides which paths it wants and turns their bytes into [`Facts`].
 pub trait Analyzer: Sync + Send {

@@ -12,7 +12,7 @@ mod deb822;
 
 use plimsoll_model::{Package, PackageKind};
 
-use crate::{AnalyzeError, Analyzer, Facts, InstalledFiles};
+use crate::{AnalyzeError, Analyzer, Facts, InstalledFiles, MAX_PACKAGES_PER_FILE};
 
 pub use copyright::{dep5_licenses, DpkgCopyright};
 
@@ -25,6 +25,8 @@ pub struct DpkgFileList;
 const STATUS: &str = "var/lib/dpkg/status";
 const STATUS_D: &str = "var/lib/dpkg/status.d/";
 const INFO: &str = "var/lib/dpkg/info/";
+/// Largest status database read (see [`DpkgStatus`]'s `max_size`).
+pub const STATUS_MAX: u64 = 96 * 1024 * 1024;
 
 /// Control members that distroless-style builders put next to the stanzas in `status.d/`
 /// (deb(5) control archive members, plus dpkg's own `list`).
@@ -48,7 +50,7 @@ impl Analyzer for DpkgStatus {
         "dpkg-status"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
         if path == STATUS {
@@ -59,6 +61,11 @@ impl Analyzer for DpkgStatus {
             && !name.contains('/')
             && !name.starts_with('.')
             && !name.rsplit_once('.').is_some_and(|(_, ext)| CONTROL_MEMBERS.contains(&ext))
+    }
+    /// The walk hands analyzers whole files, so this bounds the buffer. Real status databases are
+    /// a few MiB (a desktop with thousands of packages); larger ones are refused and reported.
+    fn max_size(&self) -> u64 {
+        STATUS_MAX
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Facts, AnalyzeError> {
         parse_status(path, &String::from_utf8_lossy(content))
@@ -113,7 +120,9 @@ pub fn parse_file_list(text: &str) -> Vec<String> {
 /// counts as installed in a `status.d/` file (distroless writes none) and as not installed in the
 /// `status` database, as dpkg itself reads it. Stanzas without `Package` or `Version`, or with a
 /// garbled `Status`, are skipped with a warning in [`Facts::warnings`]; it is an error only when
-/// the file has content but not one stanza could be read.
+/// the file has content but not one stanza could be read. More than [`MAX_PACKAGES_PER_FILE`]
+/// installed or malformed stanzas is an error: stanzas are read one at a time, so memory stays
+/// bounded by that limit whatever the file's size.
 pub fn parse_status(path: &str, text: &str) -> Result<Facts, AnalyzeError> {
     let mut facts = Facts::default();
     let mut not_installed = 0usize;
@@ -124,6 +133,13 @@ pub fn parse_status(path: &str, text: &str) -> Result<Facts, AnalyzeError> {
             Stanza::Installed(p) => facts.packages.push(*p),
             Stanza::NotInstalled => not_installed += 1,
             Stanza::Malformed(why) => skipped.push((para.line, why)),
+        }
+        if facts.packages.len() + skipped.len() > MAX_PACKAGES_PER_FILE {
+            return Err(AnalyzeError::TooMany {
+                path: path.to_owned(),
+                what: "package stanzas",
+                limit: MAX_PACKAGES_PER_FILE,
+            });
         }
     }
     if skipped.is_empty() {
