@@ -3,10 +3,16 @@
 
 usage: gen_parser_inputs.py OUT_DIR
 
-  OUT_DIR/dpkg/var/lib/dpkg/status   a ~40 MB dpkg status database (realistic stanzas)
+  OUT_DIR/dpkg/var/lib/dpkg/status   a ~40 MB dpkg status database
   OUT_DIR/npm/package-lock.json      a ~70 MB npm lockfile, version 3
+
+Records are as small as the formats allow (the worst case per byte, as a hostile image would
+make them): a 40 MB status compresses to a 2.5 MB image layer. DENSE=0 in the environment writes
+realistic records instead (a Description, resolved URLs and integrity hashes).
   OUT_DIR/bom.cdx.json               a CycloneDX 1.6 SBOM with 1,000,000 components
   OUT_DIR/dpkg-image.tar             a docker archive whose one layer holds that status database
+  OUT_DIR/at-limit/...               the same three, realistic, with 65,536 records each: the
+                                     most plimsoll reads from one file (MAX_PACKAGES_PER_FILE)
 """
 import gzip
 import hashlib
@@ -19,13 +25,20 @@ import tarfile
 out = sys.argv[1]
 
 
-def dpkg(path, target=40 * 1024 * 1024):
+DENSE = os.environ.get("DENSE", "1") != "0"
+LIMIT = 65_536  # plimsoll_inventory::MAX_PACKAGES_PER_FILE
+
+
+def dpkg(path, target=40 * 1024 * 1024, count=None, dense=None):
+    dense = DENSE if dense is None else dense
     os.makedirs(os.path.dirname(path), exist_ok=True)
     size = 0
     i = 0
     with open(path, "w") as f:
-        while size < target:
+        while (size < target) if count is None else (i < count):
             stanza = (
+                f"Package: p{i}\nStatus: install ok installed\nVersion: 1.{i % 97}\nArchitecture: amd64\n\n"
+            ) if dense else (
                 f"Package: libgenerated{i}\n"
                 "Status: install ok installed\n"
                 "Priority: optional\n"
@@ -48,15 +61,16 @@ def dpkg(path, target=40 * 1024 * 1024):
     return i
 
 
-def npm(path, target=70 * 1024 * 1024):
+def npm(path, target=70 * 1024 * 1024, count=None, dense=None):
+    dense = DENSE if dense is None else dense
     os.makedirs(os.path.dirname(path), exist_ok=True)
     size = 0
     i = 0
     with open(path, "w") as f:
         f.write('{\n  "name": "big", "version": "1.0.0", "lockfileVersion": 3, "requires": true,\n  "packages": {\n')
         f.write('    "": {"name": "big", "version": "1.0.0"}')
-        while size < target:
-            entry = (
+        while (size < target) if count is None else (i < count):
+            entry = f',\n"node_modules/p{i}":{{"version":"1.{i % 50}.0"}}' if dense else (
                 f',\n    "node_modules/pkg-{i}": {{"version": "1.{i % 50}.{i % 7}", '
                 f'"resolved": "https://registry.npmjs.org/pkg-{i}/-/pkg-{i}-1.{i % 50}.{i % 7}.tgz", '
                 f'"integrity": "sha512-{"A" * 86}==", "license": "MIT", '
@@ -112,3 +126,8 @@ if __name__ == "__main__":
     status = os.path.join(out, "dpkg/var/lib/dpkg/status")
     docker_archive(os.path.join(out, "dpkg-image.tar"), {"var/lib/dpkg/status": status})
     print("image:", os.path.getsize(os.path.join(out, "dpkg-image.tar")), "bytes")
+    # The root entry of a lockfile is a record too.
+    lim = os.path.join(out, "at-limit")
+    print("at limit, dpkg:", dpkg(os.path.join(lim, "dpkg/var/lib/dpkg/status"), count=LIMIT, dense=False))
+    print("at limit, npm:", npm(os.path.join(lim, "npm/package-lock.json"), count=LIMIT - 1, dense=False))
+    print("at limit, sbom:", sbom(os.path.join(lim, "bom.cdx.json"), n=LIMIT))

@@ -36,10 +36,12 @@ pub enum AnalyzeError {
 }
 
 /// Most packages (or package records: lockfile entries, SBOM components, database stanzas) one
-/// file may declare. Memory grows with the records a file holds (about 1-2 KiB each through the
-/// scan), so this bounds it: the largest real package databases and lockfiles hold a few tens of
-/// thousands (the whole Debian archive has about 65,000 binary packages per architecture).
-pub const MAX_PACKAGES_PER_FILE: usize = 100_000;
+/// file may declare; past it the file is refused with [`AnalyzeError::TooMany`]. Memory grows
+/// with the records a file holds (about 2.5 KiB each through a whole scan), so this bounds a
+/// scan of one such file to about 256 MiB (`bench/parsers_memory.sh`). Real ones stay well below:
+/// the whole Debian archive has about 65,000 binary packages per architecture, and the largest
+/// lockfiles hold a few tens of thousands of entries.
+pub const MAX_PACKAGES_PER_FILE: usize = 65_536;
 
 /// One analyzer: decides which paths it wants and turns their bytes into [`Facts`].
 pub trait Analyzer: Sync + Send {

@@ -82,7 +82,8 @@ fn check(ecosystem: &str, os_path: &str, app_path: &str, content: &[u8]) {
     assert!(inv.os_files.contains(os_path), "{ecosystem}");
 
     // One layer (a directory scan), in both file orders: the order must not decide.
-    let no_layer: Vec<Row> = expected.iter().map(|(k, n, v, f, _)| (*k, n.clone(), v.clone(), f.clone(), None)).collect();
+    let no_layer: Vec<Row> =
+        expected.iter().map(|(k, n, v, f, _)| (*k, n.clone(), v.clone(), f.clone(), None)).collect();
     for app_first in [false, true] {
         let mut files = os_layer(os_path);
         if app_first {
@@ -212,7 +213,9 @@ fn go_binary() {
     blob.push(version.len() as u8);
     blob.extend_from_slice(version);
     let mut modinfo = vec![0x30; 16];
-    modinfo.extend_from_slice(b"path\texample.com/hello\nmod\texample.com/hello\tv1.0.0\t\ndep\tgolang.org/x/text\tv0.3.7\th1:x\n");
+    modinfo.extend_from_slice(
+        b"path\texample.com/hello\nmod\texample.com/hello\tv1.0.0\t\ndep\tgolang.org/x/text\tv0.3.7\th1:x\n",
+    );
     modinfo.extend_from_slice(&[0xf9; 16]);
     blob.extend_from_slice(&[(modinfo.len() as u8) | 0x80, (modinfo.len() >> 7) as u8]);
     blob.extend_from_slice(&modinfo);

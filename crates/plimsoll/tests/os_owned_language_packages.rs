@@ -14,7 +14,8 @@ use plimsoll_image::testing::{ImageBuilder, LayerBuilder};
 use plimsoll_image::{open, ImageRef, OpenOptions};
 use plimsoll_model::{PackageKind, ScanReport};
 
-const OS_RELEASE: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+const OS_RELEASE: &str =
+    "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
 
 /// dpkg packages: (name, version, files). Directories are added to the lists as dpkg does.
 const DEBS: &[(&str, &str, &[&str])] = &[
@@ -55,7 +56,9 @@ fn package_json(name: &str, version: &str) -> String {
 /// The content of each OS package file.
 fn os_file(path: &str) -> String {
     match path {
-        p if p.ends_with("requirements.txt") => "# pip's own development requirements\nsetuptools>=40\nwheel\nrich\n".into(),
+        p if p.ends_with("requirements.txt") => {
+            "# pip's own development requirements\nsetuptools>=40\nwheel\nrich\n".into()
+        }
         p if p.contains("pip-23.0.1") => metadata("pip", "23.0.1"),
         p if p.contains("setuptools-66.1.1") => metadata("setuptools", "66.1.1"),
         p if p.contains("PyYAML-6.0") => metadata("PyYAML", "6.0"),
@@ -134,11 +137,22 @@ fn app_files() -> Vec<(String, String)> {
 fn expected_app() -> BTreeSet<(PackageKind, String, String, String)> {
     let mut want = BTreeSet::new();
     for (name, version) in [("pip", "23.0.1"), ("setuptools", "66.1.1"), ("PyYAML", "6.0"), ("requests", "2.31.0")] {
-        want.insert((PackageKind::Python, name.into(), version.into(), format!("{SITE}/{name}-{version}.dist-info/METADATA")));
+        want.insert((
+            PackageKind::Python,
+            name.into(),
+            version.into(),
+            format!("{SITE}/{name}-{version}.dist-info/METADATA"),
+        ));
     }
-    for (name, version) in
-        [("web", "1.0.0"), ("debug", "2.6.9"), ("express", "4.18.2"), ("lodash", "4.17.21"), ("ms", "2.0.0"), ("ms", "2.1.3"), ("send", "0.18.0")]
-    {
+    for (name, version) in [
+        ("web", "1.0.0"),
+        ("debug", "2.6.9"),
+        ("express", "4.18.2"),
+        ("lodash", "4.17.21"),
+        ("ms", "2.0.0"),
+        ("ms", "2.1.3"),
+        ("send", "0.18.0"),
+    ] {
         want.insert((PackageKind::Npm, name.into(), version.into(), "app/web/package-lock.json".into()));
     }
     for (dir, name, version) in [
