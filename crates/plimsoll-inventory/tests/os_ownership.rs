@@ -252,3 +252,22 @@ fn list_paths_normalise_like_tar_paths() {
     let files = plimsoll_inventory::pkgdb::dpkg::parse_file_list("/.\n/usr\n/usr/lib/python3/dist-packages/x.py\n");
     assert_eq!(files, ["usr", "usr/lib/python3/dist-packages/x.py"]);
 }
+
+/// Distroless images have no `info/*.list`: the `status.d/<package>.md5sums` files say which
+/// files each package installed.
+#[test]
+fn distroless_md5sums_decide_ownership() {
+    let owned = "usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA";
+    let app = "app/venv/lib/python3.11/site-packages/PyYAML-6.0.dist-info/METADATA";
+    let metadata = b"Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0\n";
+    let stanza = "Package: python3-yaml\nVersion: 6.0-3+b2\nArchitecture: amd64\n";
+    let md5sums = format!("0123456789abcdef0123456789abcdef  {owned}\n");
+    let mut base = analyze("var/lib/dpkg/status.d/python3-yaml", stanza.as_bytes());
+    base.extend(analyze("var/lib/dpkg/status.d/python3-yaml.md5sums", md5sums.as_bytes()));
+    base.extend(analyze(owned, metadata));
+    let layers = [LayerFacts { files: base }, LayerFacts { files: analyze(app, metadata) }];
+    let inv = assemble(&layers, |_, _| true, &refs(2));
+    let want: Vec<Row> = vec![(PackageKind::Python, "PyYAML".into(), "6.0".into(), app.into(), Some(1))];
+    assert_eq!(lang_rows(&inv), want);
+    assert!(inv.os_files.contains(owned));
+}
