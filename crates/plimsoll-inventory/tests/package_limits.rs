@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use plimsoll_inventory::lang::{npm_lock::NpmLock, requirements::RequirementsTxt};
+use plimsoll_inventory::pkgdb::apk::parse_installed;
 use plimsoll_inventory::pkgdb::dpkg::parse_status;
 use plimsoll_inventory::sbom::{read_sbom, SbomError};
 use plimsoll_inventory::{AnalyzeError, Analyzer, MAX_PACKAGES_PER_FILE};
@@ -39,6 +40,20 @@ fn dpkg_status_at_and_past_the_limit() {
     let mut text = status(MAX);
     text.push_str("Package: gone\nStatus: deinstall ok config-files\nVersion: 1\n\n");
     assert_eq!(parse_status("var/lib/dpkg/status", &text).unwrap().packages.len(), MAX);
+}
+
+#[test]
+fn apk_database_past_the_limit() {
+    let db = |n: usize| {
+        let mut s = String::new();
+        for i in 0..n {
+            write!(s, "P:p{i}\nV:1.0-r0\nA:x86_64\n\n").unwrap();
+        }
+        s
+    };
+    let path = "lib/apk/db/installed";
+    assert_eq!(parse_installed(path, &db(MAX)).unwrap().packages.len(), MAX);
+    assert_too_many(parse_installed(path, &db(MAX + 1)), path);
 }
 
 #[test]
