@@ -5,6 +5,12 @@
 //! that introduced a package is the lowest layer whose databases already listed the same
 //! package at the same version (Trivy and Syft attribute the same way): a layer that upgrades
 //! a package becomes its origin, a layer that merely rewrites the database does not.
+//!
+//! A language package is identified by the file that declares it (`found_in`) as well as its
+//! name and version: the same `lodash 4.17.21` in Debian's `/usr/share/nodejs` and in an app's
+//! `node_modules` are two installations, with their own layers and purls. Only a language package
+//! whose declaring file an OS package installed (its file list names that exact path) is dropped,
+//! because the OS package already reports it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -28,10 +34,24 @@ pub struct Inventory {
     pub os_files: HashSet<String>,
 }
 
-type PkgKey = (PackageKind, String, Option<String>);
+/// What identifies one installation across layers: an OS package by kind, name and architecture
+/// (its database file may move, e.g. rpm's BDB to SQLite); a language package also by the file
+/// declaring it and its version, so that copies elsewhere never stand in for it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct PkgKey {
+    kind: PackageKind,
+    name: String,
+    arch: Option<String>,
+    found_in: Option<(String, String)>,
+}
 
 fn key(p: &Package) -> PkgKey {
-    (p.kind, p.name.clone(), p.arch.clone())
+    PkgKey {
+        kind: p.kind,
+        name: p.name.clone(),
+        arch: p.arch.clone(),
+        found_in: (!p.kind.is_os()).then(|| (p.found_in.clone(), p.version.clone())),
+    }
 }
 
 /// Builds the inventory from each layer's facts (index = layer index, bottom first).
@@ -57,7 +77,7 @@ pub fn assemble(layers: &[LayerFacts], visible: impl Fn(usize, &str) -> bool, la
     }
 
     let mut os_candidates: Vec<(u8, usize, &OsRelease)> = Vec::new();
-    let mut final_pkgs: BTreeMap<(PackageKind, String, String, Option<String>), Package> = BTreeMap::new();
+    let mut final_pkgs: BTreeMap<(PkgKey, String), Package> = BTreeMap::new();
     let mut file_lists: HashMap<(PackageKind, &str), Vec<String>> = HashMap::new();
     let mut license_lists: HashMap<(PackageKind, &str), &[String]> = HashMap::new();
     for (idx, layer) in layers.iter().enumerate() {
@@ -83,12 +103,16 @@ pub fn assemble(layers: &[LayerFacts], visible: impl Fn(usize, &str) -> bool, la
                         p.layer = layer_refs.get(idx).cloned();
                     }
                 }
-                final_pkgs.entry((p.kind, p.name.clone(), p.version.clone(), p.arch.clone())).or_insert(p);
+                final_pkgs.entry((key(&p), p.version.clone())).or_insert(p);
             }
         }
     }
 
     let mut packages: Vec<Package> = final_pkgs.into_values().collect();
+    // The key orders by declaring file first; reports read best by name.
+    packages.sort_by(|a, b| {
+        (a.kind, &a.name, &a.version, &a.arch, &a.found_in).cmp(&(b.kind, &b.name, &b.version, &b.arch, &b.found_in))
+    });
     for p in &mut packages {
         if p.files.is_empty() {
             if let Some(files) = file_lists.get(&(p.kind, p.name.as_str())) {
@@ -105,7 +129,8 @@ pub fn assemble(layers: &[LayerFacts], visible: impl Fn(usize, &str) -> bool, la
 
     // A language package whose metadata file an OS package installed (Debian's python3-yaml
     // ships PyYAML's METADATA) is reported once, as the OS package: that is what its advisories
-    // and its updates follow.
+    // and its updates follow. Decided per declaring file, by exact path: a copy of the same name
+    // and version anywhere else is the application's own and stays.
     let os_files: HashSet<String> =
         packages.iter().filter(|p| p.kind.is_os()).flat_map(|p| p.files.iter().cloned()).collect();
     packages.retain(|p| p.kind.is_os() || !os_files.contains(&p.found_in));

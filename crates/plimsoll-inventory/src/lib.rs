@@ -29,7 +29,19 @@ pub enum AnalyzeError {
     Malformed { path: String, reason: String },
     #[error("{path}: {reason} (at byte offset {offset})")]
     MalformedAt { path: String, reason: String, offset: u64 },
+    /// The file declares more than plimsoll reads from one file. Not a partial result: the
+    /// whole file is refused, so a scan never reports a silently truncated list.
+    #[error("{path}: more than {limit} {what}, the limit for one file; the file was not read")]
+    TooMany { path: String, what: &'static str, limit: usize },
 }
+
+/// Most packages (or package records: lockfile entries, SBOM components, database stanzas) one
+/// file may declare; past it the file is refused with [`AnalyzeError::TooMany`]. Memory grows
+/// with the records a file holds (about 2.5 KiB each through a whole scan), so this bounds a
+/// scan of one such file to about 256 MiB (`bench/parsers_memory.sh`). Real ones stay well below:
+/// the whole Debian archive has about 65,000 binary packages per architecture, and the largest
+/// lockfiles hold a few tens of thousands of entries.
+pub const MAX_PACKAGES_PER_FILE: usize = 65_536;
 
 /// One analyzer: decides which paths it wants and turns their bytes into [`Facts`].
 pub trait Analyzer: Sync + Send {

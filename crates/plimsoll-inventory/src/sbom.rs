@@ -23,10 +23,13 @@ use plimsoll_model::purl::{self, Purl};
 use plimsoll_model::{Digest, LayerRef, OsFamily, OsRelease, Package, PackageKind};
 use serde::Deserialize;
 
+use crate::lang::{count_records, Counted};
 use crate::os_release::family_from_id;
+use crate::MAX_PACKAGES_PER_FILE;
 
-/// Largest SBOM read. The biggest real-world SBOMs (a fat JVM image) are tens of megabytes.
-pub const MAX_SBOM_SIZE: u64 = 256 * 1024 * 1024;
+/// Largest SBOM read. The biggest real-world SBOMs (a fat JVM image) are tens of megabytes; the
+/// document is held in memory whole, so this is also most of the memory reading one takes.
+pub const MAX_SBOM_SIZE: u64 = 128 * 1024 * 1024;
 
 /// Deepest component nesting followed. serde_json's own recursion limit (128) stops deeper JSON
 /// before this matters; this keeps the walk itself bounded whatever the parser allows.
@@ -63,6 +66,8 @@ pub enum SbomError {
     TooLarge { size: u64, limit: u64 },
     #[error("not a JSON document: {0}")]
     NotJson(String),
+    #[error("more than {limit} components or packages, the limit for one SBOM; it was not read")]
+    TooManyComponents { limit: usize },
     #[error("unsupported SBOM format: {0}")]
     Unsupported(String),
     #[error("invalid {format} document: {reason}")]
@@ -126,7 +131,15 @@ pub fn read_sbom(bytes: &[u8]) -> Result<SbomInventory, SbomError> {
     if start.starts_with(b"SPDXVersion:") || start.starts_with(b"##") {
         return Err(SbomError::Unsupported("SPDX tag-value is not read; use SPDX JSON".into()));
     }
-    let doc: AnyDoc = serde_json::from_slice(bytes).map_err(|e| SbomError::NotJson(e.to_string()))?;
+    // Components count as they are parsed, so a huge SBOM stops at the limit instead of being
+    // turned into values whole first.
+    let doc: AnyDoc = count_records(|| serde_json::from_slice(bytes)).map_err(|(e, limit)| {
+        if limit {
+            SbomError::TooManyComponents { limit: MAX_PACKAGES_PER_FILE }
+        } else {
+            SbomError::NotJson(e.to_string())
+        }
+    })?;
     if doc.bom_format.as_deref() == Some("CycloneDX") {
         let version = doc.spec_version.unwrap_or_default();
         if version.strip_prefix("1.").is_none_or(|minor| minor.parse::<u32>().is_err()) {
@@ -156,11 +169,11 @@ struct AnyDoc {
     #[serde(default)]
     metadata: Option<CdxMetadata>,
     #[serde(default)]
-    components: Vec<CdxComponent>,
+    components: Vec<Counted<CdxComponent>>,
     #[serde(rename = "spdxVersion")]
     spdx_version: Option<String>,
     #[serde(default)]
-    packages: Vec<SpdxPackage>,
+    packages: Vec<Counted<SpdxPackage>>,
     #[serde(rename = "@context")]
     context: Option<serde::de::IgnoredAny>,
 }
@@ -184,7 +197,7 @@ struct CdxComponent {
     supplier: Option<CdxSupplier>,
     licenses: Vec<CdxLicenseChoice>,
     properties: Vec<CdxProperty>,
-    components: Vec<CdxComponent>,
+    components: Vec<Counted<CdxComponent>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -282,7 +295,7 @@ struct Extra<'a> {
     layer: Option<LayerRef>,
 }
 
-fn cyclonedx(format: String, metadata: Option<CdxMetadata>, components: Vec<CdxComponent>) -> SbomInventory {
+fn cyclonedx(format: String, metadata: Option<CdxMetadata>, components: Vec<Counted<CdxComponent>>) -> SbomInventory {
     let root = metadata.and_then(|m| m.component);
     // Layer order, for turning a package's layer diff_id into an index: Trivy lists the image's
     // diff_ids on the root component, plimsoll too.
@@ -300,7 +313,7 @@ fn cyclonedx(format: String, metadata: Option<CdxMetadata>, components: Vec<CdxC
     // (component, its JSON Pointer, depth, is the root); the root describes the scanned artifact,
     // so only its children can be packages.
     let mut stack: Vec<(&CdxComponent, String, usize, bool)> =
-        components.iter().enumerate().rev().map(|(i, c)| (c, format!("/components/{i}"), 0, false)).collect();
+        components.iter().enumerate().rev().map(|(i, c)| (&c.0, format!("/components/{i}"), 0, false)).collect();
     stack.extend(root.iter().map(|c| (c, "/metadata/component".to_owned(), 0, true)));
     while let Some((c, pointer, depth, is_root)) = stack.pop() {
         if depth < MAX_NESTING {
@@ -309,7 +322,7 @@ fn cyclonedx(format: String, metadata: Option<CdxMetadata>, components: Vec<CdxC
                     .iter()
                     .enumerate()
                     .rev()
-                    .map(|(i, child)| (child, format!("{pointer}/components/{i}"), depth + 1, false)),
+                    .map(|(i, child)| (&child.0, format!("{pointer}/components/{i}"), depth + 1, false)),
             );
         } else if !c.components.is_empty() {
             skipped.add("nested too deeply");
@@ -412,7 +425,7 @@ fn cdx_extra<'a>(c: &'a CdxComponent, diff_ids: &[&str]) -> Extra<'a> {
     }
 }
 
-fn spdx(format: String, packages: Vec<SpdxPackage>) -> SbomInventory {
+fn spdx(format: String, packages: Vec<Counted<SpdxPackage>>) -> SbomInventory {
     let mut os = None;
     let mut out = Vec::new();
     let mut origins = Vec::new();

@@ -158,6 +158,14 @@ impl LayerVisitor for FileVisitor<'_> {
                         self.scan.facts.files.push((entry.path.clone(), facts));
                     }
                 }
+                // A file over a package limit is refused whole: an error, so the list of
+                // packages is never silently short (issue 17).
+                Err(e @ plimsoll_inventory::AnalyzeError::TooMany { .. }) => {
+                    self.warn(&entry.path, format!("{}: {e}", a.name()));
+                    if let Some(d) = self.scan.diagnostics.last_mut() {
+                        d.level = DiagnosticLevel::Error;
+                    }
+                }
                 Err(e) => self.warn(&entry.path, format!("{}: {e}", a.name())),
             }
         }

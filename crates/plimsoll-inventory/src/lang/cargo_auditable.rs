@@ -65,7 +65,7 @@ impl Analyzer for CargoAuditable {
             };
             c.push(p);
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

@@ -39,9 +39,12 @@ impl Analyzer for CargoLock {
         "cargo-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         file_name(path) == "Cargo.lock" && !under_any(path, &[".cargo"])
     }
     fn max_size(&self) -> u64 {
@@ -55,7 +58,7 @@ impl Analyzer for CargoLock {
             p.origin = source_origin(lp.source.as_deref());
             c.push(p);
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

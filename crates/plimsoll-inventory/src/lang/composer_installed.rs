@@ -44,7 +44,7 @@ impl Analyzer for ComposerInstalled {
         for p in &packages {
             c.push(p.to_package(path, dev_names.contains(&p.name)));
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

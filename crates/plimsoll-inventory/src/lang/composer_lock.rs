@@ -57,9 +57,12 @@ impl Analyzer for ComposerLock {
         "composer-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         file_name(path) == "composer.lock" && !under_any(path, &["vendor"])
     }
     fn max_size(&self) -> u64 {
@@ -73,7 +76,7 @@ impl Analyzer for ComposerLock {
                 c.push(p.to_package(path, dev));
             }
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

@@ -86,7 +86,7 @@ impl Analyzer for DotnetDeps {
             let name = name.strip_prefix("runtimepack.").unwrap_or(name);
             c.push(package(PackageKind::Nuget, name, version, path));
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

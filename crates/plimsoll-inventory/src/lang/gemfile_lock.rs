@@ -16,9 +16,12 @@ impl Analyzer for GemfileLock {
         "gemfile-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         matches!(file_name(path), "Gemfile.lock" | "gems.locked") && !under_any(path, &["gems"])
     }
     fn max_size(&self) -> u64 {
@@ -70,7 +73,7 @@ impl Analyzer for GemfileLock {
         if sections == 0 && !text.trim().is_empty() {
             return Err(super::malformed(path, "no sections (GEM, PLATFORMS, ...): not a Gemfile.lock"));
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

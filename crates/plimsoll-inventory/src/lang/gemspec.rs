@@ -52,7 +52,7 @@ impl Analyzer for Gemspec {
         p.licenses = spec.licenses;
         let mut c = Collector::default();
         c.push(p);
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

@@ -66,7 +66,7 @@ impl Analyzer for GoBinary {
             return Ok(Facts::default());
         };
         let (version, modinfo) = decode(path, blob, |addr, len| read_at(&elf, addr, len))?;
-        Ok(inventory(path, &version, &modinfo))
+        inventory(path, &version, &modinfo)
     }
 }
 
@@ -153,7 +153,7 @@ fn varint_string(b: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// Packages from the toolchain version and the module information text.
-pub(crate) fn inventory(path: &str, go_version: &str, modinfo: &str) -> Facts {
+pub(crate) fn inventory(path: &str, go_version: &str, modinfo: &str) -> Result<Facts, AnalyzeError> {
     let mut c = Collector::default();
     let toolchain = go_version.split_whitespace().next().unwrap_or(go_version);
     if !toolchain.is_empty() {
@@ -196,7 +196,7 @@ pub(crate) fn inventory(path: &str, go_version: &str, modinfo: &str) -> Facts {
         }
     }
     flush(pending.take(), &mut c);
-    c.finish()
+    c.finish(path)
 }
 
 /// A `replace` target that is a directory: go.mod requires those to start with `./`, `../` or `/`.
@@ -218,7 +218,7 @@ mod tests {
                   dep\tgolang.org/x/text\tv0.3.0\th1:a=\n=>\tgolang.org/x/text\tv0.3.8\th1:b=\n\
                   dep\texample.com/lib\tv0.0.0-00010101000000-000000000000\n=>\t../lib\t(devel)\t\n\
                   dep\tgithub.com/a/b\tv1.2.3\th1:c=\nbuild\t-compiler=gc\n";
-        let f = inventory("app/hello", "go1.19.8 X:boringcrypto", mi);
+        let f = inventory("app/hello", "go1.19.8 X:boringcrypto", mi).unwrap();
         assert_eq!(
             names(&f),
             [

@@ -42,9 +42,12 @@ impl Analyzer for GoMod {
         "go-mod"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         // `vendor/` and the module cache (`pkg/mod/`) hold the go.mod of every dependency.
         file_name(path) == "go.mod" && !under_any(path, &["vendor"]) && !path.contains("pkg/mod/")
     }
@@ -124,7 +127,7 @@ impl Analyzer for GoMod {
             p.indirect = r.indirect;
             c.push(p);
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

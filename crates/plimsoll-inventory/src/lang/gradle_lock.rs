@@ -15,9 +15,12 @@ impl Analyzer for GradleLockfile {
         "gradle-lockfile"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         let name = file_name(path);
         name == "gradle.lockfile"
             || name == "buildscript-gradle.lockfile"
@@ -54,7 +57,7 @@ impl Analyzer for GradleLockfile {
             p.dev = configs.peek().is_some() && configs.all(|cfg| cfg.starts_with("test"));
             c.push(p);
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

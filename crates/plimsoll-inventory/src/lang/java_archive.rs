@@ -76,7 +76,7 @@ pub fn analyze_with_limits(path: &str, content: &[u8], limits: Limits) -> Result
     let archive =
         zip::ZipArchive::new(Cursor::new(content)).map_err(|e| malformed(path, format!("not a zip archive: {e}")))?;
     w.archive(archive, file_name(path), path, 0);
-    Ok(w.c.finish())
+    w.c.finish(path)
 }
 
 struct Walk<'p> {

@@ -51,7 +51,7 @@ use std::collections::HashMap;
 use plimsoll_model::{Package, PackageKind};
 use serde::de::DeserializeOwned;
 
-use crate::{AnalyzeError, Facts};
+use crate::{AnalyzeError, Facts, MAX_PACKAGES_PER_FILE};
 
 /// Lockfiles and manifests: generous (monorepo lockfiles reach tens of MiB) but bounded.
 pub(crate) const LOCKFILE_MAX: u64 = 128 * 1024 * 1024;
@@ -80,6 +80,21 @@ pub(crate) fn parent_name(path: &str) -> Option<&str> {
 pub(crate) fn under_any(path: &str, dirs: &[&str]) -> bool {
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     !dir.is_empty() && dir.split('/').any(|c| dirs.contains(&c))
+}
+
+/// Whether `path` is documentation or an example: `usr/share/doc/<package>/` (FHS 3.0 §4.11.6,
+/// where Debian puts e.g. `python3-pip`'s `requirements.txt`) or an `examples` directory under
+/// `usr/share`. A lockfile or requirements file there describes how something was developed or
+/// how to use it, not what is installed: reading it reports packages that are not there and
+/// "not pinned" noise.
+pub(crate) fn is_documentation(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("usr/share/").or_else(|| path.strip_prefix("usr/local/share/")) else {
+        return false;
+    };
+    let dir = rest.rsplit_once('/').map_or("", |(d, _)| d);
+    rest.starts_with("doc/")
+        || rest.starts_with("doc-base/")
+        || dir.split('/').any(|c| matches!(c, "examples" | "example"))
 }
 
 /// Directories holding installed Python distributions.
@@ -137,6 +152,74 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
 }
 
+pub(crate) fn too_many(path: &str) -> AnalyzeError {
+    AnalyzeError::TooMany { path: path.to_owned(), what: "packages", limit: MAX_PACKAGES_PER_FILE }
+}
+
+thread_local! {
+    /// Package records deserialised so far in the file being parsed on this thread (see
+    /// [`count_record`]).
+    static RECORDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Marker in the serde error that [`count_record`] raises, to tell it from a syntax error.
+const TOO_MANY_RECORDS: &str = "too many package records";
+
+/// Counts one package record (a lockfile entry, an SBOM component) while it is deserialised,
+/// failing past [`MAX_PACKAGES_PER_FILE`]: the parse stops there, before the rest of a huge file
+/// is turned into values. Call from a `#[serde(try_from)]` conversion; run the parse inside
+/// [`count_records`].
+pub(crate) fn count_record() -> Result<(), &'static str> {
+    RECORDS.with(|n| {
+        n.set(n.get() + 1);
+        if n.get() > MAX_PACKAGES_PER_FILE {
+            Err(TOO_MANY_RECORDS)
+        } else {
+            Ok(())
+        }
+    })
+}
+
+/// Runs a parse with a fresh record count; whether it stopped at the limit.
+pub(crate) fn count_records<T, E: std::fmt::Display>(parse: impl FnOnce() -> Result<T, E>) -> Result<T, (E, bool)> {
+    RECORDS.with(|n| n.set(0));
+    let out = parse();
+    RECORDS.with(|n| n.set(0));
+    out.map_err(|e| {
+        let limit = e.to_string().contains(TOO_MANY_RECORDS);
+        (e, limit)
+    })
+}
+
+/// A package record that counts itself through [`count_record`] before it is deserialised.
+pub struct Counted<T>(pub T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Counted<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        count_record().map_err(serde::de::Error::custom)?;
+        T::deserialize(d).map(Counted)
+    }
+}
+
+impl<T> std::ops::Deref for Counted<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Like [`json`], for formats whose records count through [`Counted`].
+pub(crate) fn json_counted<T: DeserializeOwned>(path: &str, content: &[u8]) -> Result<T, AnalyzeError> {
+    let s = text(path, content)?;
+    count_records(|| serde_json::from_str(&s)).map_err(|(e, limit)| {
+        if limit {
+            too_many(path)
+        } else {
+            malformed(path, format!("invalid JSON: {e}"))
+        }
+    })
+}
+
 /// A package of `kind` declared by the file at `path`.
 pub(crate) fn package(kind: PackageKind, name: &str, version: &str, path: &str) -> Package {
     Package::new(kind, name, version, path)
@@ -151,6 +234,8 @@ pub(crate) struct Collector {
     index: HashMap<(String, String, Option<String>), usize>,
     warnings: Vec<String>,
     warnings_dropped: usize,
+    /// More than [`MAX_PACKAGES_PER_FILE`] distinct packages were pushed; later ones are not kept.
+    overflow: bool,
 }
 
 /// Warnings kept per file; a file with thousands of unpinned lines says so once, with a count.
@@ -173,6 +258,7 @@ impl Collector {
                     }
                 }
             }
+            None if self.packages.len() >= MAX_PACKAGES_PER_FILE => self.overflow = true,
             None => {
                 self.index.insert(key, self.packages.len());
                 self.packages.push(p);
@@ -188,11 +274,16 @@ impl Collector {
         }
     }
 
-    pub(crate) fn finish(mut self) -> Facts {
+    /// The file's facts, or an error when it declared more than [`MAX_PACKAGES_PER_FILE`]
+    /// packages (the whole file is refused rather than a truncated list reported).
+    pub(crate) fn finish(mut self, path: &str) -> Result<Facts, AnalyzeError> {
+        if self.overflow {
+            return Err(too_many(path));
+        }
         if self.warnings_dropped > 0 {
             self.warnings.push(format!("... and {} more warnings", self.warnings_dropped));
         }
-        Facts { packages: self.packages, warnings: self.warnings, ..Facts::default() }
+        Ok(Facts { packages: self.packages, warnings: self.warnings, ..Facts::default() })
     }
 }
 
@@ -260,6 +351,16 @@ mod tests {
     }
 
     #[test]
+    fn documentation_paths() {
+        assert!(is_documentation("usr/share/doc/python3-pip/requirements.txt"));
+        assert!(is_documentation("usr/local/share/doc/x/package-lock.json"));
+        assert!(is_documentation("usr/share/nodejs/express/examples/app/package-lock.json"));
+        assert!(!is_documentation("usr/share/nodejs/express/package-lock.json"));
+        assert!(!is_documentation("app/doc/requirements.txt"));
+        assert!(!is_documentation("usr/share/examples"), "only directories count");
+    }
+
+    #[test]
     fn collector_merges_repeats() {
         let mut c = Collector::default();
         let mut a = package(PackageKind::Npm, "a", "1", "f");
@@ -268,7 +369,7 @@ mod tests {
         a.dev = false;
         c.push(a);
         c.push(package(PackageKind::Npm, "a", "2", "f"));
-        let f = c.finish();
+        let f = c.finish("f").unwrap();
         assert_eq!(f.packages.len(), 2);
         assert!(!f.packages[0].dev);
     }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use plimsoll_model::{PackageKind, PackageOrigin};
 use serde::Deserialize;
 
-use super::{file_name, json, licenses_from_json, package, under_any, Collector, LOCKFILE_MAX};
+use super::{file_name, json_counted, licenses_from_json, package, under_any, Collector, Counted, LOCKFILE_MAX};
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct NpmLock;
@@ -23,9 +23,9 @@ struct Lock {
     #[serde(default)]
     lockfile_version: Option<serde_json::Value>,
     #[serde(default)]
-    packages: Option<BTreeMap<String, Entry>>,
+    packages: Option<BTreeMap<String, Counted<Entry>>>,
     #[serde(default)]
-    dependencies: Option<BTreeMap<String, V1Dep>>,
+    dependencies: Option<BTreeMap<String, Counted<V1Dep>>>,
 }
 
 #[derive(Deserialize)]
@@ -51,7 +51,7 @@ struct V1Dep {
     #[serde(default)]
     dev: bool,
     #[serde(default)]
-    dependencies: BTreeMap<String, V1Dep>,
+    dependencies: BTreeMap<String, Counted<V1Dep>>,
 }
 
 impl Analyzer for NpmLock {
@@ -59,16 +59,20 @@ impl Analyzer for NpmLock {
         "npm-lock"
     }
     fn version(&self) -> u32 {
-        1
+        3
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         matches!(file_name(path), "package-lock.json" | "npm-shrinkwrap.json") && !under_any(path, &["node_modules"])
     }
     fn max_size(&self) -> u64 {
         LOCKFILE_MAX
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Facts, AnalyzeError> {
-        let lock: Lock = json(path, content)?;
+        // Entries count as they are parsed: a huge lockfile stops at the limit, not after.
+        let lock: Lock = json_counted(path, content)?;
         let mut c = Collector::default();
         match (&lock.packages, &lock.dependencies) {
             (Some(packages), _) => v2(path, packages, &mut c),
@@ -78,7 +82,7 @@ impl Analyzer for NpmLock {
             }
             (None, None) => {}
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 
@@ -88,7 +92,7 @@ fn name_from_key(key: &str) -> Option<&str> {
     Some(&key[i + "node_modules/".len()..])
 }
 
-fn v2(path: &str, packages: &BTreeMap<String, Entry>, c: &mut Collector) {
+fn v2(path: &str, packages: &BTreeMap<String, Counted<Entry>>, c: &mut Collector) {
     // Workspace members are named by the link that points at them.
     let link_names: BTreeMap<&str, &str> = packages
         .iter()
@@ -124,7 +128,7 @@ fn v2(path: &str, packages: &BTreeMap<String, Entry>, c: &mut Collector) {
     }
 }
 
-fn v1(path: &str, deps: &BTreeMap<String, V1Dep>, c: &mut Collector) {
+fn v1(path: &str, deps: &BTreeMap<String, Counted<V1Dep>>, c: &mut Collector) {
     for (name, d) in deps {
         let spec = d.version.as_str();
         let (name, version, origin) = if let Some((n, v)) = spec.strip_prefix("npm:").and_then(split_spec) {

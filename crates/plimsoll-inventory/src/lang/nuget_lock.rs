@@ -30,9 +30,12 @@ impl Analyzer for NugetLock {
         "nuget-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         file_name(path) == "packages.lock.json"
     }
     fn max_size(&self) -> u64 {
@@ -55,7 +58,7 @@ impl Analyzer for NugetLock {
                 c.push(p);
             }
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

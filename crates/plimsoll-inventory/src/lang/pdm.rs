@@ -38,9 +38,12 @@ impl Analyzer for PdmLock {
         "pdm-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         file_name(path) == "pdm.lock" && !under_any(path, PYTHON_INSTALL_DIRS)
     }
     fn max_size(&self) -> u64 {
@@ -68,7 +71,7 @@ impl Analyzer for PdmLock {
             };
             c.push(p);
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

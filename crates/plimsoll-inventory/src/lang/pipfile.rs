@@ -35,9 +35,12 @@ impl Analyzer for PipfileLock {
         "pipfile-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         file_name(path) == "Pipfile.lock" && !under_any(path, PYTHON_INSTALL_DIRS)
     }
     fn max_size(&self) -> u64 {
@@ -69,7 +72,7 @@ impl Analyzer for PipfileLock {
                 c.push(p);
             }
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

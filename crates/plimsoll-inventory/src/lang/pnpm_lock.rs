@@ -96,9 +96,12 @@ impl Analyzer for PnpmLock {
         "pnpm-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         file_name(path) == "pnpm-lock.yaml" && !under_any(path, &["node_modules"])
     }
     fn max_size(&self) -> u64 {
@@ -113,7 +116,7 @@ impl Analyzer for PnpmLock {
         for doc in docs.iter().filter(|d| !d.is_package_manager_env()) {
             analyze_doc(path, doc, &mut c);
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

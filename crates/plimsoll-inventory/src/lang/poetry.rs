@@ -49,9 +49,12 @@ impl Analyzer for PoetryLock {
         "poetry-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         file_name(path) == "poetry.lock" && !under_any(path, PYTHON_INSTALL_DIRS)
     }
     fn max_size(&self) -> u64 {
@@ -67,7 +70,7 @@ impl Analyzer for PoetryLock {
             p.origin = lp.source.as_ref().and_then(|s| source_origin(&s.kind));
             c.push(p);
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

@@ -42,7 +42,7 @@ impl Analyzer for PythonMetadata {
         p.licenses = licenses(&headers);
         let mut c = Collector::default();
         c.push(p);
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

@@ -17,9 +17,12 @@ impl Analyzer for RequirementsTxt {
         "pip-requirements"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         let name = file_name(path);
         name.ends_with(".txt")
             && (name.starts_with("requirements") || parent_name(path) == Some("requirements"))
@@ -45,7 +48,7 @@ impl Analyzer for RequirementsTxt {
                 Line::Invalid(req) => c.warn(format!("line {line_no}: cannot parse `{req}`")),
             }
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

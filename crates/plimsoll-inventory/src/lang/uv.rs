@@ -77,9 +77,12 @@ impl Analyzer for UvLock {
         "uv-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         file_name(path) == "uv.lock" && !under_any(path, PYTHON_INSTALL_DIRS)
     }
     fn max_size(&self) -> u64 {
@@ -101,7 +104,7 @@ impl Analyzer for UvLock {
             p.origin = lp.source.origin();
             c.push(p);
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

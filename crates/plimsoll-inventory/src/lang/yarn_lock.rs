@@ -25,9 +25,12 @@ impl Analyzer for YarnLock {
         "yarn-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
+        if super::is_documentation(path) {
+            return false;
+        }
         file_name(path) == "yarn.lock" && !under_any(path, &["node_modules"])
     }
     fn max_size(&self) -> u64 {
@@ -41,7 +44,7 @@ impl Analyzer for YarnLock {
         } else {
             classic(path, &text, &mut c)?;
         }
-        Ok(c.finish())
+        c.finish(path)
     }
 }
 

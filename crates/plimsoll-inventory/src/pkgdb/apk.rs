@@ -9,7 +9,7 @@
 use plimsoll_model::{Package, PackageKind};
 
 use crate::pkgdb::dpkg::skipped_warning;
-use crate::{AnalyzeError, Analyzer, Facts};
+use crate::{AnalyzeError, Analyzer, Facts, MAX_PACKAGES_PER_FILE};
 
 /// `lib/apk/db/installed` (and `usr/lib/apk/db/installed`, where apk-tools 3 keeps it in
 /// `/usr`-merged systems).
@@ -20,7 +20,7 @@ impl Analyzer for ApkInstalled {
         "apk-installed"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
         matches!(path, "lib/apk/db/installed" | "usr/lib/apk/db/installed")
@@ -31,7 +31,8 @@ impl Analyzer for ApkInstalled {
 }
 
 /// Parses an apk installed database. Records without a name or version are skipped with a
-/// warning; it is an error only when the file has records but none of them could be read.
+/// warning; it is an error only when the file has records but none of them could be read, or
+/// more than [`MAX_PACKAGES_PER_FILE`] records.
 pub fn parse_installed(path: &str, text: &str) -> Result<Facts, AnalyzeError> {
     let mut packages = Vec::new();
     let mut skipped: Vec<(usize, &str)> = Vec::new();
@@ -40,6 +41,13 @@ pub fn parse_installed(path: &str, text: &str) -> Result<Facts, AnalyzeError> {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
             record.finish(path, &mut packages, &mut skipped);
+            if packages.len() + skipped.len() > MAX_PACKAGES_PER_FILE {
+                return Err(AnalyzeError::TooMany {
+                    path: path.to_owned(),
+                    what: "records",
+                    limit: MAX_PACKAGES_PER_FILE,
+                });
+            }
             continue;
         }
         if record.first_line == 0 {

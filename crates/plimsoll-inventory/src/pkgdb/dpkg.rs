@@ -1,5 +1,6 @@
 //! dpkg: `var/lib/dpkg/status`, distroless `var/lib/dpkg/status.d/*`, the file lists
-//! `var/lib/dpkg/info/*.list` and the machine-readable `usr/share/doc/*/copyright` files.
+//! `var/lib/dpkg/info/*.list` (distroless: `status.d/*.md5sums`) and the machine-readable
+//! `usr/share/doc/*/copyright` files.
 //!
 //! The status database is deb822 control data, one stanza per package (dpkg(1), deb-control(5)).
 //! Distroless images have no `status` file: each package's stanza is a file of its own in
@@ -12,19 +13,22 @@ mod deb822;
 
 use plimsoll_model::{Package, PackageKind};
 
-use crate::{AnalyzeError, Analyzer, Facts, InstalledFiles};
+use crate::{AnalyzeError, Analyzer, Facts, InstalledFiles, MAX_PACKAGES_PER_FILE};
 
 pub use copyright::{dep5_licenses, DpkgCopyright};
 
 /// `var/lib/dpkg/status` and the files of `var/lib/dpkg/status.d/`.
 pub struct DpkgStatus;
 
-/// `var/lib/dpkg/info/<package>[:<arch>].list`: the files each package installed.
+/// `var/lib/dpkg/info/<package>[:<arch>].list` (and distroless `status.d/<package>.md5sums`): the
+/// files each package installed.
 pub struct DpkgFileList;
 
 const STATUS: &str = "var/lib/dpkg/status";
 const STATUS_D: &str = "var/lib/dpkg/status.d/";
 const INFO: &str = "var/lib/dpkg/info/";
+/// Largest status database read (see [`DpkgStatus`]'s `max_size`).
+pub const STATUS_MAX: u64 = 96 * 1024 * 1024;
 
 /// Control members that distroless-style builders put next to the stanzas in `status.d/`
 /// (deb(5) control archive members, plus dpkg's own `list`).
@@ -48,7 +52,7 @@ impl Analyzer for DpkgStatus {
         "dpkg-status"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
         if path == STATUS {
@@ -60,6 +64,11 @@ impl Analyzer for DpkgStatus {
             && !name.starts_with('.')
             && !name.rsplit_once('.').is_some_and(|(_, ext)| CONTROL_MEMBERS.contains(&ext))
     }
+    /// The walk hands analyzers whole files, so this bounds the buffer. Real status databases are
+    /// a few MiB (a desktop with thousands of packages); larger ones are refused and reported.
+    fn max_size(&self) -> u64 {
+        STATUS_MAX
+    }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Facts, AnalyzeError> {
         parse_status(path, &String::from_utf8_lossy(content))
     }
@@ -70,16 +79,19 @@ impl Analyzer for DpkgFileList {
         "dpkg-file-list"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
-        path.strip_prefix(INFO)
-            .and_then(|name| name.strip_suffix(".list"))
-            .is_some_and(|pkg| !pkg.is_empty() && !pkg.contains('/'))
+        let list = path.strip_prefix(INFO).and_then(|name| name.strip_suffix(".list"));
+        // Distroless images have no `.list` files; the `md5sums` next to each stanza name the
+        // same regular files (dpkg writes both from the package's data).
+        let md5sums = || path.strip_prefix(STATUS_D).and_then(|name| name.strip_suffix(".md5sums"));
+        list.or_else(md5sums).is_some_and(|pkg| !pkg.is_empty() && !pkg.contains('/') && !pkg.starts_with('.'))
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Facts, AnalyzeError> {
         let file_name = path.rsplit('/').next().unwrap_or(path);
-        let stem = file_name.strip_suffix(".list").unwrap_or(file_name);
+        let md5sums = file_name.ends_with(".md5sums");
+        let stem = file_name.strip_suffix(".list").or_else(|| file_name.strip_suffix(".md5sums")).unwrap_or(file_name);
         // Multi-arch packages' lists are named `<package>:<arch>.list`.
         let package = stem.split_once(':').map_or(stem, |(name, _)| name);
         if package.is_empty() {
@@ -90,7 +102,7 @@ impl Analyzer for DpkgFileList {
             installed_files: vec![InstalledFiles {
                 kind: PackageKind::Dpkg,
                 package: package.to_owned(),
-                files: parse_file_list(&text),
+                files: if md5sums { parse_md5sums(&text) } else { parse_file_list(&text) },
             }],
             ..Facts::default()
         })
@@ -107,13 +119,25 @@ pub fn parse_file_list(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The paths of a dpkg `md5sums` file (`<md5>  <path>` per line, paths relative to the root).
+pub fn parse_md5sums(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.trim_end_matches('\r').split_once(char::is_whitespace))
+        .map(|(_, path)| path.trim_start().trim_start_matches("./").trim_start_matches('/'))
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Parses a dpkg status database (or one `status.d` file) into its installed packages.
 ///
 /// Stanzas of packages that are not installed are left out. A stanza without a `Status` field
 /// counts as installed in a `status.d/` file (distroless writes none) and as not installed in the
 /// `status` database, as dpkg itself reads it. Stanzas without `Package` or `Version`, or with a
 /// garbled `Status`, are skipped with a warning in [`Facts::warnings`]; it is an error only when
-/// the file has content but not one stanza could be read.
+/// the file has content but not one stanza could be read. More than [`MAX_PACKAGES_PER_FILE`]
+/// installed or malformed stanzas is an error: stanzas are read one at a time, so memory stays
+/// bounded by that limit whatever the file's size.
 pub fn parse_status(path: &str, text: &str) -> Result<Facts, AnalyzeError> {
     let mut facts = Facts::default();
     let mut not_installed = 0usize;
@@ -124,6 +148,13 @@ pub fn parse_status(path: &str, text: &str) -> Result<Facts, AnalyzeError> {
             Stanza::Installed(p) => facts.packages.push(*p),
             Stanza::NotInstalled => not_installed += 1,
             Stanza::Malformed(why) => skipped.push((para.line, why)),
+        }
+        if facts.packages.len() + skipped.len() > MAX_PACKAGES_PER_FILE {
+            return Err(AnalyzeError::TooMany {
+                path: path.to_owned(),
+                what: "package stanzas",
+                limit: MAX_PACKAGES_PER_FILE,
+            });
         }
     }
     if skipped.is_empty() {
@@ -252,6 +283,20 @@ mod tests {
         assert!(l.wants("var/lib/dpkg/info/libc6:amd64.list"));
         assert!(!l.wants("var/lib/dpkg/info/libc6.md5sums"));
         assert!(!l.wants("var/lib/dpkg/info/x/y.list"));
+        assert!(l.wants("var/lib/dpkg/status.d/libssl3.md5sums"));
+        assert!(!l.wants("var/lib/dpkg/status.d/libssl3"));
+    }
+
+    #[test]
+    fn distroless_md5sums_are_file_lists() {
+        let text = "9d2c4b1e2a7b0a5e8e7f0c1d2b3a4c5d  usr/lib/x86_64-linux-gnu/libssl.so.3\r\n\
+                    0123456789abcdef0123456789abcdef  usr/share/doc/libssl3/copyright\nbroken\n";
+        let f = DpkgFileList.analyze("var/lib/dpkg/status.d/libssl3.md5sums", text.as_bytes()).unwrap();
+        assert_eq!(f.installed_files[0].package, "libssl3");
+        assert_eq!(
+            f.installed_files[0].files,
+            ["usr/lib/x86_64-linux-gnu/libssl.so.3", "usr/share/doc/libssl3/copyright"]
+        );
     }
 
     #[test]

@@ -55,7 +55,7 @@ impl Analyzer for DpkgCopyright {
 /// (and commas, which group), where a name may carry `with <keyword> exception`
 /// (copyright-format 1.0, "License specification"). Each name, exception included, is one entry.
 pub fn dep5_licenses(text: &str) -> Vec<String> {
-    let paragraphs = deb822::paragraphs(text);
+    let paragraphs: Vec<_> = deb822::paragraphs(text).collect();
     let Some(header) = paragraphs.iter().find(|p| !p.is_empty()) else { return Vec::new() };
     let format = header.folded("Format").or_else(|| header.folded("Format-Specification"));
     let is_dep5 = format.is_some_and(|f| {

@@ -50,52 +50,68 @@ impl<'a> Paragraph<'a> {
     }
 }
 
-/// Splits `text` into paragraphs. Paragraphs with neither fields nor bad lines are not returned.
-pub(crate) fn paragraphs(text: &str) -> Vec<Paragraph<'_>> {
-    let mut out = Vec::new();
-    let mut para = Paragraph::default();
-    // The field being read: name, and the byte range of its value so far.
-    let mut cur: Option<(&str, usize, usize)> = None;
+/// Splits `text` into paragraphs, lazily: a status database of hundreds of thousands of stanzas is
+/// read one stanza at a time. Paragraphs with neither fields nor bad lines are not returned.
+pub(crate) fn paragraphs(text: &str) -> Paragraphs<'_> {
+    Paragraphs { text, lines: text.split_inclusive('\n').enumerate(), offset: 0, done: false }
+}
 
-    let mut offset = 0;
-    for (idx, raw_line) in text.split_inclusive('\n').enumerate() {
-        let start = offset;
-        offset += raw_line.len();
-        if para.is_empty() && para.bad_lines == 0 && cur.is_none() {
-            para.line = idx + 1;
+/// The iterator of [`paragraphs`].
+pub(crate) struct Paragraphs<'a> {
+    text: &'a str,
+    lines: std::iter::Enumerate<std::str::SplitInclusive<'a, char>>,
+    offset: usize,
+    done: bool,
+}
+
+impl<'a> Iterator for Paragraphs<'a> {
+    type Item = Paragraph<'a>;
+
+    fn next(&mut self) -> Option<Paragraph<'a>> {
+        if self.done {
+            return None;
         }
-        let line = raw_line.trim_end_matches(['\n', '\r']);
-        let end = start + line.len();
+        let text = self.text;
+        let mut para = Paragraph::default();
+        // The field being read: name, and the byte range of its value so far.
+        let mut cur: Option<(&str, usize, usize)> = None;
+        for (idx, raw_line) in self.lines.by_ref() {
+            let start = self.offset;
+            self.offset += raw_line.len();
+            if para.is_empty() && para.bad_lines == 0 && cur.is_none() {
+                para.line = idx + 1;
+            }
+            let line = raw_line.trim_end_matches(['\n', '\r']);
+            let end = start + line.len();
 
-        if line.trim_matches([' ', '\t']).is_empty() {
-            // Policy 5.1: parsers may accept whitespace-only lines as separators; dpkg does.
+            if line.trim_matches([' ', '\t']).is_empty() {
+                // Policy 5.1: parsers may accept whitespace-only lines as separators; dpkg does.
+                finish_field(text, &mut cur, &mut para);
+                if !para.is_empty() || para.bad_lines > 0 {
+                    return Some(para);
+                }
+                continue;
+            }
+            if line.starts_with([' ', '\t']) {
+                match &mut cur {
+                    Some((_, _, value_end)) => *value_end = end,
+                    None => para.bad_lines += 1,
+                }
+                continue;
+            }
             finish_field(text, &mut cur, &mut para);
-            if !para.is_empty() || para.bad_lines > 0 {
-                out.push(std::mem::take(&mut para));
+            match line.split_once(':') {
+                Some((name, _)) if valid_field_name(name) => {
+                    let value_start = start + name.len() + 1;
+                    cur = Some((name, value_start, end));
+                }
+                _ => para.bad_lines += 1,
             }
-            continue;
         }
-        if line.starts_with([' ', '\t']) {
-            match &mut cur {
-                Some((_, _, value_end)) => *value_end = end,
-                None => para.bad_lines += 1,
-            }
-            continue;
-        }
+        self.done = true;
         finish_field(text, &mut cur, &mut para);
-        match line.split_once(':') {
-            Some((name, _)) if valid_field_name(name) => {
-                let value_start = start + name.len() + 1;
-                cur = Some((name, value_start, end));
-            }
-            _ => para.bad_lines += 1,
-        }
+        (!para.is_empty() || para.bad_lines > 0).then_some(para)
     }
-    finish_field(text, &mut cur, &mut para);
-    if !para.is_empty() || para.bad_lines > 0 {
-        out.push(para);
-    }
-    out
 }
 
 fn finish_field<'a>(text: &'a str, cur: &mut Option<(&'a str, usize, usize)>, para: &mut Paragraph<'a>) {
@@ -118,7 +134,7 @@ mod tests {
     #[test]
     fn fields_continuations_and_separators() {
         let text = "Package: a\r\nDescription: short\r\n long line\r\n .\r\n more\r\n\r\n \t \nPACKAGE: b\nversion:1.0";
-        let ps = paragraphs(text);
+        let ps: Vec<_> = paragraphs(text).collect();
         assert_eq!(ps.len(), 2);
         assert_eq!((ps[0].line, ps[1].line), (1, 8));
         assert_eq!(ps[0].raw("package"), Some("a"));
@@ -131,7 +147,7 @@ mod tests {
 
     #[test]
     fn bad_lines_are_counted_not_fatal() {
-        let ps = paragraphs(" stray continuation\nno colon here\nPackage: x\n#comment\n");
+        let ps: Vec<_> = paragraphs(" stray continuation\nno colon here\nPackage: x\n#comment\n").collect();
         assert_eq!(ps.len(), 1);
         assert_eq!(ps[0].bad_lines, 3);
         assert_eq!(ps[0].folded("Package").as_deref(), Some("x"));
@@ -139,7 +155,7 @@ mod tests {
 
     #[test]
     fn first_field_wins_and_empty_values_are_none() {
-        let ps = paragraphs("A: 1\nA: 2\nB:\nC:\n folded\n");
+        let ps: Vec<_> = paragraphs("A: 1\nA: 2\nB:\nC:\n folded\n").collect();
         assert_eq!(ps[0].raw("a"), Some("1"));
         assert_eq!(ps[0].folded("B"), None);
         assert_eq!(ps[0].first_line("C"), None);
@@ -149,7 +165,7 @@ mod tests {
     #[test]
     fn multibyte_and_huge_input_do_not_panic() {
         let text = format!("Package: é\u{fffd}\n{}: x\n\u{1F600}\n", "N".repeat(1 << 20));
-        let ps = paragraphs(&text);
+        let ps: Vec<_> = paragraphs(&text).collect();
         assert_eq!(ps[0].folded("Package").as_deref(), Some("é\u{fffd}"));
         assert_eq!(ps[0].bad_lines, 1);
     }
