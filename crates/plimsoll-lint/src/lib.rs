@@ -19,10 +19,14 @@ pub mod docs;
 pub mod image;
 pub mod image_ref;
 pub mod k8s;
+pub mod limits;
 pub mod rule;
 mod rules;
+#[cfg(test)]
+mod scaling;
 pub mod shell;
 mod suppress;
+mod work;
 pub mod yaml;
 
 use std::collections::BTreeSet;
@@ -30,6 +34,7 @@ use std::collections::BTreeSet;
 use plimsoll_model::misconfig::Misconfiguration;
 
 pub use image::{ImageConfigInput, SetuidFile};
+pub use limits::{Limit, LintDiagnostic};
 pub use rule::{Rule, RuleInfo, RuleKind};
 
 /// The kinds of file the linter understands.
@@ -77,6 +82,9 @@ pub enum LintError {
     },
     #[error("{path}: not a Dockerfile, Kubernetes manifest or compose file")]
     UnknownKind { path: String },
+    /// The file was not checked because it exceeds a limit (size, depth, node count).
+    #[error("{0}")]
+    Limit(LintDiagnostic),
 }
 
 impl LintError {
@@ -86,6 +94,37 @@ impl LintError {
             LintError::Dockerfile { source, .. } => source.line(),
             LintError::Yaml { source, .. } => source.line,
             LintError::UnknownKind { .. } => 1,
+            LintError::Limit(d) => d.line,
+        }
+    }
+
+    /// The limit that stopped the file from being checked, when that is the cause: callers
+    /// report it as a skipped file (not as a malformed one).
+    pub fn limit(&self) -> Option<&LintDiagnostic> {
+        match self {
+            LintError::Limit(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    fn dockerfile(path: &str, source: dockerfile::ParseError) -> LintError {
+        match source {
+            dockerfile::ParseError::TooLarge { size, max } => LintError::Limit(LintDiagnostic {
+                path: path.to_string(),
+                line: 1,
+                limit: Limit::FileSize { size, max },
+                whole_file: true,
+            }),
+            source => LintError::Dockerfile { path: path.to_string(), source },
+        }
+    }
+
+    fn yaml(path: &str, source: yaml::YamlError) -> LintError {
+        match source.limit {
+            Some(limit) => {
+                LintError::Limit(LintDiagnostic { path: path.to_string(), line: source.line, limit, whole_file: true })
+            }
+            None => LintError::Yaml { path: path.to_string(), source },
         }
     }
 }
@@ -123,19 +162,29 @@ pub fn detect(path: &str, content: &[u8]) -> Option<FileKind> {
         return Some(FileKind::Dockerfile);
     }
     let yamlish = [".yaml", ".yml", ".json"].iter().any(|e| lower.ends_with(e));
-    if !yamlish || content.len() > yaml::MAX_YAML_BYTES {
+    if !yamlish {
         return None;
     }
-    let text = String::from_utf8_lossy(content);
     let compose_name = lower.starts_with("docker-compose") || lower.starts_with("compose");
-    let Ok(docs) = yaml::parse_documents(&text) else {
-        // Unparsable (malformed, alias bomb, too deep): still claim files that look like ours,
-        // so the caller gets the parse error with its line instead of a silent skip.
-        let top = |k: &str| text.lines().any(|l| l.starts_with(k) || l.trim_start().starts_with(&format!("\"{k}\"")));
+    // Unparsable (malformed, too large, too deep, alias bomb): still claim files that look like
+    // ours, so the caller gets the error (or the limit hit) instead of a silent skip.
+    let looks_like = |text: &str| {
+        let top = |k: &str| {
+            let quoted = format!("\"{k}\"");
+            text.lines().any(|l| l.starts_with(k) || l.contains(&quoted))
+        };
         if compose_name && top("services") {
             return Some(FileKind::Compose);
         }
-        return (top("apiVersion") && top("kind")).then_some(FileKind::Kubernetes);
+        (top("apiVersion") && top("kind")).then_some(FileKind::Kubernetes)
+    };
+    if content.len() > yaml::MAX_YAML_BYTES {
+        // Not parsed at all: a prefix decides (a padded manifest still starts like one).
+        return looks_like(&String::from_utf8_lossy(&content[..64 * 1024]));
+    }
+    let text = String::from_utf8_lossy(content);
+    let Ok(docs) = yaml::parse_documents(&text) else {
+        return looks_like(&text);
     };
     if compose::looks_like_compose(&docs) && (compose_name || !k8s::looks_like_k8s(&docs)) {
         return Some(FileKind::Compose);
@@ -221,8 +270,7 @@ impl Linter {
         let enabled: Vec<&'static Rule> = rules().iter().copied().filter(|r| self.cfg.enabled(r)).collect();
         match kind {
             FileKind::Dockerfile => {
-                let df = dockerfile::parse(&text)
-                    .map_err(|source| LintError::Dockerfile { path: path.to_string(), source })?;
+                let df = dockerfile::parse(&text).map_err(|source| LintError::dockerfile(path, source))?;
                 let ctx = dockerfile::DockerfileCtx::new(df);
                 for r in &enabled {
                     if let rule::Check::Dockerfile(f) = r.check {
@@ -233,8 +281,7 @@ impl Linter {
                 }
             }
             FileKind::Compose => {
-                let c = compose::ComposeFile::parse(&text)
-                    .map_err(|source| LintError::Yaml { path: path.to_string(), source })?;
+                let c = compose::ComposeFile::parse(&text).map_err(|source| LintError::yaml(path, source))?;
                 for r in &enabled {
                     if let rule::Check::Compose(f) = r.check {
                         let mut hits = Vec::new();
@@ -244,7 +291,7 @@ impl Linter {
                 }
             }
             FileKind::Kubernetes => {
-                self.k8s.add_file(path, &text).map_err(|source| LintError::Yaml { path: path.to_string(), source })?;
+                self.k8s.add_file(path, &text).map_err(|source| LintError::yaml(path, source))?;
                 self.k8s_suppress.push(sup);
             }
         }
@@ -257,6 +304,27 @@ impl Linter {
                 self.findings.push(finding(r, path, h));
             }
         }
+    }
+
+    /// Parts of added files that were not checked because a limit was hit (whole files that
+    /// were not checked are returned as [`LintError::Limit`] by [`Linter::add`] instead).
+    pub fn diagnostics(&self) -> Vec<LintDiagnostic> {
+        self.k8s
+            .skipped
+            .iter()
+            .map(|(file, line, limit)| LintDiagnostic {
+                path: self.k8s.files.get(*file).cloned().unwrap_or_default(),
+                line: *line,
+                limit: limit.clone(),
+                whole_file: false,
+            })
+            .collect()
+    }
+
+    /// [`Linter::finish`] plus [`Linter::diagnostics`].
+    pub fn finish_with_diagnostics(self) -> (Vec<Misconfiguration>, Vec<LintDiagnostic>) {
+        let d = self.diagnostics();
+        (self.finish(), d)
     }
 
     /// Runs the Kubernetes rules over everything added and returns all findings, sorted by

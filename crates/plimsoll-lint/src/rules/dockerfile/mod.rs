@@ -91,6 +91,7 @@ pub(crate) fn each<'a>(
     ctx: &'a DockerfileCtx,
     kw: Keyword,
 ) -> impl Iterator<Item = (usize, &'a Instruction, &'a Instruction)> + 'a {
+    crate::work::charge(ctx.instructions().len());
     ctx.instructions().iter().enumerate().filter_map(move |(i, inst)| {
         let e = inst.effective();
         (e.keyword == kw).then_some((i, inst, e))

@@ -1,6 +1,7 @@
 use crate::k8s::{hit, K8sSet};
 use crate::rule::{declare_rule, Hit};
 use crate::yaml::Node;
+use std::collections::HashMap;
 
 declare_rule! {
     /// ## What it does
@@ -46,19 +47,51 @@ pub(crate) fn selects(selector: &Node, labels: &[(&str, &str)]) -> bool {
     ml && me
 }
 
-pub(crate) fn policies<'a>(set: &'a K8sSet, ns: &'a str) -> impl Iterator<Item = &'a crate::k8s::K8sObject> + 'a {
-    set.objects.iter().filter(move |o| o.kind == "NetworkPolicy" && o.namespace() == ns)
+/// The NetworkPolicies of one namespace, indexed so that checking a pod does not visit every
+/// policy: a policy selecting all pods sets `all`; one with only `matchLabels` is filed under one
+/// of its pairs (a pod lacking that pair cannot match); the rest are tried on every pod.
+#[derive(Default)]
+struct NamespacePolicies<'a> {
+    all: bool,
+    by_pair: HashMap<(&'a str, &'a str), Vec<&'a Node>>,
+    general: Vec<&'a Node>,
+}
+
+fn index(set: &K8sSet) -> HashMap<&str, NamespacePolicies<'_>> {
+    let mut m: HashMap<&str, NamespacePolicies<'_>> = HashMap::new();
+    for p in set.objects.iter().filter(|o| o.kind == "NetworkPolicy") {
+        let e = m.entry(p.namespace()).or_default();
+        let Some(sel) = p.node.path(&["spec", "podSelector"]) else {
+            e.all = true;
+            continue;
+        };
+        let has_expr = sel.get("matchExpressions").is_some_and(|x| !x.items().is_empty());
+        let mut pairs = sel.get("matchLabels").into_iter().flat_map(|m| m.entries());
+        match (has_expr, pairs.next()) {
+            // An empty selector selects every pod of the namespace.
+            (false, None) => e.all = true,
+            (false, Some((k, v))) if v.as_str().is_some() => {
+                e.by_pair.entry((k, v.as_str().unwrap_or_default())).or_default().push(sel)
+            }
+            _ => e.general.push(sel),
+        }
+    }
+    m
 }
 
 fn check(set: &K8sSet, out: &mut Vec<Hit>) {
+    let index = index(set);
     for (obj, pod) in set.pods() {
         // Pods of templates a controller creates; skip the PodTemplate kind (not a workload).
         if obj.kind == "PodTemplate" {
             continue;
         }
         let labels = pod.labels();
-        let covered = policies(set, obj.namespace())
-            .any(|p| p.node.path(&["spec", "podSelector"]).is_none_or(|s| selects(s, &labels)));
+        let covered = index.get(obj.namespace()).is_some_and(|ns| {
+            ns.all
+                || labels.iter().any(|pair| ns.by_pair.get(pair).is_some_and(|v| v.iter().any(|s| selects(s, &labels))))
+                || ns.general.iter().any(|s| selects(s, &labels))
+        });
         if !covered {
             out.push(hit(
                 obj,
