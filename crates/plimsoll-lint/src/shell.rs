@@ -76,6 +76,7 @@ pub struct Script {
 
 impl Script {
     pub fn parse(src: &str) -> Script {
+        crate::work::charge(src.len());
         let mut s = Script::default();
         parse_into(src, &mut s.cmds, 0);
         s

@@ -41,12 +41,14 @@ const REFERENCE_SUFFIXES: &[&str] =
     &["_FILE", "_PATH", "_DIR", "_URL", "_URI", "_HOST", "_PORT", "_NAME", "_ENV", "_LENGTH", "_TTL"];
 
 pub(crate) fn secret_name(name: &str) -> bool {
+    crate::work::charge(name.len());
     let n = name.to_ascii_uppercase();
     SECRET_WORDS.iter().any(|w| n.contains(w)) && !REFERENCE_SUFFIXES.iter().any(|s| n.ends_with(s))
 }
 
 /// A literal that could be a secret: not empty, not a placeholder, not only a variable.
 pub(crate) fn literal_secret_value(v: &str) -> bool {
+    crate::work::charge(v.len());
     let t = v.trim();
     !t.is_empty()
         && !t.starts_with('$')

@@ -48,12 +48,15 @@ pub(crate) fn selects(selector: &Node, labels: &[(&str, &str)]) -> bool {
 }
 
 /// The NetworkPolicies of one namespace, indexed so that checking a pod does not visit every
-/// policy: a policy selecting all pods sets `all`; one with only `matchLabels` is filed under one
-/// of its pairs (a pod lacking that pair cannot match); the rest are tried on every pod.
+/// policy (linear time, issue 17): a policy selecting all pods sets `all`; one requiring a label
+/// pair (`matchLabels`, or `In` with its values) is filed under that pair, one requiring a key
+/// (`Exists`) under the key, so a pod only tries the policies its own labels can satisfy; the
+/// rest (only `NotIn`/`DoesNotExist`) are tried on every pod.
 #[derive(Default)]
 struct NamespacePolicies<'a> {
     all: bool,
     by_pair: HashMap<(&'a str, &'a str), Vec<&'a Node>>,
+    by_key: HashMap<&'a str, Vec<&'a Node>>,
     general: Vec<&'a Node>,
 }
 
@@ -65,15 +68,32 @@ fn index(set: &K8sSet) -> HashMap<&str, NamespacePolicies<'_>> {
             e.all = true;
             continue;
         };
-        let has_expr = sel.get("matchExpressions").is_some_and(|x| !x.items().is_empty());
-        let mut pairs = sel.get("matchLabels").into_iter().flat_map(|m| m.entries());
-        match (has_expr, pairs.next()) {
+        let exprs = sel.get("matchExpressions").map(Node::items).unwrap_or(&[]);
+        let labels = sel.get("matchLabels").map(|m| m.entries().collect::<Vec<_>>()).unwrap_or_default();
+        if exprs.is_empty() && labels.is_empty() {
             // An empty selector selects every pod of the namespace.
-            (false, None) => e.all = true,
-            (false, Some((k, v))) if v.as_str().is_some() => {
-                e.by_pair.entry((k, v.as_str().unwrap_or_default())).or_default().push(sel)
+            e.all = true;
+        } else if let Some((k, v)) = labels.iter().find_map(|(k, v)| v.as_str().map(|v| (*k, v))) {
+            e.by_pair.entry((k, v)).or_default().push(sel);
+        } else if let Some((key, values)) = exprs.iter().find_map(|x| {
+            let key = x.get("key").and_then(Node::as_str)?;
+            match x.get("operator").and_then(Node::as_str)? {
+                "In" => Some((key, Some(x.get("values").map(Node::items).unwrap_or(&[])))),
+                "Exists" => Some((key, None)),
+                _ => None,
             }
-            _ => e.general.push(sel),
+        }) {
+            match values {
+                // `In` with no values selects nothing.
+                Some(values) => {
+                    for v in values.iter().filter_map(Node::as_str) {
+                        e.by_pair.entry((key, v)).or_default().push(sel);
+                    }
+                }
+                None => e.by_key.entry(key).or_default().push(sel),
+            }
+        } else {
+            e.general.push(sel);
         }
     }
     m
@@ -90,6 +110,7 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
         let covered = index.get(obj.namespace()).is_some_and(|ns| {
             ns.all
                 || labels.iter().any(|pair| ns.by_pair.get(pair).is_some_and(|v| v.iter().any(|s| selects(s, &labels))))
+                || labels.iter().any(|(k, _)| ns.by_key.get(k).is_some_and(|v| v.iter().any(|s| selects(s, &labels))))
                 || ns.general.iter().any(|s| selects(s, &labels))
         });
         if !covered {
