@@ -22,8 +22,9 @@ pub const MAX_NODES: usize = 16_000_000;
 /// "billion laughs" document.
 pub const MAX_ALIAS_NODES: usize = 1_000_000;
 /// Nesting depth of collections. The tree is dropped and compared recursively, so this bounds
-/// stack use; real manifests (CRD schemas included) stay well under 100.
-pub const MAX_DEPTH: usize = 512;
+/// stack use; real manifests (CRD schemas included) stay well under 100. `saphyr-parser` itself
+/// stops flow collections (JSON) at 255 levels, so that is the limit for both styles.
+pub const MAX_DEPTH: usize = 255;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]
@@ -244,7 +245,12 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, YamlError> {
     let mut parser = Parser::new_from_str(src);
     while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(|e| {
-            YamlError::syntax(u32::try_from(e.marker().line()).unwrap_or(u32::MAX), e.info().to_string())
+            let line = u32::try_from(e.marker().line()).unwrap_or(u32::MAX);
+            // The scanner's own flow-nesting limit (a u8 counter): a depth limit, not bad syntax.
+            if e.info() == "recursion limit exceeded" {
+                return YamlError::limit(line, Limit::Depth { max: MAX_DEPTH });
+            }
+            YamlError::syntax(line, e.info().to_string())
         })?;
         let (line, col) = pos(&span);
         match ev {
