@@ -271,7 +271,7 @@ impl Linter {
         match kind {
             FileKind::Dockerfile => {
                 let df = dockerfile::parse(&text).map_err(|source| LintError::dockerfile(path, source))?;
-                let ctx = dockerfile::DockerfileCtx::new(df);
+                let ctx = dockerfile::DockerfileCtx::with_source(df, &text);
                 for r in &enabled {
                     if let rule::Check::Dockerfile(f) = r.check {
                         let mut hits = Vec::new();

@@ -107,3 +107,12 @@ fn dockerfile_lists_every_unsuitable_command() {
     assert!(hits[0].message.starts_with("ssh, vim make"), "{}", hits[0].message);
     assert_eq!(hits[0].line, 2);
 }
+
+#[test]
+fn dockerfile_findings_on_the_offending_line_of_a_multi_line_instruction() {
+    let d = "FROM debian:12\nRUN apt-get update && \\\n    apt-get install -y --no-install-recommends curl && \\\n    echo ok && \\\n    apt-get install -y --no-install-recommends wget\nENV A=1 \\\n    API_TOKEN=s3cr3t-v4lue-123\n";
+    let code = |name: &str| plimsoll_lint::rules().iter().find(|r| r.name == name).unwrap().code;
+    // Two unpinned installs in one RUN: one result each, on its own line.
+    assert_eq!(lines("Dockerfile", d, code("apt_unpinned")), vec![3, 5]);
+    assert_eq!(lines("Dockerfile", d, code("secret_in_env_arg")), vec![7]);
+}

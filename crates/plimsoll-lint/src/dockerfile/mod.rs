@@ -64,6 +64,9 @@ pub struct DockerfileCtx {
     /// Per stage: each variable's definitions (`ARG`, `ENV`) as (instruction index, value), in
     /// instruction order, so the value in scope at an instruction is a binary search away.
     vars: Vec<HashMap<String, Vec<(usize, Option<String>)>>>,
+    /// The physical lines each word of the source occurs on (once per occurrence, in order), so
+    /// a finding in a multi-line instruction can point at the offending line in O(log n).
+    words: HashMap<String, Vec<u32>>,
 }
 
 impl DockerfileCtx {
@@ -142,7 +145,38 @@ impl DockerfileCtx {
                 (eff.keyword == Keyword::Run).then(|| (i, run_script(eff)))
             })
             .collect();
-        DockerfileCtx { df, stages, stage_of, runs, globals, vars }
+        DockerfileCtx { df, stages, stage_of, runs, globals, vars, words: HashMap::new() }
+    }
+
+    /// [`DockerfileCtx::new`] keeping a word index of the source, for [`DockerfileCtx::hit_on`].
+    pub fn with_source(df: Dockerfile, src: &str) -> Self {
+        let mut ctx = DockerfileCtx::new(df);
+        for (i, line) in src.split('\n').enumerate() {
+            let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            for w in line.split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
+                if !w.is_empty() {
+                    ctx.words.entry(w.to_string()).or_default().push(n);
+                }
+            }
+        }
+        ctx
+    }
+
+    /// The physical line of the `nth` (0-based) occurrence of `word` inside an instruction
+    /// (words split at anything but letters, digits, `_`, `-`, `.`).
+    pub fn word_line(&self, inst: &Instruction, word: &str, nth: usize) -> Option<u32> {
+        let lines = self.words.get(word)?;
+        let i = lines.partition_point(|&l| l < inst.line).checked_add(nth)?;
+        lines.get(i).copied().filter(|&l| l <= inst.end_line)
+    }
+
+    /// A hit on the line where `word` occurs (its `nth` occurrence) in a multi-line instruction,
+    /// or on the whole instruction when it cannot be placed.
+    pub fn hit_on(&self, inst: &Instruction, word: &str, nth: usize, message: impl Into<String>) -> crate::rule::Hit {
+        match self.word_line(inst, word, nth) {
+            Some(l) if inst.end_line > inst.line => crate::rule::Hit::new(l, l, message),
+            _ => crate::rule::Hit::at(inst, message),
+        }
     }
 
     pub fn instructions(&self) -> &[Instruction] {

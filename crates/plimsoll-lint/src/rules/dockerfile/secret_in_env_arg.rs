@@ -69,7 +69,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
         for (k, v) in pairs {
             let value = crate::dockerfile::expand::unquote(v.unwrap_or(""), '\\');
             if secret_name(k) && literal_secret_value(&value) {
-                out.push(Hit::at(inst, format!("{} {k} sets a literal secret value", inst.keyword.as_str())));
+                out.push(ctx.hit_on(inst, k, 0, format!("{} {k} sets a literal secret value", inst.keyword.as_str())));
             }
         }
     }
