@@ -45,6 +45,9 @@ impl Stage {
     }
 }
 
+/// A stage's variable definitions: name -> (instruction index, value), in instruction order.
+type Scope = HashMap<String, Vec<(usize, Option<String>)>>;
+
 /// A parsed Dockerfile with its stages resolved.
 ///
 /// Everything rules ask for repeatedly (the stage of an instruction, the parsed `RUN` scripts,
@@ -63,7 +66,7 @@ pub struct DockerfileCtx {
     globals: HashMap<String, Option<String>>,
     /// Per stage: each variable's definitions (`ARG`, `ENV`) as (instruction index, value), in
     /// instruction order, so the value in scope at an instruction is a binary search away.
-    vars: Vec<HashMap<String, Vec<(usize, Option<String>)>>>,
+    vars: Vec<Scope>,
     /// The physical lines each word of the source occurs on (once per occurrence, in order), so
     /// a finding in a multi-line instruction can point at the offending line in O(log n).
     words: HashMap<String, Vec<u32>>,
@@ -255,13 +258,9 @@ impl DockerfileCtx {
 }
 
 /// The variable definitions of a stage, in order (see [`DockerfileCtx::vars`]).
-fn stage_vars(
-    df: &Dockerfile,
-    stage: &Stage,
-    globals: &HashMap<String, Option<String>>,
-) -> HashMap<String, Vec<(usize, Option<String>)>> {
+fn stage_vars(df: &Dockerfile, stage: &Stage, globals: &HashMap<String, Option<String>>) -> Scope {
     let escape = df.directives.escape;
-    let mut vars: HashMap<String, Vec<(usize, Option<String>)>> = HashMap::new();
+    let mut vars: Scope = HashMap::new();
     for (idx, inst) in df.instructions.iter().enumerate().take(stage.end).skip(stage.start) {
         match &inst.args {
             Args::Arg(a) => {
@@ -290,11 +289,7 @@ fn stage_vars(
 }
 
 /// The value of `name` defined by an instruction before `idx`.
-fn value_before<'a>(
-    vars: &'a HashMap<String, Vec<(usize, Option<String>)>>,
-    name: &str,
-    idx: usize,
-) -> Option<&'a str> {
+fn value_before<'a>(vars: &'a Scope, name: &str, idx: usize) -> Option<&'a str> {
     let defs = vars.get(name)?;
     let n = defs.partition_point(|(i, _)| *i < idx);
     defs.get(n.checked_sub(1)?).and_then(|(_, v)| v.as_deref())
