@@ -274,7 +274,7 @@ impl Linter {
             FileKind::Dockerfile => {
                 let df = dockerfile::parse(&text).map_err(|source| LintError::dockerfile(path, source))?;
                 let ctx = dockerfile::DockerfileCtx::with_source(df, &text);
-                for (_, inst, script) in ctx.runs().filter(|(_, _, s)| s.truncated) {
+                for (_, inst, _) in ctx.runs().filter(|(_, _, s)| s.truncated) {
                     self.skipped.push(LintDiagnostic {
                         path: path.to_string(),
                         line: inst.line,
