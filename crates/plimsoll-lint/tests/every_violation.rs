@@ -115,4 +115,6 @@ fn dockerfile_findings_on_the_offending_line_of_a_multi_line_instruction() {
     // Two unpinned installs in one RUN: one result each, on its own line.
     assert_eq!(lines("Dockerfile", d, code("apt_unpinned")), vec![3, 5]);
     assert_eq!(lines("Dockerfile", d, code("secret_in_env_arg")), vec![7]);
+    let p = "FROM python:3.12\nRUN echo pip && \\\n    pip install --no-cache-dir flask && \\\n    yum install -y x-1.0 && \\\n    pip install --no-cache-dir requests\n";
+    assert_eq!(lines("Dockerfile", p, code("pip_unpinned")), vec![3, 5]);
 }

@@ -70,6 +70,8 @@ pub struct DockerfileCtx {
     /// The physical lines each word of the source occurs on (once per occurrence, in order), so
     /// a finding in a multi-line instruction can point at the offending line in O(log n).
     words: HashMap<String, Vec<u32>>,
+    /// The same for words in command position (what a shell would run), by base name.
+    commands: HashMap<String, Vec<u32>>,
 }
 
 impl DockerfileCtx {
@@ -148,12 +150,16 @@ impl DockerfileCtx {
                 (eff.keyword == Keyword::Run).then(|| (i, run_script(eff)))
             })
             .collect();
-        DockerfileCtx { df, stages, stage_of, runs, globals, vars, words: HashMap::new() }
+        DockerfileCtx { df, stages, stage_of, runs, globals, vars, words: HashMap::new(), commands: HashMap::new() }
     }
 
     /// [`DockerfileCtx::new`] keeping a word index of the source, for [`DockerfileCtx::hit_on`].
     pub fn with_source(df: Dockerfile, src: &str) -> Self {
         let mut ctx = DockerfileCtx::new(df);
+        // Command position, carried across continuation lines: true at the start of a script
+        // line and after a shell operator, false after an ordinary word.
+        let (mut continued, mut pending) = (false, false);
+        let mut cmd_pos;
         for (i, line) in src.split('\n').enumerate() {
             let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
             for w in line.split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
@@ -161,8 +167,65 @@ impl DockerfileCtx {
                     ctx.words.entry(w.to_string()).or_default().push(n);
                 }
             }
+            let mut toks = line.split_whitespace().peekable();
+            if !continued {
+                cmd_pos = true;
+                // A new instruction: its keyword and flags come before the command.
+                if toks.peek().is_some_and(|t| t.eq_ignore_ascii_case("onbuild")) {
+                    toks.next();
+                }
+                if toks.peek().is_some_and(|t| t.eq_ignore_ascii_case("run")) {
+                    toks.next();
+                    while toks.peek().is_some_and(|t| t.starts_with("--")) {
+                        toks.next();
+                    }
+                }
+            } else {
+                cmd_pos = pending;
+            }
+            for t in toks {
+                let word = t.trim_start_matches(['(', '$', '`', '{', '!']);
+                if matches!(word, "&&" | "||" | "|" | ";" | "then" | "do" | "else" | "" | "sudo") {
+                    cmd_pos = true;
+                    continue;
+                }
+                if cmd_pos && !word.contains('=') && word != "\\" {
+                    let base = word.trim_end_matches([';', ')', '`']);
+                    let base = base.rsplit('/').next().unwrap_or(base);
+                    ctx.commands.entry(base.to_string()).or_default().push(n);
+                    cmd_pos = false;
+                }
+                if t.ends_with(';') || t.ends_with('|') || t.ends_with("&&") {
+                    cmd_pos = true;
+                }
+            }
+            continued = line.trim_end().ends_with('\\');
+            pending = cmd_pos;
         }
         ctx
+    }
+
+    /// The physical line of the `nth` (0-based) command named `name` (base name) inside an
+    /// instruction, when it can be placed.
+    pub fn command_line(&self, inst: &Instruction, name: &str, nth: usize) -> Option<u32> {
+        let lines = self.commands.get(name)?;
+        let i = lines.partition_point(|&l| l < inst.line).checked_add(nth)?;
+        lines.get(i).copied().filter(|&l| l <= inst.end_line)
+    }
+
+    /// A hit on the line of the `nth` command named `name` in a multi-line `RUN`, or on the
+    /// whole instruction when it cannot be placed.
+    pub fn hit_on_command(
+        &self,
+        inst: &Instruction,
+        name: &str,
+        nth: usize,
+        message: impl Into<String>,
+    ) -> crate::rule::Hit {
+        match self.command_line(inst, name, nth) {
+            Some(l) if inst.end_line > inst.line => crate::rule::Hit::new(l, l, message),
+            _ => crate::rule::Hit::at(inst, message),
+        }
     }
 
     /// The physical line of the `nth` (0-based) occurrence of `word` inside an instruction

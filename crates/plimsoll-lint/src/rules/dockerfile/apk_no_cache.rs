@@ -31,7 +31,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 && !c.has_flag("no-cache")
                 && !cleaned
             {
-                out.push(ctx.hit_on(inst, "apk", nth, "apk add without --no-cache"));
+                out.push(ctx.hit_on_command(inst, "apk", nth, "apk add without --no-cache"));
             }
         }
     }

@@ -43,7 +43,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 .filter(|p| !p.contains(['=', '~', '<', '>']) && !p.ends_with(".apk") && !p.starts_with('$'))
                 .collect();
             if !unpinned.is_empty() {
-                out.push(ctx.hit_on(inst, "apk", nth, format!("pin versions of: {}", unpinned.join(", "))));
+                out.push(ctx.hit_on_command(inst, "apk", nth, format!("pin versions of: {}", unpinned.join(", "))));
             }
         }
     }

@@ -27,7 +27,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 && !c.has_flag("no-install-recommends")
                 && !c.args.iter().any(|a| a.contains("APT::Install-Recommends=false"))
             {
-                out.push(ctx.hit_on(inst, "apt-get", nth, "apt-get install without --no-install-recommends"));
+                out.push(ctx.hit_on_command(inst, "apt-get", nth, "apt-get install without --no-install-recommends"));
             }
         }
     }

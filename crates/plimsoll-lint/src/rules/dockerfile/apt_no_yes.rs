@@ -44,7 +44,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 })
                 .sum();
             if !yes && quiet < 2 {
-                out.push(ctx.hit_on(inst, "apt-get", nth, "apt-get install without -y"));
+                out.push(ctx.hit_on_command(inst, "apt-get", nth, "apt-get install without -y"));
             }
         }
     }

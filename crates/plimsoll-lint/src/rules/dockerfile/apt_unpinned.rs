@@ -35,7 +35,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 .filter(|p| !p.contains('=') && !p.ends_with(".deb") && !p.starts_with('$'))
                 .collect();
             if !unpinned.is_empty() {
-                out.push(ctx.hit_on(inst, "apt-get", nth, format!("pin versions of: {}", unpinned.join(", "))));
+                out.push(ctx.hit_on_command(inst, "apt-get", nth, format!("pin versions of: {}", unpinned.join(", "))));
             }
         }
     }

@@ -41,7 +41,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
         for (nth, c) in script.find("chmod").enumerate() {
             if let Some(m) = c.operands(&["--reference"]).first() {
                 if world_writable(m) {
-                    out.push(ctx.hit_on(inst, "chmod", nth, format!("chmod {m} makes files world-writable")));
+                    out.push(ctx.hit_on_command(inst, "chmod", nth, format!("chmod {m} makes files world-writable")));
                 }
             }
         }

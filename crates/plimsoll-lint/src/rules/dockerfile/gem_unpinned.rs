@@ -49,7 +49,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 }
             }
             if !unpinned.is_empty() {
-                out.push(ctx.hit_on(inst, "gem", nth, format!("pin versions of: {}", unpinned.join(", "))));
+                out.push(ctx.hit_on_command(inst, "gem", nth, format!("pin versions of: {}", unpinned.join(", "))));
             }
         }
     }

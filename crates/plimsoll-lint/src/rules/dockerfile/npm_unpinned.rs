@@ -49,7 +49,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
             }
             let unpinned: Vec<&str> = ops[1..].iter().copied().filter(|p| !pinned(p)).collect();
             if !unpinned.is_empty() {
-                out.push(ctx.hit_on(inst, "npm", nth, format!("pin versions of: {}", unpinned.join(", "))));
+                out.push(ctx.hit_on_command(inst, "npm", nth, format!("pin versions of: {}", unpinned.join(", "))));
             }
         }
     }

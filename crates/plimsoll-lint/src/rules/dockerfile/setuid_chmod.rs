@@ -36,7 +36,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
         for (nth, c) in script.find("chmod").enumerate() {
             if let Some(m) = c.operands(&["--reference"]).first() {
                 if sets_id(m) {
-                    out.push(ctx.hit_on(inst, "chmod", nth, format!("chmod {m} sets a setuid/setgid bit")));
+                    out.push(ctx.hit_on_command(inst, "chmod", nth, format!("chmod {m} sets a setuid/setgid bit")));
                 }
             }
         }

@@ -36,7 +36,12 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
         }
         if !found.is_empty() {
             let verb = if found.len() == 1 { "makes" } else { "make" };
-            out.push(ctx.hit_on(inst, found[0], 0, format!("{} {verb} no sense in a build step", found.join(", "))));
+            out.push(ctx.hit_on_command(
+                inst,
+                found[0],
+                0,
+                format!("{} {verb} no sense in a build step", found.join(", ")),
+            ));
         }
     }
 }
