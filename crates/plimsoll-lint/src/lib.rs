@@ -12,6 +12,12 @@
 //! comment, rendered to `docs/rules/` by [`docs::render_rule`]), a bad and a good example, and
 //! tests. Kubernetes rules see all files of a run at once ([`Linter`]) so NetworkPolicy coverage
 //! can span files. The Pod Security Standards are in [`k8s::pss`], usable on their own.
+//!
+//! A rule reports every violation it finds, each at the offending key's line (or the object's
+//! when the violation is an absence). Rules run in linear time (times a logarithm) in the file's
+//! size; the `scaling` tests check it by counting work units. Hostile input meets limits
+//! ([`limits`]): a file not checked at all is a [`LintError::Limit`], a part not checked a
+//! [`LintDiagnostic`] from [`Linter::diagnostics`]; neither is ever silent.
 
 pub mod compose;
 pub mod dockerfile;
@@ -83,7 +89,7 @@ pub enum LintError {
     #[error("{path}: not a Dockerfile, Kubernetes manifest or compose file")]
     UnknownKind { path: String },
     /// The file was not checked because it exceeds a limit (size, depth, node count).
-    #[error("{0}")]
+    #[error("{}: line {}: {}", .0.path, .0.line, .0.limit)]
     Limit(LintDiagnostic),
 }
 
