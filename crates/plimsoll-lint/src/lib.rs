@@ -43,6 +43,12 @@ pub use image::{ImageConfigInput, SetuidFile};
 pub use limits::{Limit, LintDiagnostic};
 pub use rule::{Rule, RuleInfo, RuleKind};
 
+/// The linter's behaviour version, for cache keys: bumped whenever what rules report (which
+/// hits, their messages or lines) changes without a change to the rules' metadata, so a cache
+/// cannot serve findings of an older linter. 2: every violation reported, each on the offending
+/// key's line (issue 12); limits reported instead of skipped (issue 17).
+pub const BEHAVIOUR_VERSION: u32 = 2;
+
 /// The kinds of file the linter understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FileKind {

@@ -155,6 +155,7 @@ fn layer_config(cfg: &LintConfig) -> LintConfig {
 pub(crate) fn fingerprint(cfg: &LintConfig) -> String {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(plimsoll_lint::BEHAVIOUR_VERSION.to_le_bytes());
     for r in plimsoll_lint::rules() {
         for part in [r.code, r.title, r.bad, r.good] {
             h.update(part.as_bytes());
