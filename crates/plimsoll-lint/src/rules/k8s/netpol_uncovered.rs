@@ -28,8 +28,14 @@ declare_rule! {
 
 /// Does a label selector (`matchLabels` + `matchExpressions`) select these labels?
 /// An empty selector selects everything.
-pub(crate) fn selects(selector: &Node, labels: &[(&str, &str)]) -> bool {
-    let get = |k: &str| labels.iter().find(|(lk, _)| *lk == k).map(|(_, v)| *v);
+#[cfg(test)]
+fn selects(selector: &Node, labels: &[(&str, &str)]) -> bool {
+    selects_by(selector, |k| labels.iter().find(|(lk, _)| *lk == k).map(|(_, v)| *v))
+}
+
+/// Does a label selector (`matchLabels` + `matchExpressions`) select the labels `get` looks up?
+/// (A map built once per pod keeps matching linear.) An empty selector selects everything.
+fn selects_by<'l>(selector: &Node, get: impl Fn(&str) -> Option<&'l str>) -> bool {
     let ml = selector.get("matchLabels").map(|m| m.entries().all(|(k, v)| get(k) == v.as_str())).unwrap_or(true);
     let me = selector.get("matchExpressions").map(Node::items).unwrap_or(&[]).iter().all(|e| {
         let key = e.get("key").and_then(Node::as_str).unwrap_or("");
@@ -107,11 +113,17 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
             continue;
         }
         let labels = pod.labels();
+        let mut by_key: HashMap<&str, &str> = HashMap::with_capacity(labels.len());
+        for (k, v) in &labels {
+            // The first of duplicate keys, as `selects` reads them.
+            by_key.entry(k).or_insert(v);
+        }
+        let sel = |s: &&Node| selects_by(s, |k| by_key.get(k).copied());
         let covered = index.get(obj.namespace()).is_some_and(|ns| {
             ns.all
-                || labels.iter().any(|pair| ns.by_pair.get(pair).is_some_and(|v| v.iter().any(|s| selects(s, &labels))))
-                || labels.iter().any(|(k, _)| ns.by_key.get(k).is_some_and(|v| v.iter().any(|s| selects(s, &labels))))
-                || ns.general.iter().any(|s| selects(s, &labels))
+                || labels.iter().any(|pair| ns.by_pair.get(pair).is_some_and(|v| v.iter().any(sel)))
+                || labels.iter().any(|(k, _)| ns.by_key.get(k).is_some_and(|v| v.iter().any(sel)))
+                || ns.general.iter().any(sel)
         });
         if !covered {
             out.push(hit(
