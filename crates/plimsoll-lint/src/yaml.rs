@@ -12,12 +12,13 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 pub use crate::limits::Limit;
 
-/// Largest document set accepted, in bytes. Kubernetes' own request limit is 3 MiB per object;
-/// `kubectl get -o yaml` dumps of big clusters (a 100k-item `List`) run to tens of MiB.
-pub const MAX_YAML_BYTES: usize = 64 * 1024 * 1024;
-/// Nodes written in the file (bounds memory: a node takes a few dozen bytes); a 100k-item `List`
-/// of pods has about 5M.
-pub const MAX_NODES: usize = 16_000_000;
+/// Largest document set accepted, in bytes. Kubernetes' own request limit is 3 MiB per object.
+/// The tree takes about ten times the input in memory (a 62 MB `List` peaked at 2.2 GB RSS), so
+/// this also bounds memory; a larger file is refused with [`Limit::FileSize`], never skipped.
+pub const MAX_YAML_BYTES: usize = 16 * 1024 * 1024;
+/// Nodes written in the file (bounds memory with the size limit): a 100k-item `List` of small
+/// objects has about 1M, of minimal pods about 3M.
+pub const MAX_NODES: usize = 4_000_000;
 /// Nodes produced by alias expansion (and anchor copies): small in real files, unbounded in a
 /// "billion laughs" document.
 pub const MAX_ALIAS_NODES: usize = 1_000_000;
