@@ -20,6 +20,23 @@ impl ComposeFile {
     pub fn services(&self) -> impl Iterator<Item = (&str, &Node)> {
         self.root.get("services").into_iter().flat_map(|s| s.entries())
     }
+
+    /// `services.<name>` entries with the name's key node (where a finding about something the
+    /// service lacks points).
+    pub fn service_keys(&self) -> impl Iterator<Item = (&str, &Node, &Node)> {
+        let m: &[(Node, Node)] = match self.root.get("services").map(|s| &s.value) {
+            Some(crate::yaml::Value::Map(m)) => m,
+            _ => &[],
+        };
+        crate::work::charge(m.len());
+        m.iter().filter_map(|(k, v)| k.as_str().map(|name| (name, k, v)))
+    }
+}
+
+/// The key node of `key` in a service, when its value satisfies `pred`: findings about a
+/// field point at the field's own line.
+pub fn field<'a>(svc: &'a Node, key: &str, pred: impl Fn(&Node) -> bool) -> Option<&'a Node> {
+    svc.entry(key).filter(|(_, v)| pred(v)).map(|(k, _)| k)
 }
 
 /// A hit on a service, at a node (or the service itself).

@@ -12,6 +12,12 @@
 //! comment, rendered to `docs/rules/` by [`docs::render_rule`]), a bad and a good example, and
 //! tests. Kubernetes rules see all files of a run at once ([`Linter`]) so NetworkPolicy coverage
 //! can span files. The Pod Security Standards are in [`k8s::pss`], usable on their own.
+//!
+//! A rule reports every violation it finds, each at the offending key's line (or the object's
+//! when the violation is an absence). Rules run in linear time (times a logarithm) in the file's
+//! size; the `scaling` tests check it by counting work units. Hostile input meets limits
+//! ([`limits`]): a file not checked at all is a [`LintError::Limit`], a part not checked a
+//! [`LintDiagnostic`] from [`Linter::diagnostics`]; neither is ever silent.
 
 pub mod compose;
 pub mod dockerfile;
@@ -19,10 +25,14 @@ pub mod docs;
 pub mod image;
 pub mod image_ref;
 pub mod k8s;
+pub mod limits;
 pub mod rule;
 mod rules;
+#[cfg(test)]
+mod scaling;
 pub mod shell;
 mod suppress;
+mod work;
 pub mod yaml;
 
 use std::collections::BTreeSet;
@@ -30,6 +40,7 @@ use std::collections::BTreeSet;
 use plimsoll_model::misconfig::Misconfiguration;
 
 pub use image::{ImageConfigInput, SetuidFile};
+pub use limits::{Limit, LintDiagnostic};
 pub use rule::{Rule, RuleInfo, RuleKind};
 
 /// SHA-256 of this crate's Rust sources at build time (see `build.rs`): changes whenever any
@@ -81,6 +92,9 @@ pub enum LintError {
     },
     #[error("{path}: not a Dockerfile, Kubernetes manifest or compose file")]
     UnknownKind { path: String },
+    /// The file was not checked because it exceeds a limit (size, depth, node count).
+    #[error("{}: line {}: {}", .0.path, .0.line, .0.limit)]
+    Limit(LintDiagnostic),
 }
 
 impl LintError {
@@ -90,6 +104,37 @@ impl LintError {
             LintError::Dockerfile { source, .. } => source.line(),
             LintError::Yaml { source, .. } => source.line,
             LintError::UnknownKind { .. } => 1,
+            LintError::Limit(d) => d.line,
+        }
+    }
+
+    /// The limit that stopped the file from being checked, when that is the cause: callers
+    /// report it as a skipped file (not as a malformed one).
+    pub fn limit(&self) -> Option<&LintDiagnostic> {
+        match self {
+            LintError::Limit(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    fn dockerfile(path: &str, source: dockerfile::ParseError) -> LintError {
+        match source {
+            dockerfile::ParseError::TooLarge { size, max } => LintError::Limit(LintDiagnostic {
+                path: path.to_string(),
+                line: 1,
+                limit: Limit::FileSize { size, max },
+                whole_file: true,
+            }),
+            source => LintError::Dockerfile { path: path.to_string(), source },
+        }
+    }
+
+    fn yaml(path: &str, source: yaml::YamlError) -> LintError {
+        match source.limit {
+            Some(limit) => {
+                LintError::Limit(LintDiagnostic { path: path.to_string(), line: source.line, limit, whole_file: true })
+            }
+            None => LintError::Yaml { path: path.to_string(), source },
         }
     }
 }
@@ -127,19 +172,29 @@ pub fn detect(path: &str, content: &[u8]) -> Option<FileKind> {
         return Some(FileKind::Dockerfile);
     }
     let yamlish = [".yaml", ".yml", ".json"].iter().any(|e| lower.ends_with(e));
-    if !yamlish || content.len() > yaml::MAX_YAML_BYTES {
+    if !yamlish {
         return None;
     }
-    let text = String::from_utf8_lossy(content);
     let compose_name = lower.starts_with("docker-compose") || lower.starts_with("compose");
-    let Ok(docs) = yaml::parse_documents(&text) else {
-        // Unparsable (malformed, alias bomb, too deep): still claim files that look like ours,
-        // so the caller gets the parse error with its line instead of a silent skip.
-        let top = |k: &str| text.lines().any(|l| l.starts_with(k) || l.trim_start().starts_with(&format!("\"{k}\"")));
+    // Unparsable (malformed, too large, too deep, alias bomb): still claim files that look like
+    // ours, so the caller gets the error (or the limit hit) instead of a silent skip.
+    let looks_like = |text: &str| {
+        let top = |k: &str| {
+            let quoted = format!("\"{k}\"");
+            text.lines().any(|l| l.starts_with(k) || l.contains(&quoted))
+        };
         if compose_name && top("services") {
             return Some(FileKind::Compose);
         }
-        return (top("apiVersion") && top("kind")).then_some(FileKind::Kubernetes);
+        (top("apiVersion") && top("kind")).then_some(FileKind::Kubernetes)
+    };
+    if content.len() > yaml::MAX_YAML_BYTES {
+        // Not parsed at all: a prefix decides (a padded manifest still starts like one).
+        return looks_like(&String::from_utf8_lossy(&content[..64 * 1024]));
+    }
+    let text = String::from_utf8_lossy(content);
+    let Ok(docs) = yaml::parse_documents(&text) else {
+        return looks_like(&text);
     };
     if compose::looks_like_compose(&docs) && (compose_name || !k8s::looks_like_k8s(&docs)) {
         return Some(FileKind::Compose);
@@ -202,6 +257,8 @@ pub struct Linter {
     /// Suppression comments of each Kubernetes file, by file index.
     k8s_suppress: Vec<suppress::Suppressions>,
     findings: Vec<Misconfiguration>,
+    /// Parts of Dockerfiles and compose files not checked (Kubernetes ones are in `k8s`).
+    skipped: Vec<LintDiagnostic>,
 }
 
 impl Linter {
@@ -225,9 +282,16 @@ impl Linter {
         let enabled: Vec<&'static Rule> = rules().iter().copied().filter(|r| self.cfg.enabled(r)).collect();
         match kind {
             FileKind::Dockerfile => {
-                let df = dockerfile::parse(&text)
-                    .map_err(|source| LintError::Dockerfile { path: path.to_string(), source })?;
-                let ctx = dockerfile::DockerfileCtx::new(df);
+                let df = dockerfile::parse(&text).map_err(|source| LintError::dockerfile(path, source))?;
+                let ctx = dockerfile::DockerfileCtx::with_source(df, &text);
+                for (_, inst, _) in ctx.runs().filter(|(_, _, s)| s.truncated) {
+                    self.skipped.push(LintDiagnostic {
+                        path: path.to_string(),
+                        line: inst.line,
+                        limit: Limit::ShellNesting { max: shell::MAX_NESTING },
+                        whole_file: false,
+                    });
+                }
                 for r in &enabled {
                     if let rule::Check::Dockerfile(f) = r.check {
                         let mut hits = Vec::new();
@@ -237,8 +301,7 @@ impl Linter {
                 }
             }
             FileKind::Compose => {
-                let c = compose::ComposeFile::parse(&text)
-                    .map_err(|source| LintError::Yaml { path: path.to_string(), source })?;
+                let c = compose::ComposeFile::parse(&text).map_err(|source| LintError::yaml(path, source))?;
                 for r in &enabled {
                     if let rule::Check::Compose(f) = r.check {
                         let mut hits = Vec::new();
@@ -248,7 +311,7 @@ impl Linter {
                 }
             }
             FileKind::Kubernetes => {
-                self.k8s.add_file(path, &text).map_err(|source| LintError::Yaml { path: path.to_string(), source })?;
+                self.k8s.add_file(path, &text).map_err(|source| LintError::yaml(path, source))?;
                 self.k8s_suppress.push(sup);
             }
         }
@@ -261,6 +324,24 @@ impl Linter {
                 self.findings.push(finding(r, path, h));
             }
         }
+    }
+
+    /// Parts of added files that were not checked because a limit was hit (whole files that
+    /// were not checked are returned as [`LintError::Limit`] by [`Linter::add`] instead).
+    pub fn diagnostics(&self) -> Vec<LintDiagnostic> {
+        let k8s = self.k8s.skipped.iter().map(|(file, line, limit)| LintDiagnostic {
+            path: self.k8s.files.get(*file).cloned().unwrap_or_default(),
+            line: *line,
+            limit: limit.clone(),
+            whole_file: false,
+        });
+        self.skipped.iter().cloned().chain(k8s).collect()
+    }
+
+    /// [`Linter::finish`] plus [`Linter::diagnostics`].
+    pub fn finish_with_diagnostics(self) -> (Vec<Misconfiguration>, Vec<LintDiagnostic>) {
+        let d = self.diagnostics();
+        (self.finish(), d)
     }
 
     /// Runs the Kubernetes rules over everything added and returns all findings, sorted by

@@ -72,12 +72,16 @@ impl Cmd {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Script {
     pub cmds: Vec<Cmd>,
+    /// Command substitutions nested deeper than the analysed depth were left out (reported as a
+    /// limit hit, so hidden commands are not a silent skip).
+    pub truncated: bool,
 }
 
 impl Script {
     pub fn parse(src: &str) -> Script {
+        crate::work::charge(src.len());
         let mut s = Script::default();
-        parse_into(src, &mut s.cmds, 0);
+        s.truncated = parse_into(src, &mut s.cmds, 0);
         s
     }
 
@@ -98,12 +102,13 @@ enum Tok {
 }
 
 /// Nested `$(...)` deeper than this is not analysed (hostile input bound).
-const MAX_NESTING: usize = 8;
+pub const MAX_NESTING: usize = 8;
 
 const RESERVED: &[&str] =
     &["!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "time", "esac"];
 
-fn parse_into(src: &str, cmds: &mut Vec<Cmd>, depth: usize) {
+/// Parses `src` into `cmds`; true when nested substitutions were left out at the depth limit.
+fn parse_into(src: &str, cmds: &mut Vec<Cmd>, depth: usize) -> bool {
     let mut nested = Vec::new();
     let toks = tokenize(src, &mut nested);
     let mut words: Vec<String> = Vec::new();
@@ -139,11 +144,14 @@ fn parse_into(src: &str, cmds: &mut Vec<Cmd>, depth: usize) {
         }
     }
     flush(&mut words, false, cmds);
-    if depth < MAX_NESTING {
-        for n in nested {
-            parse_into(&n, cmds, depth + 1);
-        }
+    if depth >= MAX_NESTING {
+        return !nested.is_empty();
     }
+    let mut truncated = false;
+    for n in nested {
+        truncated |= parse_into(&n, cmds, depth + 1);
+    }
+    truncated
 }
 
 fn is_assignment(w: &str) -> bool {

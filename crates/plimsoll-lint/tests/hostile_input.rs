@@ -98,3 +98,95 @@ fn malformed_files_name_the_line() {
     let e = lint_file("Dockerfile", b"FROM a\nRUN <<EOF\nnever ends\n", &LintConfig::default()).unwrap_err();
     assert!(e.to_string().contains("line 2") && e.to_string().contains("unterminated heredoc"), "{e}");
 }
+
+/// Issue 17 defect 6: a privileged pod padded past the size limit was not even recognised (0
+/// findings, no warning). It is now claimed as a manifest and refused with a typed limit.
+#[test]
+fn oversized_manifest_is_a_limit_not_a_silent_skip() {
+    let mut pod = String::from("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    securityContext: {privileged: true}\n");
+    let pad = plimsoll_lint::yaml::MAX_YAML_BYTES + 1 - pod.len();
+    pod.push('#');
+    pod.push_str(&"x".repeat(pad));
+    assert_eq!(plimsoll_lint::detect("pod.yaml", pod.as_bytes()), Some(FileKind::Kubernetes));
+    let e = Linter::new(LintConfig::default()).add("pod.yaml", pod.as_bytes()).unwrap_err();
+    let d = e.limit().expect("a limit, not a syntax error");
+    assert!(d.whole_file && d.path == "pod.yaml");
+    assert!(
+        matches!(d.limit, plimsoll_lint::Limit::FileSize { max, .. } if max == plimsoll_lint::yaml::MAX_YAML_BYTES)
+    );
+    assert!(e.to_string().starts_with("pod.yaml: line 1: file is "), "{e}");
+}
+
+/// Issue 17 defect 6: a JSON pod with one value nested 200 deep was dropped silently.
+#[test]
+fn json_pod_with_a_deep_value_is_linted() {
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let pod = format!("{{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {{\"name\": \"p\", \"annotations\": {{\"x\": \"y\"}}}}, \"spec\": {{\"x-deep\": {deep}, \"containers\": [{{\"name\": \"a\", \"securityContext\": {{\"privileged\": true}}}}]}}}}");
+    assert_eq!(plimsoll_lint::detect("pod.json", pod.as_bytes()), Some(FileKind::Kubernetes));
+    let f = lint_file("pod.json", pod.as_bytes(), &LintConfig::default()).unwrap();
+    assert!(f.iter().any(|m| m.rule_id == "PL-K8S-003"), "{f:?}");
+    // Past the depth limit: claimed by its content, refused with a typed limit.
+    let too_deep = pod.replace(&deep, &format!("{}1{}", "[".repeat(1000), "]".repeat(1000)));
+    assert_eq!(plimsoll_lint::detect("pod.json", too_deep.as_bytes()), Some(FileKind::Kubernetes));
+    let e = lint_file("pod.json", too_deep.as_bytes(), &LintConfig::default()).unwrap_err();
+    assert!(matches!(e.limit().map(|d| &d.limit), Some(plimsoll_lint::Limit::Depth { .. })), "{e}");
+}
+
+/// Issue 17 defect 6: a legitimate 100k-item List was refused as an "alias bomb" (the node
+/// count included plain nodes); alias expansion is now measured on its own.
+#[test]
+fn large_list_is_accepted_and_alias_bomb_still_refused() {
+    let items: String = (0..100_000)
+        .map(|i| {
+            format!("- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c{i}, namespace: n}}, data: {{a: b}}}}\n")
+        })
+        .collect();
+    let list = format!("apiVersion: v1\nkind: List\nitems:\n{items}");
+    let docs = plimsoll_lint::yaml::parse_documents(&list).unwrap();
+    assert_eq!(docs[0].get("items").unwrap().items().len(), 100_000);
+
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+    );
+    for i in 1..8 {
+        let p = i - 1;
+        bomb.push_str(&format!(
+            "  a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let e = lint_file("bomb.yaml", bomb.as_bytes(), &LintConfig::default()).unwrap_err();
+    assert!(matches!(e.limit().map(|d| &d.limit), Some(plimsoll_lint::Limit::AliasExpansion { .. })), "{e}");
+}
+
+/// Lists nested past the flattening limit: their items are reported as not checked.
+#[test]
+fn deeply_nested_lists_are_a_diagnostic() {
+    let mut doc = String::from("{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: a, securityContext: {privileged: true}}]}}");
+    for _ in 0..6 {
+        doc = format!("{{apiVersion: v1, kind: List, items: [{doc}]}}");
+    }
+    let mut l = Linter::new(LintConfig::default());
+    l.add_as("lists.yaml", doc.as_bytes(), FileKind::Kubernetes).unwrap();
+    let (findings, diags) = l.finish_with_diagnostics();
+    assert!(findings.iter().all(|m| m.rule_id != "PL-K8S-003"));
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(!diags[0].whole_file);
+    assert!(matches!(diags[0].limit, plimsoll_lint::Limit::ListNesting { .. }));
+    assert!(diags[0].to_string().starts_with("lists.yaml: line 1: not checked"), "{}", diags[0]);
+}
+
+/// `curl | sh` hidden in command substitutions nested past the analysed depth: a diagnostic.
+#[test]
+fn deeply_nested_substitution_is_a_diagnostic() {
+    let hidden = format!("FROM alpine:3.19\nRUN echo {}curl -s x | sh{}\n", "$(echo ".repeat(12), ")".repeat(12));
+    let mut l = Linter::new(LintConfig::default());
+    l.add("Dockerfile", hidden.as_bytes()).unwrap();
+    let (_, diags) = l.finish_with_diagnostics();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!((diags[0].line, diags[0].whole_file), (2, false));
+    assert!(matches!(diags[0].limit, plimsoll_lint::Limit::ShellNesting { .. }));
+    // Within the depth, nothing is reported as skipped.
+    let mut l = Linter::new(LintConfig::default());
+    l.add("Dockerfile", b"FROM alpine:3.19\nRUN echo $(echo $(curl -s x | sh))\n").unwrap();
+    assert!(l.diagnostics().is_empty());
+}

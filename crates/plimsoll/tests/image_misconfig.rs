@@ -93,8 +93,8 @@ fn configuration_files_in_the_final_filesystem_are_linted_with_their_layer() {
     // The privileged pod, with its object, in layer 0.
     let pod: Vec<_> = found.iter().filter(|m| m.file == "deploy/pod.yaml" && m.rule_id == "PL-K8S-003").collect();
     assert_eq!(pod.len(), 1, "{pod:#?}");
-    // Reported at the privileged container (line 8, `- name: shell`).
-    assert_eq!((pod[0].line, pod[0].resource.as_deref()), (8, Some("Pod/ops/debug")));
+    // Reported at `privileged: true` (line 11), not the container's first line (issue 12).
+    assert_eq!((pod[0].line, pod[0].resource.as_deref()), (11, Some("Pod/ops/debug")));
     // The compose file came with layer 1, and its LayerRef says which blob that is.
     assert!(has(&report, "PL-COMPOSE-001", "deploy/compose.yaml", 4, 1), "{:#?}", keys(&report));
     let compose = found.iter().find(|m| m.file == "deploy/compose.yaml").unwrap();

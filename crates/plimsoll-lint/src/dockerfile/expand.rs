@@ -53,6 +53,7 @@ pub fn unquote(s: &str, escape: char) -> String {
 
 /// Full processing with variable lookup.
 pub fn expand<'a>(s: &str, escape: char, lookup: &dyn Fn(&str) -> Option<&'a str>) -> Expanded {
+    crate::work::charge(s.len());
     process(s, escape, Some(lookup))
 }
 

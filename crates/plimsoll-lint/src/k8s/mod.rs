@@ -92,16 +92,18 @@ pub struct K8sSet {
     pub objects: Vec<K8sObject>,
     /// The PSS policy version the `PSS:` rules evaluate.
     pub pss_version: pss::Version,
+    /// Parts of files not checked because a limit was hit: (file index, line, limit).
+    pub skipped: Vec<(usize, u32, crate::Limit)>,
 }
 
 impl Default for K8sSet {
     fn default() -> Self {
-        K8sSet { files: Vec::new(), objects: Vec::new(), pss_version: pss::Version::LATEST }
+        K8sSet { files: Vec::new(), objects: Vec::new(), pss_version: pss::Version::LATEST, skipped: Vec::new() }
     }
 }
 
-/// Lists nested deeper than this are not flattened further.
-const MAX_LIST_DEPTH: usize = 4;
+/// Lists nested deeper than this are not flattened further (a diagnostic says so).
+pub const MAX_LIST_DEPTH: usize = 4;
 
 impl K8sSet {
     /// Parses a file and adds its objects. Documents without `apiVersion`/`kind` are skipped.
@@ -122,9 +124,20 @@ impl K8sSet {
             return;
         };
         let (kind, api_version) = (kind.to_string(), api_version.to_string());
-        if kind.ends_with("List") && depth < MAX_LIST_DEPTH {
-            if let Some(items) = node.get("items") {
-                for item in items.items().to_vec() {
+        if kind.ends_with("List") {
+            if depth >= MAX_LIST_DEPTH {
+                self.skipped.push((file, node.line, crate::Limit::ListNesting { max: MAX_LIST_DEPTH }));
+                return;
+            }
+            let crate::yaml::Node { value, .. } = node;
+            let items = match value {
+                crate::yaml::Value::Map(entries) => {
+                    entries.into_iter().find(|(k, _)| k.as_str() == Some("items")).map(|(_, v)| v.value)
+                }
+                _ => None,
+            };
+            if let Some(crate::yaml::Value::Seq(items)) = items {
+                for item in items {
                     self.add_object(file, item, depth + 1);
                 }
             }

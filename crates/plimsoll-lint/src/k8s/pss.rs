@@ -14,7 +14,7 @@
 //! The shared fixtures of the admission controller (`configs/pod-security-admission`) are the
 //! acceptance test: `tests/pss_fixtures.rs` evaluates every one at its level and version.
 
-use crate::yaml::Node;
+use crate::yaml::{Node, Value};
 
 /// A PSS profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -163,7 +163,8 @@ pub struct Violation<'a> {
     pub at: &'a Node,
 }
 
-/// Evaluates a pod (metadata + spec) against a profile at a version: every failing control.
+/// Evaluates a pod (metadata + spec) against a profile at a version: every violation of every
+/// failing control (a control can fail on several fields; each is its own [`Violation`]).
 pub fn evaluate<'a>(meta: &'a Node, spec: &'a Node, level: Level, version: Version) -> Vec<Violation<'a>> {
     let applicable: Vec<Control> =
         Control::ALL.into_iter().filter(|c| c.level() <= level && version.at_least(c.since())).collect();
@@ -172,14 +173,23 @@ pub fn evaluate<'a>(meta: &'a Node, spec: &'a Node, level: Level, version: Versi
     applicable
         .into_iter()
         .filter(|c| !overridden.contains(c))
-        .filter_map(|c| check(c, meta, spec, version).map(|(detail, at)| Violation { control: c, detail, at }))
+        .flat_map(|c| {
+            check(c, meta, spec, version).into_iter().map(move |(detail, at)| Violation { control: c, detail, at })
+        })
         .collect()
 }
 
-/// Runs one control. `None` when the pod is allowed.
-pub fn check<'a>(control: Control, meta: &'a Node, spec: &'a Node, v: Version) -> Option<(String, &'a Node)> {
+/// The key node of `key` in a mapping (where a finding about that field points).
+fn key<'a>(n: &'a Node, k: &str) -> Option<(&'a Node, &'a Node)> {
+    n.entry(k)
+}
+
+/// Runs one control: every violation, each with the node to point at (the offending key, or the
+/// object whose required field is absent). Empty when the pod is allowed.
+pub fn check<'a>(control: Control, meta: &'a Node, spec: &'a Node, v: Version) -> Vec<(String, &'a Node)> {
+    let mut out: Vec<(String, &'a Node)> = Vec::new();
     if !v.at_least(control.since()) {
-        return None;
+        return out;
     }
     let pod_sc = spec.get("securityContext").unwrap_or(Node::null());
     let containers: Vec<&Node> =
@@ -189,28 +199,36 @@ pub fn check<'a>(control: Control, meta: &'a Node, spec: &'a Node, v: Version) -
     // `hostUsers: false` runs the pod in a user namespace; PSA relaxes root-related checks for
     // such pods from the version where the UserNamespacesPodSecurityStandards gate went away.
     let userns = v.at_least(35) && spec.get("hostUsers").and_then(Node::as_bool) == Some(false);
-    let names = |bad: &[&Node]| bad.iter().map(|c| super::container_name(c)).collect::<Vec<_>>().join(", ");
+    let cname = |c: &Node| super::container_name(c).to_string();
 
     match control {
         Control::HostProcess => {
-            let pod = pod_sc.path(&["windowsOptions", "hostProcess"]).filter(|n| n.is_true());
-            let bad: Vec<&Node> = containers
-                .iter()
-                .copied()
-                .filter(|c| csc(c).path(&["windowsOptions", "hostProcess"]).is_some_and(Node::is_true))
-                .collect();
-            if let Some(n) = pod {
-                return Some(("pod must not set securityContext.windowsOptions.hostProcess=true".into(), n));
+            if let Some((k, _)) =
+                pod_sc.get("windowsOptions").and_then(|w| key(w, "hostProcess")).filter(|(_, n)| n.is_true())
+            {
+                out.push(("pod must not set securityContext.windowsOptions.hostProcess=true".into(), k));
             }
-            bad.first().map(|c| (format!("containers {} must not set hostProcess=true", names(&bad)), *c))
+            for c in &containers {
+                if let Some((k, _)) =
+                    csc(c).get("windowsOptions").and_then(|w| key(w, "hostProcess")).filter(|(_, n)| n.is_true())
+                {
+                    out.push((format!("container {} must not set hostProcess=true", cname(c)), k));
+                }
+            }
         }
-        Control::HostNamespaces => ["hostNetwork", "hostPID", "hostIPC"]
-            .iter()
-            .find_map(|k| spec.get(k).filter(|n| n.is_true()).map(|n| (format!("{k}=true is not allowed"), n))),
+        Control::HostNamespaces => {
+            for f in ["hostNetwork", "hostPID", "hostIPC"] {
+                if let Some((k, _)) = key(spec, f).filter(|(_, n)| n.is_true()) {
+                    out.push((format!("{f}=true is not allowed"), k));
+                }
+            }
+        }
         Control::Privileged => {
-            let bad: Vec<&Node> =
-                containers.iter().copied().filter(|c| csc(c).get("privileged").is_some_and(Node::is_true)).collect();
-            bad.first().map(|c| (format!("privileged containers: {}", names(&bad)), *c))
+            for c in &containers {
+                if let Some((k, _)) = key(csc(c), "privileged").filter(|(_, n)| n.is_true()) {
+                    out.push((format!("container {} is privileged", cname(c)), k));
+                }
+            }
         }
         Control::CapabilitiesBaseline => {
             const ALLOWED: [&str; 13] = [
@@ -228,41 +246,30 @@ pub fn check<'a>(control: Control, meta: &'a Node, spec: &'a Node, v: Version) -
                 "SETUID",
                 "SYS_CHROOT",
             ];
-            let mut caps = Vec::new();
-            let mut first = None;
             for c in &containers {
                 for cap in csc(c).path(&["capabilities", "add"]).map(Node::items).unwrap_or(&[]) {
                     let name = cap.as_str().unwrap_or("");
                     if !ALLOWED.contains(&name) {
-                        caps.push(name.to_string());
-                        first.get_or_insert(cap);
+                        out.push((format!("container {} adds non-default capability {name}", cname(c)), cap));
                     }
                 }
             }
-            first.map(|n| (format!("non-default capabilities added: {}", caps.join(", ")), n))
         }
         Control::HostPathVolumes => {
-            let vols = spec.get("volumes").map(Node::items).unwrap_or(&[]);
-            vols.iter()
-                .find(|vol| vol.get("hostPath").is_some_and(|h| !h.is_null()))
-                .map(|vol| (format!("hostPath volume {}", vol.get("name").and_then(Node::as_str).unwrap_or("")), vol))
+            for vol in spec.get("volumes").map(Node::items).unwrap_or(&[]) {
+                if let Some((k, _)) = key(vol, "hostPath").filter(|(_, h)| !h.is_null()) {
+                    out.push((format!("hostPath volume {}", vol.get("name").and_then(Node::as_str).unwrap_or("")), k));
+                }
+            }
         }
         Control::HostPorts => {
             for c in &containers {
                 for p in c.get("ports").map(Node::items).unwrap_or(&[]) {
-                    if let Some(hp) = p.get("hostPort").filter(|h| h.as_i64().is_some_and(|x| x != 0)) {
-                        return Some((
-                            format!(
-                                "container {} uses hostPort {}",
-                                super::container_name(c),
-                                hp.as_i64().unwrap_or(0)
-                            ),
-                            hp,
-                        ));
+                    if let Some((k, hp)) = key(p, "hostPort").filter(|(_, h)| h.as_i64().is_some_and(|x| x != 0)) {
+                        out.push((format!("container {} uses hostPort {}", cname(c), hp.as_i64().unwrap_or(0)), k));
                     }
                 }
             }
-            None
         }
         Control::HostProbesAndLifecycle => {
             for c in &containers {
@@ -273,46 +280,48 @@ pub fn check<'a>(control: Control, meta: &'a Node, spec: &'a Node, v: Version) -
                 }
                 for h in handlers {
                     for kind in ["httpGet", "tcpSocket"] {
-                        if let Some(host) =
-                            h.path(&[kind, "host"]).filter(|n| n.as_str().is_some_and(|s| !s.is_empty()))
+                        if let Some((k, _)) = h
+                            .get(kind)
+                            .and_then(|x| key(x, "host"))
+                            .filter(|(_, n)| n.as_str().is_some_and(|s| !s.is_empty()))
                         {
-                            return Some((format!("container {} sets {kind}.host", super::container_name(c)), host));
+                            out.push((format!("container {} sets {kind}.host", cname(c)), k));
                         }
                     }
                 }
             }
-            None
         }
         Control::AppArmor => {
             let allowed_type =
                 |n: &Node| matches!(n.path(&["type"]).and_then(Node::as_str), Some("RuntimeDefault" | "Localhost"));
-            if let Some(p) = pod_sc.get("appArmorProfile").filter(|n| !n.is_null()) {
+            // Point at the `type` key when present, else at `appArmorProfile`.
+            let at = |k: &'a Node, p: &'a Node| key(p, "type").map_or(k, |(t, _)| t);
+            if let Some((k, p)) = key(pod_sc, "appArmorProfile").filter(|(_, n)| !n.is_null()) {
                 if !allowed_type(p) {
-                    return Some(("pod appArmorProfile.type must be RuntimeDefault or Localhost".into(), p));
+                    out.push(("pod appArmorProfile.type must be RuntimeDefault or Localhost".into(), at(k, p)));
                 }
             }
             for c in &containers {
-                if let Some(p) = csc(c).get("appArmorProfile").filter(|n| !n.is_null()) {
+                if let Some((k, p)) = key(csc(c), "appArmorProfile").filter(|(_, n)| !n.is_null()) {
                     if !allowed_type(p) {
-                        return Some((
-                            format!(
-                                "container {} appArmorProfile.type must be RuntimeDefault or Localhost",
-                                super::container_name(c)
-                            ),
-                            p,
+                        out.push((
+                            format!("container {} appArmorProfile.type must be RuntimeDefault or Localhost", cname(c)),
+                            at(k, p),
                         ));
                     }
                 }
             }
-            for (k, val) in meta.get("annotations").map(|a| a.entries().collect::<Vec<_>>()).unwrap_or_default() {
-                if k.starts_with("container.apparmor.security.beta.kubernetes.io/") {
-                    let s = val.as_str().unwrap_or("");
-                    if !(s.is_empty() || s == "runtime/default" || s.starts_with("localhost/")) {
-                        return Some((format!("annotation {k}={s:?} is not allowed"), val));
+            if let Some(Value::Map(anns)) = meta.get("annotations").map(|a| &a.value) {
+                for (kn, val) in anns {
+                    let Some(k) = kn.as_str() else { continue };
+                    if k.starts_with("container.apparmor.security.beta.kubernetes.io/") {
+                        let s = val.as_str().unwrap_or("");
+                        if !(s.is_empty() || s == "runtime/default" || s.starts_with("localhost/")) {
+                            out.push((format!("annotation {k}={s:?} is not allowed"), kn));
+                        }
                     }
                 }
             }
-            None
         }
         Control::SeLinux => {
             let ok_types: &[&str] = if v.at_least(31) {
@@ -320,54 +329,58 @@ pub fn check<'a>(control: Control, meta: &'a Node, spec: &'a Node, v: Version) -
             } else {
                 &["", "container_t", "container_init_t", "container_kvm_t"]
             };
-            let bad = |o: &Node| -> Option<String> {
-                let t = o.get("type").and_then(Node::as_str).unwrap_or("");
-                if !ok_types.contains(&t) {
-                    return Some(format!("seLinuxOptions.type {t:?}"));
-                }
-                for k in ["user", "role"] {
-                    if o.get(k).and_then(Node::as_str).is_some_and(|s| !s.is_empty()) {
-                        return Some(format!("seLinuxOptions.{k} must not be set"));
+            let mut bad = |who: String, o: &'a Node| {
+                if let Some((k, t)) = key(o, "type") {
+                    let t = t.as_str().unwrap_or("");
+                    if !ok_types.contains(&t) {
+                        out.push((format!("{who} seLinuxOptions.type {t:?}"), k));
                     }
                 }
-                None
+                for f in ["user", "role"] {
+                    if let Some((k, _)) = key(o, f).filter(|(_, n)| n.as_str().is_some_and(|s| !s.is_empty())) {
+                        out.push((format!("{who} seLinuxOptions.{f} must not be set"), k));
+                    }
+                }
             };
             if let Some(o) = pod_sc.get("seLinuxOptions") {
-                if let Some(d) = bad(o) {
-                    return Some((format!("pod {d}"), o));
+                bad("pod".into(), o);
+            }
+            for c in &containers {
+                if let Some(o) = csc(c).get("seLinuxOptions") {
+                    bad(format!("container {}", cname(c)), o);
                 }
             }
-            containers.iter().find_map(|c| {
-                let o = csc(c).get("seLinuxOptions")?;
-                bad(o).map(|d| (format!("container {} {d}", super::container_name(c)), o))
-            })
         }
         Control::ProcMount | Control::ProcMountRestricted => {
             if control == Control::ProcMount && userns {
-                return None;
+                return out;
             }
-            containers.iter().find_map(|c| {
-                let p = csc(c).get("procMount").filter(|n| !n.is_null())?;
-                (p.as_str() != Some("Default")).then(|| {
-                    (format!("container {} sets procMount {}", super::container_name(c), p.as_str().unwrap_or("")), p)
-                })
-            })
+            for c in &containers {
+                if let Some((k, p)) = key(csc(c), "procMount").filter(|(_, n)| !n.is_null()) {
+                    if p.as_str() != Some("Default") {
+                        out.push((format!("container {} sets procMount {}", cname(c), p.as_str().unwrap_or("")), k));
+                    }
+                }
+            }
         }
         Control::SeccompBaseline => {
             if !v.at_least(19) {
                 return seccomp_annotations(meta, |s| s != "unconfined")
-                    .map(|(k, n)| (format!("annotation {k} must not be unconfined"), n));
+                    .into_iter()
+                    .map(|(k, n)| (format!("annotation {k} must not be unconfined"), n))
+                    .collect();
             }
-            let unconfined =
-                |sc: &'a Node| sc.path(&["seccompProfile", "type"]).filter(|t| t.as_str() == Some("Unconfined"));
-            if let Some(n) = unconfined(pod_sc) {
-                return Some(("pod seccompProfile.type must not be Unconfined".into(), n));
+            let unconfined = |sc: &'a Node| {
+                sc.get("seccompProfile").and_then(|p| key(p, "type")).filter(|(_, t)| t.as_str() == Some("Unconfined"))
+            };
+            if let Some((k, _)) = unconfined(pod_sc) {
+                out.push(("pod seccompProfile.type must not be Unconfined".into(), k));
             }
-            containers.iter().find_map(|c| {
-                unconfined(csc(c)).map(|n| {
-                    (format!("container {} seccompProfile.type must not be Unconfined", super::container_name(c)), n)
-                })
-            })
+            for c in &containers {
+                if let Some((k, _)) = unconfined(csc(c)) {
+                    out.push((format!("container {} seccompProfile.type must not be Unconfined", cname(c)), k));
+                }
+            }
         }
         Control::Sysctls => {
             let mut allowed = vec![
@@ -394,10 +407,12 @@ pub fn check<'a>(control: Control, meta: &'a Node, spec: &'a Node, v: Version) -
             if v.at_least(37) {
                 allowed.extend(["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"]);
             }
-            pod_sc.get("sysctls").map(Node::items).unwrap_or(&[]).iter().find_map(|s| {
+            for s in pod_sc.get("sysctls").map(Node::items).unwrap_or(&[]) {
                 let name = s.get("name").and_then(Node::as_str).unwrap_or("");
-                (!allowed.contains(&name)).then(|| (format!("sysctl {name} is not allowed"), s))
-            })
+                if !allowed.contains(&name) {
+                    out.push((format!("sysctl {name} is not allowed"), key(s, "name").map_or(s, |(k, _)| k)));
+                }
+            }
         }
         Control::VolumeTypes => {
             const ALLOWED: [&str; 8] = [
@@ -410,132 +425,142 @@ pub fn check<'a>(control: Control, meta: &'a Node, spec: &'a Node, v: Version) -
                 "projected",
                 "secret",
             ];
-            spec.get("volumes").map(Node::items).unwrap_or(&[]).iter().find_map(|vol| {
+            for vol in spec.get("volumes").map(Node::items).unwrap_or(&[]) {
                 // A volume is rejected when it sets a source outside the allowed list; one with
                 // no source at all is left to API validation, as PSA does.
-                let kinds: Vec<&str> = vol
-                    .entries()
-                    .filter(|(k, n)| *k != "name" && !ALLOWED.contains(k) && !n.is_null())
-                    .map(|(k, _)| k)
-                    .collect();
-                (!kinds.is_empty()).then(|| {
-                    (
-                        format!(
-                            "volume {} uses a restricted type ({})",
-                            vol.get("name").and_then(Node::as_str).unwrap_or(""),
-                            kinds.join(", ")
-                        ),
-                        vol,
-                    )
-                })
-            })
+                let Value::Map(entries) = &vol.value else { continue };
+                for (kn, n) in entries {
+                    let Some(k) = kn.as_str() else { continue };
+                    if k != "name" && !ALLOWED.contains(&k) && !n.is_null() {
+                        out.push((
+                            format!(
+                                "volume {} uses a restricted type ({k})",
+                                vol.get("name").and_then(Node::as_str).unwrap_or("")
+                            ),
+                            kn,
+                        ));
+                    }
+                }
+            }
         }
         Control::PrivilegeEscalation => {
             if windows {
-                return None;
+                return out;
             }
-            let bad: Vec<&Node> = containers
-                .iter()
-                .copied()
-                .filter(|c| csc(c).get("allowPrivilegeEscalation").and_then(Node::as_bool) != Some(false))
-                .collect();
-            bad.first().map(|c| {
-                (format!("containers {} must set securityContext.allowPrivilegeEscalation=false", names(&bad)), *c)
-            })
+            for c in &containers {
+                match key(csc(c), "allowPrivilegeEscalation") {
+                    Some((_, n)) if n.as_bool() == Some(false) => {}
+                    Some((k, _)) => out.push((
+                        format!("container {} must set securityContext.allowPrivilegeEscalation=false", cname(c)),
+                        k,
+                    )),
+                    None => out.push((
+                        format!("container {} must set securityContext.allowPrivilegeEscalation=false", cname(c)),
+                        *c,
+                    )),
+                }
+            }
         }
         Control::RunAsNonRoot => {
             if userns {
-                return None;
+                return out;
             }
-            let pod = pod_sc.get("runAsNonRoot").and_then(Node::as_bool);
-            if pod == Some(false) {
-                return Some(("pod must not set runAsNonRoot=false".into(), pod_sc));
+            let pod_key = key(pod_sc, "runAsNonRoot");
+            let pod = pod_key.and_then(|(_, n)| n.as_bool());
+            if let (Some(false), Some((k, _))) = (pod, pod_key) {
+                out.push(("pod must not set runAsNonRoot=false".into(), k));
             }
-            let bad: Vec<&Node> = containers
-                .iter()
-                .copied()
-                .filter(|c| match csc(c).get("runAsNonRoot").and_then(Node::as_bool) {
-                    Some(false) => true,
-                    Some(true) => false,
-                    None => pod != Some(true),
-                })
-                .collect();
-            bad.first().map(|c| (format!("containers {} must set securityContext.runAsNonRoot=true", names(&bad)), *c))
+            for c in &containers {
+                let msg = || format!("container {} must set securityContext.runAsNonRoot=true", cname(c));
+                match key(csc(c), "runAsNonRoot") {
+                    Some((k, n)) if n.as_bool() == Some(false) => out.push((msg(), k)),
+                    Some((_, n)) if n.as_bool() == Some(true) => {}
+                    // Unset (or not a boolean): allowed only when the pod sets it.
+                    Some((k, _)) if pod != Some(true) => out.push((msg(), k)),
+                    None if pod != Some(true) => out.push((msg(), *c)),
+                    _ => {}
+                }
+            }
         }
         Control::RunAsUser => {
             if userns {
-                return None;
+                return out;
             }
-            if let Some(n) = pod_sc.get("runAsUser").filter(|n| n.as_i64() == Some(0)) {
-                return Some(("pod must not set runAsUser=0".into(), n));
+            if let Some((k, _)) = key(pod_sc, "runAsUser").filter(|(_, n)| n.as_i64() == Some(0)) {
+                out.push(("pod must not set runAsUser=0".into(), k));
             }
-            containers.iter().find_map(|c| {
-                csc(c)
-                    .get("runAsUser")
-                    .filter(|n| n.as_i64() == Some(0))
-                    .map(|n| (format!("container {} must not set runAsUser=0", super::container_name(c)), n))
-            })
+            for c in &containers {
+                if let Some((k, _)) = key(csc(c), "runAsUser").filter(|(_, n)| n.as_i64() == Some(0)) {
+                    out.push((format!("container {} must not set runAsUser=0", cname(c)), k));
+                }
+            }
         }
         Control::SeccompRestricted => {
             if windows {
-                return None;
+                return out;
             }
-            let typ = |sc: &'a Node| sc.path(&["seccompProfile", "type"]);
+            let typ = |sc: &'a Node| sc.get("seccompProfile").and_then(|p| key(p, "type"));
             let good = |n: &Node| matches!(n.as_str(), Some("RuntimeDefault" | "Localhost"));
             let pod = typ(pod_sc);
-            if let Some(n) = pod.filter(|n| !good(n)) {
-                return Some(("pod seccompProfile.type must be RuntimeDefault or Localhost".into(), n));
+            if let Some((k, _)) = pod.filter(|(_, n)| !good(n)) {
+                out.push(("pod seccompProfile.type must be RuntimeDefault or Localhost".into(), k));
             }
-            let pod_ok = pod.is_some_and(good);
-            containers.iter().find_map(|c| match typ(csc(c)) {
-                Some(n) if !good(n) => Some((
-                    format!(
-                        "container {} seccompProfile.type must be RuntimeDefault or Localhost",
-                        super::container_name(c)
-                    ),
-                    n,
-                )),
-                None if !pod_ok => Some((
-                    format!("container {} must set seccompProfile.type (or the pod must)", super::container_name(c)),
-                    *c,
-                )),
-                _ => None,
-            })
+            let pod_ok = pod.is_some_and(|(_, n)| good(n));
+            for c in &containers {
+                match typ(csc(c)) {
+                    Some((k, n)) if !good(n) => out.push((
+                        format!("container {} seccompProfile.type must be RuntimeDefault or Localhost", cname(c)),
+                        k,
+                    )),
+                    None if !pod_ok && pod.is_none() => {
+                        out.push((format!("container {} must set seccompProfile.type (or the pod must)", cname(c)), *c))
+                    }
+                    _ => {}
+                }
+            }
         }
         Control::CapabilitiesRestricted => {
             if windows {
-                return None;
+                return out;
             }
             for c in &containers {
                 let caps = csc(c).get("capabilities").unwrap_or(Node::null());
-                let drops_all =
-                    caps.get("drop").map(Node::items).unwrap_or(&[]).iter().any(|d| d.as_str() == Some("ALL"));
+                let drop = key(caps, "drop");
+                let drops_all = drop.map(|(_, d)| d.items()).unwrap_or(&[]).iter().any(|d| d.as_str() == Some("ALL"));
                 if !drops_all {
-                    return Some((format!("container {} must drop ALL capabilities", super::container_name(c)), *c));
+                    // Point at `drop` when it lists other capabilities, else at the container.
+                    let at = drop.map_or(*c, |(k, _)| k);
+                    out.push((format!("container {} must drop ALL capabilities", cname(c)), at));
                 }
-                if let Some(a) = caps
-                    .get("add")
-                    .map(Node::items)
-                    .unwrap_or(&[])
-                    .iter()
-                    .find(|a| a.as_str() != Some("NET_BIND_SERVICE"))
-                {
-                    return Some((format!("container {} may only add NET_BIND_SERVICE", super::container_name(c)), a));
+                for a in caps.get("add").map(Node::items).unwrap_or(&[]) {
+                    if a.as_str() != Some("NET_BIND_SERVICE") {
+                        out.push((
+                            format!(
+                                "container {} may only add NET_BIND_SERVICE, not {}",
+                                cname(c),
+                                a.as_str().unwrap_or("")
+                            ),
+                            a,
+                        ));
+                    }
                 }
             }
-            None
         }
     }
+    out
 }
 
-/// The first seccomp annotation (pod or container) whose value fails `ok`.
-fn seccomp_annotations(meta: &Node, ok: impl Fn(&str) -> bool) -> Option<(String, &Node)> {
-    let anns = meta.get("annotations")?;
-    anns.entries().find_map(|(k, v)| {
-        let relevant = k == "seccomp.security.alpha.kubernetes.io/pod"
-            || k.starts_with("container.seccomp.security.alpha.kubernetes.io/");
-        (relevant && !ok(v.as_str().unwrap_or(""))).then(|| (k.to_string(), v))
-    })
+/// Every seccomp annotation (pod or container) whose value fails `ok`, with its key node.
+fn seccomp_annotations(meta: &Node, ok: impl Fn(&str) -> bool) -> Vec<(String, &Node)> {
+    let Some(Value::Map(anns)) = meta.get("annotations").map(|a| &a.value) else { return Vec::new() };
+    anns.iter()
+        .filter_map(|(kn, v)| {
+            let k = kn.as_str()?;
+            let relevant = k == "seccomp.security.alpha.kubernetes.io/pod"
+                || k.starts_with("container.seccomp.security.alpha.kubernetes.io/");
+            (relevant && !ok(v.as_str().unwrap_or(""))).then(|| (k.to_string(), kn))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ pub(crate) fn hits(rule: &Rule, src: &str) -> Vec<Hit> {
         Check::Dockerfile(f) => {
             let df =
                 crate::dockerfile::parse(src).unwrap_or_else(|e| panic!("{}: example does not parse: {e}", rule.code));
-            f(&crate::dockerfile::DockerfileCtx::new(df), &mut out);
+            f(&crate::dockerfile::DockerfileCtx::with_source(df, src), &mut out);
         }
         Check::Kubernetes(f) => {
             let mut set = crate::k8s::K8sSet::default();

@@ -29,7 +29,8 @@ fn check(c: &ComposeFile, out: &mut Vec<Hit>) {
                 None => v.get("source").and_then(Node::as_str).unwrap_or(""),
             };
             if crate::rules::k8s::docker_socket::is_socket_path(source) {
-                out.push(hit(name, svc, Some(v), format!("mounts {source}")));
+                let at = v.entry("source").map_or(v, |(k, _)| k);
+                out.push(hit(name, svc, Some(at), format!("mounts {source}")));
             }
         }
     }

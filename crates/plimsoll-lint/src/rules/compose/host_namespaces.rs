@@ -24,7 +24,7 @@ declare_rule! {
 fn check(c: &ComposeFile, out: &mut Vec<Hit>) {
     for (name, svc) in c.services() {
         for key in ["pid", "ipc", "uts", "userns_mode"] {
-            if let Some(n) = svc.get(key).filter(|n| n.as_str() == Some("host")) {
+            if let Some(n) = crate::compose::field(svc, key, |n| n.as_str() == Some("host")) {
                 out.push(hit(name, svc, Some(n), format!("{key}: host")));
             }
         }

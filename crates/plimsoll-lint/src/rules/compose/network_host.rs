@@ -23,7 +23,7 @@ declare_rule! {
 
 fn check(c: &ComposeFile, out: &mut Vec<Hit>) {
     for (name, svc) in c.services() {
-        if let Some(n) = svc.get("network_mode").filter(|n| n.as_str() == Some("host")) {
+        if let Some(n) = crate::compose::field(svc, "network_mode", |n| n.as_str() == Some("host")) {
             out.push(hit(name, svc, Some(n), "network_mode: host"));
         }
     }

@@ -22,7 +22,7 @@ declare_rule! {
 }
 
 fn check(c: &ComposeFile, out: &mut Vec<Hit>) {
-    for (name, svc) in c.services() {
+    for (name, key, svc) in c.service_keys() {
         let limits = svc.path(&["deploy", "resources", "limits"]);
         let mem = limits.and_then(|l| l.get("memory")).is_some() || svc.get("mem_limit").is_some();
         let cpu =
@@ -33,7 +33,13 @@ fn check(c: &ComposeFile, out: &mut Vec<Hit>) {
                 (false, true) => "memory",
                 _ => "CPU",
             };
-            out.push(hit(name, svc, None, format!("no {what} limit")));
+            // Absent: point at the service (its name's line), or at `limits` when that exists.
+            let at = svc
+                .get("deploy")
+                .and_then(|d| d.get("resources"))
+                .and_then(|r| r.entry("limits"))
+                .map_or(key, |(k, _)| k);
+            out.push(hit(name, svc, Some(at), format!("no {what} limit")));
         }
     }
 }

@@ -22,9 +22,11 @@ declare_rule! {
 }
 
 fn check(c: &ComposeFile, out: &mut Vec<Hit>) {
-    for (name, svc) in c.services() {
-        if !svc.get("read_only").is_some_and(Node::is_true) {
-            out.push(hit(name, svc, None, "read_only is not set"));
+    for (name, key, svc) in c.service_keys() {
+        let ro = svc.entry("read_only");
+        if !ro.is_some_and(|(_, v)| v.is_true()) {
+            // `read_only: false` points at the key; absent, at the service.
+            out.push(hit(name, svc, Some(ro.map_or(key, |(k, _)| k)), "read_only is not set"));
         }
     }
 }

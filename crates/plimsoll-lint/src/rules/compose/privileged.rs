@@ -23,7 +23,7 @@ declare_rule! {
 
 fn check(c: &ComposeFile, out: &mut Vec<Hit>) {
     for (name, svc) in c.services() {
-        if let Some(n) = svc.get("privileged").filter(|n| n.is_true()) {
+        if let Some(n) = crate::compose::field(svc, "privileged", Node::is_true) {
             out.push(hit(name, svc, Some(n), "privileged: true"));
         }
     }

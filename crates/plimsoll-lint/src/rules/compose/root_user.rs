@@ -24,8 +24,8 @@ declare_rule! {
 fn check(c: &ComposeFile, out: &mut Vec<Hit>) {
     for (name, svc) in c.services() {
         let is_root =
-            |n: &&Node| n.as_i64() == Some(0) || n.as_str().is_some_and(crate::rules::dockerfile::is_root_user);
-        if let Some(n) = svc.get("user").filter(is_root) {
+            |n: &Node| n.as_i64() == Some(0) || n.as_str().is_some_and(crate::rules::dockerfile::is_root_user);
+        if let Some(n) = crate::compose::field(svc, "user", is_root) {
             out.push(hit(name, svc, Some(n), "runs as root"));
         }
     }

@@ -26,12 +26,12 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
             || super::mounts(inst.effective())
                 .iter()
                 .any(|(t, d)| (t == "cache" || t == "tmpfs") && d.starts_with("/var/cache/apk"));
-        for c in script.find("apk") {
+        for (nth, c) in script.find("apk").enumerate() {
             if c.operands(&["-t", "--virtual", "-X", "--repository", "-p", "--root"]).first() == Some(&"add")
                 && !c.has_flag("no-cache")
                 && !cleaned
             {
-                out.push(Hit::at(inst, "apk add without --no-cache"));
+                out.push(ctx.hit_on_command(inst, "apk", nth, "apk add without --no-cache"));
             }
         }
     }

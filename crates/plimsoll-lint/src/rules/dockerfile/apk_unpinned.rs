@@ -22,7 +22,7 @@ declare_rule! {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
-        for c in script.find("apk") {
+        for (nth, c) in script.find("apk").enumerate() {
             let ops = c.operands(&[
                 "-t",
                 "--virtual",
@@ -43,7 +43,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 .filter(|p| !p.contains(['=', '~', '<', '>']) && !p.ends_with(".apk") && !p.starts_with('$'))
                 .collect();
             if !unpinned.is_empty() {
-                out.push(Hit::at(inst, format!("pin versions of: {}", unpinned.join(", "))));
+                out.push(ctx.hit_on_command(inst, "apk", nth, format!("pin versions of: {}", unpinned.join(", "))));
             }
         }
     }

@@ -27,11 +27,11 @@ declare_rule! {
 const APT: &[&str] = &["apt-get", "apt", "aptitude"];
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
-    let chain = ctx.final_chain();
+    let chain = ctx.in_final_chain();
     for (idx, inst, script) in ctx.runs() {
         // ONBUILD triggers run in whatever image builds FROM this one: always in a final image.
         let onbuild = inst.keyword == crate::dockerfile::Keyword::Onbuild;
-        if !onbuild && !ctx.stage_of(idx).is_some_and(|s| chain.contains(&s.index)) {
+        if !onbuild && !ctx.stage_of(idx).is_some_and(|s| chain[s.index]) {
             continue;
         }
         let updates = script.cmds.iter().any(|c| APT.iter().any(|n| c.is(n)) && c.operands(&[]).contains(&"update"));

@@ -22,12 +22,12 @@ declare_rule! {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
-        for c in script.find("apt-get") {
+        for (nth, c) in script.find("apt-get").enumerate() {
             if c.operands(&["-o", "-t", "-c"]).first() == Some(&"install")
                 && !c.has_flag("no-install-recommends")
                 && !c.args.iter().any(|a| a.contains("APT::Install-Recommends=false"))
             {
-                out.push(Hit::at(inst, "apt-get install without --no-install-recommends"));
+                out.push(ctx.hit_on_command(inst, "apt-get", nth, "apt-get install without --no-install-recommends"));
             }
         }
     }

@@ -22,7 +22,7 @@ declare_rule! {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
-        for c in script.find("apt-get") {
+        for (nth, c) in script.find("apt-get").enumerate() {
             if c.operands(&["-o", "-t", "-c", "--target-release"]).first() != Some(&"install") {
                 continue;
             }
@@ -44,7 +44,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 })
                 .sum();
             if !yes && quiet < 2 {
-                out.push(Hit::at(inst, "apt-get install without -y"));
+                out.push(ctx.hit_on_command(inst, "apt-get", nth, "apt-get install without -y"));
             }
         }
     }

@@ -24,7 +24,7 @@ declare_rule! {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
-        for c in script.find("apt-get") {
+        for (nth, c) in script.find("apt-get").enumerate() {
             let ops = c.operands(&["-t", "--target-release", "-o", "-c"]);
             if ops.first() != Some(&"install") {
                 continue;
@@ -35,7 +35,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 .filter(|p| !p.contains('=') && !p.ends_with(".deb") && !p.starts_with('$'))
                 .collect();
             if !unpinned.is_empty() {
-                out.push(Hit::at(inst, format!("pin versions of: {}", unpinned.join(", "))));
+                out.push(ctx.hit_on_command(inst, "apt-get", nth, format!("pin versions of: {}", unpinned.join(", "))));
             }
         }
     }

@@ -38,10 +38,10 @@ pub(crate) fn world_writable(mode: &str) -> bool {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
-        for c in script.find("chmod") {
+        for (nth, c) in script.find("chmod").enumerate() {
             if let Some(m) = c.operands(&["--reference"]).first() {
                 if world_writable(m) {
-                    out.push(Hit::at(inst, format!("chmod {m} makes files world-writable")));
+                    out.push(ctx.hit_on_command(inst, "chmod", nth, format!("chmod {m} makes files world-writable")));
                 }
             }
         }

@@ -22,15 +22,22 @@ declare_rule! {
 }
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
+    let mut first_named: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for s in &ctx.stages {
+        if let Some(n) = &s.name {
+            first_named.entry(n.as_str()).or_insert(s.index);
+        }
+    }
     for (idx, _, inst) in super::each(ctx, Keyword::Copy) {
         let Some(from) = inst.flag_value("from") else { continue };
         if from.contains([':', '/', '@', '$']) {
             continue;
         }
         let from = from.to_ascii_lowercase();
-        let earlier: Vec<_> = ctx.stages.iter().filter(|s| s.from.is_some_and(|f| f < idx)).collect();
-        let known = earlier.iter().any(|s| s.name.as_deref() == Some(from.as_str()))
-            || from.parse::<usize>().is_ok_and(|n| n < earlier.len());
+        // Stages are in file order: those before this COPY are a prefix.
+        let earlier = ctx.stages.partition_point(|s| s.from.is_some_and(|f| f < idx));
+        let known = first_named.get(from.as_str()).is_some_and(|&i| i < earlier)
+            || from.parse::<usize>().is_ok_and(|n| n < earlier);
         if !known {
             out.push(Hit::at(inst, format!("--from={from} is not a stage defined before this COPY")));
         }

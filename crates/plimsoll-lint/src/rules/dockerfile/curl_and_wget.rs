@@ -1,4 +1,4 @@
-use crate::dockerfile::DockerfileCtx;
+use crate::dockerfile::{DockerfileCtx, Instruction};
 use crate::rule::{declare_rule, Hit};
 
 declare_rule! {
@@ -21,11 +21,19 @@ declare_rule! {
 }
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
-    for s in &ctx.stages {
-        let runs: Vec<_> =
-            ctx.runs().into_iter().filter(|(i, _, _)| ctx.stage_of(*i).is_some_and(|x| x.index == s.index)).collect();
-        let first = |tool: &str| runs.iter().find(|(_, _, sc)| sc.any(tool)).map(|(_, inst, _)| *inst);
-        if let (Some(a), Some(b)) = (first("curl"), first("wget")) {
+    // One pass over the RUNs: the first curl and the first wget of each stage.
+    let mut first: Vec<(Option<&Instruction>, Option<&Instruction>)> = vec![(None, None); ctx.stages.len()];
+    for (idx, inst, script) in ctx.runs() {
+        let Some(slot) = ctx.stage_of(idx).and_then(|s| first.get_mut(s.index)) else { continue };
+        if slot.0.is_none() && script.any("curl") {
+            slot.0 = Some(inst);
+        }
+        if slot.1.is_none() && script.any("wget") {
+            slot.1 = Some(inst);
+        }
+    }
+    for (a, b) in first {
+        if let (Some(a), Some(b)) = (a, b) {
             let later = if a.line >= b.line { a } else { b };
             out.push(Hit::at(later, "the stage uses both curl and wget; use one"));
         }

@@ -37,7 +37,12 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                     .is_some_and(|x| SHELLS.contains(&x.rsplit('/').next().unwrap_or(x)));
             let sink = SHELLS.contains(&b.base()) || via_sudo;
             if a.pipes_into_next && fetch && sink {
-                out.push(Hit::at(inst, format!("{} output is piped into {}", a.base(), b.base())));
+                out.push(ctx.hit_on_command(
+                    inst,
+                    a.base(),
+                    0,
+                    format!("{} output is piped into {}", a.base(), b.base()),
+                ));
             }
         }
     }

@@ -22,12 +22,14 @@ declare_rule! {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
+        let mut occ = super::Occurrences::default();
         for c in script.cmds.iter().filter(|c| ["dnf", "microdnf"].iter().any(|t| c.is(t))) {
+            let nth = occ.next(c);
             let ops = c.operands(&["--setopt", "-c", "--config", "--installroot", "--releasever"]);
             if matches!(ops.first(), Some(&"install" | &"groupinstall" | &"localinstall" | &"reinstall"))
                 && !c.has_any_flag(&["y", "assumeyes"])
             {
-                out.push(Hit::at(inst, format!("{} install without -y", c.base())));
+                out.push(ctx.hit_on_command(inst, c.base(), nth, format!("{} install without -y", c.base())));
             }
         }
     }

@@ -21,9 +21,10 @@ declare_rule! {
 }
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
-    for (i, s) in ctx.stages.iter().enumerate() {
+    let mut seen = std::collections::HashSet::new();
+    for s in &ctx.stages {
         let Some(name) = &s.name else { continue };
-        if ctx.stages[..i].iter().any(|p| p.name.as_ref() == Some(name)) {
+        if !seen.insert(name.as_str()) {
             if let Some(inst) = s.from.and_then(|f| ctx.instructions().get(f)) {
                 out.push(Hit::at(inst, format!("stage name {name} is already used")));
             }

@@ -26,6 +26,7 @@ pub(crate) const REMOTE_SHELL_PORTS: &[u32] = &[22, 23, 3389];
 
 /// The port numbers an `EXPOSE` word covers: `22`, `22/tcp`, `20-25`.
 pub(crate) fn ports(word: &str) -> Option<(u32, u32)> {
+    crate::work::charge(word.len());
     let p = word.split('/').next()?;
     match p.split_once('-') {
         Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)),

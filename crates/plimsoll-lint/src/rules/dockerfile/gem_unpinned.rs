@@ -22,7 +22,7 @@ declare_rule! {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
-        for c in script.find("gem") {
+        for (nth, c) in script.find("gem").enumerate() {
             if c.has_flag("v") || c.has_flag("version") {
                 continue;
             }
@@ -49,7 +49,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 }
             }
             if !unpinned.is_empty() {
-                out.push(Hit::at(inst, format!("pin versions of: {}", unpinned.join(", "))));
+                out.push(ctx.hit_on_command(inst, "gem", nth, format!("pin versions of: {}", unpinned.join(", "))));
             }
         }
     }

@@ -91,10 +91,25 @@ pub(crate) fn each<'a>(
     ctx: &'a DockerfileCtx,
     kw: Keyword,
 ) -> impl Iterator<Item = (usize, &'a Instruction, &'a Instruction)> + 'a {
+    crate::work::charge(ctx.instructions().len());
     ctx.instructions().iter().enumerate().filter_map(move |(i, inst)| {
         let e = inst.effective();
         (e.keyword == kw).then_some((i, inst, e))
     })
+}
+
+/// Counts the commands of a `RUN` by name as a rule walks them, so each finding can point at
+/// its command's own line ([`DockerfileCtx::hit_on`] with the occurrence number).
+#[derive(Default)]
+pub(crate) struct Occurrences<'a>(std::collections::HashMap<&'a str, usize>);
+
+impl<'a> Occurrences<'a> {
+    /// The 0-based occurrence number of this command's name in the `RUN`.
+    pub(crate) fn next(&mut self, c: &'a Cmd) -> usize {
+        let n = self.0.entry(c.base()).or_insert(0);
+        *n += 1;
+        *n - 1
+    }
 }
 
 /// The words of a `COPY`/`ADD`/`EXPOSE` list.

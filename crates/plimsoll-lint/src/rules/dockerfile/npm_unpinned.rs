@@ -42,14 +42,14 @@ fn pinned(p: &str) -> bool {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
-        for c in script.find("npm") {
+        for (nth, c) in script.find("npm").enumerate() {
             let ops = c.operands(WITH_VALUE);
             if !matches!(ops.first(), Some(&"install" | &"i" | &"add")) {
                 continue;
             }
             let unpinned: Vec<&str> = ops[1..].iter().copied().filter(|p| !pinned(p)).collect();
             if !unpinned.is_empty() {
-                out.push(Hit::at(inst, format!("pin versions of: {}", unpinned.join(", "))));
+                out.push(ctx.hit_on_command(inst, "npm", nth, format!("pin versions of: {}", unpinned.join(", "))));
             }
         }
     }

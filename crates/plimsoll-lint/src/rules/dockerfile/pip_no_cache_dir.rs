@@ -25,13 +25,22 @@ fn truthy(v: &str) -> bool {
 }
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
+    // Index of the first truthy `ENV PIP_NO_CACHE_DIR` of each stage, found in one pass.
+    let mut env_from: Vec<Option<usize>> = vec![None; ctx.stages.len()];
+    for (idx, inst, _) in super::each(ctx, Keyword::Env) {
+        let set = matches!(&inst.args, Args::Pairs(p) if p.iter().any(|(k, v)| k == "PIP_NO_CACHE_DIR" && truthy(v)));
+        // `each` looks through ONBUILD; the stage scan it replaces did not.
+        if set && ctx.instructions()[idx].keyword == Keyword::Env {
+            if let Some(slot) = ctx.stage_of(idx).and_then(|s| env_from.get_mut(s.index)) {
+                slot.get_or_insert(idx);
+            }
+        }
+    }
     for (idx, inst, script) in ctx.runs() {
-        let env_set = ctx.stage_of(idx).is_some_and(|s| {
-            ctx.stage_instructions(s).take_while(|(i, _)| *i < idx).any(|(_, i)| match (&i.keyword, &i.args) {
-                (Keyword::Env, Args::Pairs(p)) => p.iter().any(|(k, v)| k == "PIP_NO_CACHE_DIR" && truthy(v)),
-                _ => false,
-            })
-        });
+        let env_set = ctx
+            .stage_of(idx)
+            .and_then(|s| env_from.get(s.index).copied().flatten())
+            .is_some_and(|e| e < idx && ctx.stage_of(idx).is_some_and(|s| e >= s.start));
         let inline = |raw: &str| {
             raw.contains("PIP_NO_CACHE_DIR=")
                 && ["1", "on", "yes", "true"].iter().any(|v| raw.contains(&format!("PIP_NO_CACHE_DIR={v}")))

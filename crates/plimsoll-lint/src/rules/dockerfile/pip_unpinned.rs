@@ -94,7 +94,9 @@ fn pinned(p: &str) -> bool {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
+        let mut occ = super::Occurrences::default();
         for c in &script.cmds {
+            let nth = occ.next(c);
             let Some(args) = pip_install(c) else { continue };
             if args.iter().any(|a| {
                 matches!(*a, "-r" | "--requirement" | "-c" | "--constraint")
@@ -122,7 +124,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 }
             }
             if !pkgs.is_empty() {
-                out.push(Hit::at(inst, format!("pin versions of: {}", pkgs.join(", "))));
+                out.push(ctx.hit_on_command(inst, c.base(), nth, format!("pin versions of: {}", pkgs.join(", "))));
             }
         }
     }

@@ -25,7 +25,9 @@ declare_rule! {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
+        let mut occ = super::Occurrences::default();
         for c in &script.cmds {
+            let nth = occ.next(c);
             let ops = c.operands(&["-o", "-c", "-t"]);
             let sub = ops.first().copied().unwrap_or("");
             let hit = ((c.is("apt-get") || c.is("apt")) && matches!(sub, "upgrade" | "dist-upgrade" | "full-upgrade"))
@@ -35,7 +37,12 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                     && ops.len() == 1)
                 || (c.is("zypper") && matches!(sub, "up" | "update" | "dup" | "dist-upgrade") && ops.len() == 1);
             if hit {
-                out.push(Hit::at(inst, format!("{} {sub} upgrades the whole distribution during the build", c.base())));
+                out.push(ctx.hit_on_command(
+                    inst,
+                    c.base(),
+                    nth,
+                    format!("{} {sub} upgrades the whole distribution during the build", c.base()),
+                ));
             }
         }
     }

@@ -30,7 +30,9 @@ fn rpm_versioned(p: &str) -> bool {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
+        let mut occ = super::Occurrences::default();
         for c in &script.cmds {
+            let nth = occ.next(c);
             let zypper = c.is("zypper");
             if !(zypper || c.is("yum") || c.is("dnf") || c.is("microdnf")) {
                 continue;
@@ -56,7 +58,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 })
                 .collect();
             if !unpinned.is_empty() {
-                out.push(Hit::at(inst, format!("pin versions of: {}", unpinned.join(", "))));
+                out.push(ctx.hit_on_command(inst, c.base(), nth, format!("pin versions of: {}", unpinned.join(", "))));
             }
         }
     }

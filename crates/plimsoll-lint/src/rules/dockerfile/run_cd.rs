@@ -23,7 +23,7 @@ declare_rule! {
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
         if script.any("cd") {
-            out.push(Hit::at(inst, "use WORKDIR instead of cd"));
+            out.push(ctx.hit_on_command(inst, "cd", 0, "use WORKDIR instead of cd"));
         }
     }
 }

@@ -41,12 +41,14 @@ const REFERENCE_SUFFIXES: &[&str] =
     &["_FILE", "_PATH", "_DIR", "_URL", "_URI", "_HOST", "_PORT", "_NAME", "_ENV", "_LENGTH", "_TTL"];
 
 pub(crate) fn secret_name(name: &str) -> bool {
+    crate::work::charge(name.len());
     let n = name.to_ascii_uppercase();
     SECRET_WORDS.iter().any(|w| n.contains(w)) && !REFERENCE_SUFFIXES.iter().any(|s| n.ends_with(s))
 }
 
 /// A literal that could be a secret: not empty, not a placeholder, not only a variable.
 pub(crate) fn literal_secret_value(v: &str) -> bool {
+    crate::work::charge(v.len());
     let t = v.trim();
     !t.is_empty()
         && !t.starts_with('$')
@@ -67,7 +69,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
         for (k, v) in pairs {
             let value = crate::dockerfile::expand::unquote(v.unwrap_or(""), '\\');
             if secret_name(k) && literal_secret_value(&value) {
-                out.push(Hit::at(inst, format!("{} {k} sets a literal secret value", inst.keyword.as_str())));
+                out.push(ctx.hit_on(inst, k, 0, format!("{} {k} sets a literal secret value", inst.keyword.as_str())));
             }
         }
     }

@@ -33,10 +33,10 @@ fn sets_id(mode: &str) -> bool {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
-        for c in script.find("chmod") {
+        for (nth, c) in script.find("chmod").enumerate() {
             if let Some(m) = c.operands(&["--reference"]).first() {
                 if sets_id(m) {
-                    out.push(Hit::at(inst, format!("chmod {m} sets a setuid/setgid bit")));
+                    out.push(ctx.hit_on_command(inst, "chmod", nth, format!("chmod {m} sets a setuid/setgid bit")));
                 }
             }
         }

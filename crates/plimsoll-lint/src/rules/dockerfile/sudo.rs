@@ -25,7 +25,7 @@ declare_rule! {
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
         if script.any("sudo") {
-            out.push(Hit::at(inst, "do not use sudo in RUN; switch USER instead"));
+            out.push(ctx.hit_on_command(inst, "sudo", 0, "do not use sudo in RUN; switch USER instead"));
         }
     }
 }

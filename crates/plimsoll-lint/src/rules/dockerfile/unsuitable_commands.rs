@@ -27,8 +27,21 @@ const UNSUITABLE: &[&str] =
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
-        if let Some(c) = script.cmds.iter().find(|c| UNSUITABLE.contains(&c.base())) {
-            out.push(Hit::at(inst, format!("{} makes no sense in a build step", c.base())));
+        // Every unsuitable command of the step, in one result on the step.
+        let mut found: Vec<&str> = Vec::new();
+        for c in script.cmds.iter().filter(|c| UNSUITABLE.contains(&c.base())) {
+            if !found.contains(&c.base()) {
+                found.push(c.base());
+            }
+        }
+        if !found.is_empty() {
+            let verb = if found.len() == 1 { "makes" } else { "make" };
+            out.push(ctx.hit_on_command(
+                inst,
+                found[0],
+                0,
+                format!("{} {verb} no sense in a build step", found.join(", ")),
+            ));
         }
     }
 }

@@ -22,7 +22,7 @@ declare_rule! {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
-        for c in script.find("useradd") {
+        for (nth, c) in script.find("useradd").enumerate() {
             if c.has_any_flag(&["l", "no-log-init"]) {
                 continue;
             }
@@ -34,7 +34,7 @@ fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
                 .or_else(|| c.args.iter().find(|a| a.starts_with("--uid=")));
             let uid = uid.map(|u| u.trim_start_matches("--uid="));
             if uid.is_some_and(|u| u.len() > 5 && u.chars().all(|c| c.is_ascii_digit())) {
-                out.push(Hit::at(inst, "useradd with a high UID needs -l (--no-log-init)"));
+                out.push(ctx.hit_on_command(inst, "useradd", nth, "useradd with a high UID needs -l (--no-log-init)"));
             }
         }
     }

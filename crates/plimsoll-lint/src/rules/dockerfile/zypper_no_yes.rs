@@ -21,14 +21,16 @@ declare_rule! {
 
 fn check(ctx: &DockerfileCtx, out: &mut Vec<Hit>) {
     for (_, inst, script) in ctx.runs() {
+        let mut occ = super::Occurrences::default();
         for c in script.find("zypper") {
+            let nth = occ.next(c);
             let ops = c.operands(&["--root", "-R", "--reposd-dir", "-D", "--cache-dir", "-C", "--config", "-c"]);
             if matches!(
                 ops.first(),
                 Some(&"install" | &"in" | &"remove" | &"rm" | &"source-install" | &"si" | &"patch")
             ) && !c.has_any_flag(&["n", "non-interactive", "y", "no-confirm"])
             {
-                out.push(Hit::at(inst, "zypper without --non-interactive"));
+                out.push(ctx.hit_on_command(inst, c.base(), nth, "zypper without --non-interactive"));
             }
         }
     }

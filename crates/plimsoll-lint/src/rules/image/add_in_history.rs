@@ -26,6 +26,7 @@ declare_rule! {
 fn check(c: &ImageConfigInput, out: &mut Vec<Hit>) {
     const ARCHIVES: &[&str] = &[".tar", ".gz", ".tgz", ".bz2", ".xz", ".txz", ".zst"];
     for h in &c.history {
+        crate::work::charge(h.len());
         let step = h.trim().strip_prefix("/bin/sh -c #(nop)").unwrap_or(h).trim();
         let Some(rest) = step.strip_prefix("ADD ") else { continue };
         let rest = rest.split(" # buildkit").next().unwrap_or(rest);

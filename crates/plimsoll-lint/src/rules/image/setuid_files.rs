@@ -24,6 +24,7 @@ declare_rule! {
 
 fn check(c: &ImageConfigInput, out: &mut Vec<Hit>) {
     for f in &c.setuid_files {
+        crate::work::charge(1);
         let which = match (f.mode & 0o4000 != 0, f.mode & 0o2000 != 0) {
             (true, true) => "setuid and setgid",
             (true, false) => "setuid",

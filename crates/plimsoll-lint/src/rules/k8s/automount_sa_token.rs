@@ -25,24 +25,31 @@ declare_rule! {
 }
 
 fn check(set: &K8sSet, out: &mut Vec<Hit>) {
+    // (namespace, name) of service accounts that turn the token off, found once (linear time).
+    let off: std::collections::HashSet<(&str, &str)> = set
+        .objects
+        .iter()
+        .filter(|o| {
+            o.kind == "ServiceAccount"
+                && o.node.get("automountServiceAccountToken").and_then(Node::as_bool) == Some(false)
+        })
+        .map(|o| (o.namespace(), o.name.as_str()))
+        .collect();
     for (obj, pod) in set.pods() {
-        match pod.spec.get("automountServiceAccountToken").and_then(Node::as_bool) {
-            Some(false) => continue,
-            Some(true) => {}
+        let at = match pod.spec.entry("automountServiceAccountToken") {
+            Some((_, v)) if v.as_bool() == Some(false) => continue,
+            // Set to true (or to something that is not false): point at the key.
+            Some((k, _)) => k,
             None => {
                 let sa = pod.spec.get("serviceAccountName").and_then(Node::as_str).unwrap_or("default");
-                let sa_off = set.objects.iter().any(|o| {
-                    o.kind == "ServiceAccount"
-                        && o.name == sa
-                        && o.namespace() == obj.namespace()
-                        && o.node.get("automountServiceAccountToken").and_then(Node::as_bool) == Some(false)
-                });
-                if sa_off {
+                if off.contains(&(obj.namespace(), sa)) {
                     continue;
                 }
+                // Absent: the object is what lacks the setting.
+                &obj.node
             }
-        }
-        out.push(hit(obj, pod.spec, "the service account token is mounted; set automountServiceAccountToken: false"));
+        };
+        out.push(hit(obj, at, "the service account token is mounted; set automountServiceAccountToken: false"));
     }
 }
 

@@ -45,7 +45,8 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
                     )
                 })
                 .collect();
-            out.push(hit(o, role_ref, format!("binds cluster-admin to {}", who.join(", "))));
+            let at = role_ref.entry("name").map_or(role_ref, |(k, _)| k);
+            out.push(hit(o, at, format!("binds cluster-admin to {}", who.join(", "))));
         }
     }
 }

@@ -43,8 +43,9 @@ pub(crate) fn is_socket_path(p: &str) -> bool {
 fn check(set: &K8sSet, out: &mut Vec<Hit>) {
     for (obj, pod) in set.pods() {
         for v in pod.spec.get("volumes").map(Node::items).unwrap_or(&[]) {
-            if let Some(p) = v.path(&["hostPath", "path"]).and_then(Node::as_str).filter(|p| is_socket_path(p)) {
-                out.push(hit(obj, v, format!("hostPath {p} exposes the container runtime socket")));
+            let Some((k, p)) = v.get("hostPath").and_then(|h| h.entry("path")) else { continue };
+            if let Some(p) = p.as_str().filter(|p| is_socket_path(p)) {
+                out.push(hit(obj, k, format!("hostPath {p} exposes the container runtime socket")));
             }
         }
     }

@@ -32,7 +32,7 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
             match first.and_then(|p| p.entries().next()).map(|(k, _)| k) {
                 Some("identity") => out.push(hit(
                     o,
-                    first.unwrap_or(r),
+                    first.and_then(|p| p.entry("identity")).map_or(r, |(k, _)| k),
                     format!("{} are written unencrypted (identity is the first provider)", what.join(", ")),
                 )),
                 None => out.push(hit(o, r, format!("no encryption provider for {}", what.join(", ")))),

@@ -29,9 +29,11 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
     for (obj, pod) in set.pods() {
         for (_, c) in pod.containers() {
             for e in c.get("env").map(Node::items).unwrap_or(&[]) {
-                let (Some(name), Some(v)) = (e.get("name").and_then(Node::as_str), e.get("value")) else { continue };
+                let (Some(name), Some((k, v))) = (e.get("name").and_then(Node::as_str), e.entry("value")) else {
+                    continue;
+                };
                 if secret_name(name) && v.as_str().is_some_and(literal_secret_value) {
-                    out.push(hit(obj, v, format!("container {} sets {name} to a literal value", container_name(c))));
+                    out.push(hit(obj, k, format!("container {} sets {name} to a literal value", container_name(c))));
                 }
             }
         }

@@ -30,7 +30,7 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
             if ImageRef::parse(img).is_some_and(|r| r.digest.is_none()) {
                 out.push(hit(
                     obj,
-                    c.get("image").unwrap_or(c),
+                    c.entry("image").map_or(c, |(k, _)| k),
                     format!("container {} image {img} has no digest", container_name(c)),
                 ));
             }

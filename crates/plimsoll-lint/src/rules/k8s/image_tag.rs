@@ -31,7 +31,7 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
             if r.digest.is_none() && matches!(r.tag.as_deref(), None | Some("latest")) {
                 out.push(hit(
                     obj,
-                    c.get("image").unwrap_or(c),
+                    c.entry("image").map_or(c, |(k, _)| k),
                     format!("container {} uses {img} (latest or no tag)", container_name(c)),
                 ));
             }

@@ -42,10 +42,11 @@ pub mod secret_object;
 pub mod sys_admin_capability;
 pub mod writable_root_fs;
 
-/// Runs one PSS control at the set's policy version on every pod template.
+/// Runs one PSS control at the set's policy version on every pod template: one hit per
+/// violation, on the offending key's line.
 pub(crate) fn pss_control(control: Control, set: &K8sSet, out: &mut Vec<Hit>) {
     for (obj, pod) in set.pods() {
-        if let Some((detail, at)) = pss::check(control, pod.meta, pod.spec, set.pss_version) {
+        for (detail, at) in pss::check(control, pod.meta, pod.spec, set.pss_version) {
             out.push(hit(obj, at, detail));
         }
     }

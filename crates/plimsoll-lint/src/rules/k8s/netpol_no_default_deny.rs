@@ -41,7 +41,13 @@ fn is_default_deny(p: &Node) -> bool {
 }
 
 fn check(set: &K8sSet, out: &mut Vec<Hit>) {
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let denied: std::collections::HashSet<&str> = set
+        .objects
+        .iter()
+        .filter(|o| o.kind == "NetworkPolicy" && is_default_deny(&o.node))
+        .map(|o| o.namespace())
+        .collect();
     let namespaces = set
         .objects
         .iter()
@@ -49,11 +55,10 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
         .map(|o| (o.name.as_str(), o))
         .chain(set.pods().filter(|(o, _)| o.kind != "PodTemplate").map(|(o, _)| (o.namespace(), o)));
     for (ns, at) in namespaces {
-        if ns.is_empty() || seen.contains(&ns) {
+        if ns.is_empty() || !seen.insert(ns) {
             continue;
         }
-        seen.push(ns);
-        if !super::netpol_uncovered::policies(set, ns).any(|p| is_default_deny(&p.node)) {
+        if !denied.contains(ns) {
             out.push(hit(at, &at.node, format!("namespace {ns} has no default-deny ingress NetworkPolicy")));
         }
     }

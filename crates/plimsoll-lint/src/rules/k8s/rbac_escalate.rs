@@ -32,7 +32,11 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
         let roles = resources.iter().any(|r| matches!(*r, "roles" | "clusterroles" | "*"));
         let bad: Vec<&str> = verbs.iter().copied().filter(|v| matches!(*v, "escalate" | "bind" | "*")).collect();
         if rbac_group && roles && !bad.is_empty() {
-            out.push(hit(obj, rule, format!("grants {} on roles", bad.join("/"))));
+            out.push(hit(
+                obj,
+                rule.entry("verbs").map_or(rule, |(k, _)| k),
+                format!("grants {} on roles", bad.join("/")),
+            ));
         }
     }
 }

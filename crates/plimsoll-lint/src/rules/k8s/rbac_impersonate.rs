@@ -37,7 +37,11 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
             && !limited
             && (verbs.contains(&"impersonate") || resources.iter().any(|r| matches!(*r, "users" | "groups" | "*")))
         {
-            out.push(hit(obj, rule, "grants impersonation of users, groups or service accounts"));
+            out.push(hit(
+                obj,
+                rule.entry("verbs").map_or(rule, |(k, _)| k),
+                "grants impersonation of users, groups or service accounts",
+            ));
         }
     }
 }

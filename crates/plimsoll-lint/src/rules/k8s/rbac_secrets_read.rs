@@ -32,7 +32,11 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
             strings(rule, "verbs").into_iter().filter(|v| matches!(*v, "get" | "list" | "watch" | "*")).collect();
         let named = !strings(rule, "resourceNames").is_empty();
         if core && secrets && !read.is_empty() && !named {
-            out.push(hit(obj, rule, format!("allows {} on secrets", read.join("/"))));
+            out.push(hit(
+                obj,
+                rule.entry("verbs").map_or(rule, |(k, _)| k),
+                format!("allows {} on secrets", read.join("/")),
+            ));
         }
     }
 }

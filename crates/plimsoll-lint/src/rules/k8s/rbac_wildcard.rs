@@ -35,11 +35,12 @@ pub(crate) fn strings<'a>(rule: &'a Node, key: &str) -> Vec<&'a str> {
 }
 
 fn check(set: &K8sSet, out: &mut Vec<Hit>) {
+    // One hit per field with a wildcard, on that field's line.
     for (obj, rule) in role_rules(set) {
-        let wild: Vec<&str> =
-            ["apiGroups", "resources", "verbs"].into_iter().filter(|k| strings(rule, k).contains(&"*")).collect();
-        if !wild.is_empty() {
-            out.push(hit(obj, rule, format!("wildcard in {}", wild.join(", "))));
+        for k in ["apiGroups", "resources", "verbs"] {
+            if strings(rule, k).contains(&"*") {
+                out.push(hit(obj, rule.entry(k).map_or(rule, |(key, _)| key), format!("wildcard in {k}")));
+            }
         }
     }
 }

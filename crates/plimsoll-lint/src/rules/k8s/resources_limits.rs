@@ -21,6 +21,13 @@ declare_rule! {
     check: Kubernetes(check),
 }
 
+/// Where a missing resource setting is reported: the `limits`/`requests` key when the section
+/// exists but lacks a value, else `resources`, else the container.
+pub(crate) fn section_at<'a>(c: &'a Node, section: &str) -> &'a Node {
+    let res = c.entry("resources");
+    res.and_then(|(_, r)| r.entry(section)).or(res).map_or(c, |(k, _)| k)
+}
+
 pub(crate) fn missing(c: &Node, section: &str) -> Vec<&'static str> {
     let s = c.path(&["resources", section]);
     ["cpu", "memory"].into_iter().filter(|k| s.and_then(|s| s.get(k)).is_none_or(Node::is_null)).collect()
@@ -32,7 +39,11 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
             for c in pod.spec.get(l).map(Node::items).unwrap_or(&[]) {
                 let m = missing(c, "limits");
                 if !m.is_empty() {
-                    out.push(hit(obj, c, format!("container {} has no {} limit", container_name(c), m.join("/"))));
+                    out.push(hit(
+                        obj,
+                        section_at(c, "limits"),
+                        format!("container {} has no {} limit", container_name(c), m.join("/")),
+                    ));
                 }
             }
         }

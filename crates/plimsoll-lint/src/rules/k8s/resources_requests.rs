@@ -27,7 +27,11 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
             for c in pod.spec.get(l).map(Node::items).unwrap_or(&[]) {
                 let m = super::resources_limits::missing(c, "requests");
                 if !m.is_empty() {
-                    out.push(hit(obj, c, format!("container {} has no {} request", container_name(c), m.join("/"))));
+                    out.push(hit(
+                        obj,
+                        super::resources_limits::section_at(c, "requests"),
+                        format!("container {} has no {} request", container_name(c), m.join("/")),
+                    ));
                 }
             }
         }

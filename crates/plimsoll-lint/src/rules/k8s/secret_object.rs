@@ -26,9 +26,9 @@ declare_rule! {
 fn check(set: &K8sSet, out: &mut Vec<Hit>) {
     for o in set.objects.iter().filter(|o| o.kind == "Secret") {
         for key in ["data", "stringData"] {
-            if let Some(d) = o.node.get(key).filter(|d| d.entries().next().is_some()) {
+            if let Some((at, d)) = o.node.entry(key).filter(|(_, d)| d.entries().next().is_some()) {
                 let keys: Vec<&str> = d.entries().map(|(k, _)| k).collect();
-                out.push(hit(o, d, format!("Secret {} stores {} in {key}", o.name, keys.join(", "))));
+                out.push(hit(o, at, format!("Secret {} stores {} in {key}", o.name, keys.join(", "))));
             }
         }
     }

@@ -26,8 +26,13 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
     for (obj, pod) in set.pods() {
         for l in &CONTAINER_LISTS[..2] {
             for c in pod.spec.get(l).map(Node::items).unwrap_or(&[]) {
-                if !c.path(&["securityContext", "readOnlyRootFilesystem"]).is_some_and(Node::is_true) {
-                    out.push(hit(obj, c, format!("container {} has a writable root filesystem", container_name(c))));
+                let ro = c.get("securityContext").and_then(|s| s.entry("readOnlyRootFilesystem"));
+                if !ro.is_some_and(|(_, v)| v.is_true()) {
+                    out.push(hit(
+                        obj,
+                        ro.map_or(c, |(k, _)| k),
+                        format!("container {} has a writable root filesystem", container_name(c)),
+                    ));
                 }
             }
         }
