@@ -31,6 +31,7 @@ pub mod source;
 pub mod squash;
 mod store;
 mod stream;
+mod tarfmt;
 pub mod walk;
 
 #[cfg(any(test, feature = "test-util"))]

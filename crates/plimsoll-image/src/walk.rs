@@ -12,12 +12,12 @@
 //! run.
 
 use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
-use tar::EntryType;
-
 use crate::error::ImageError;
+use crate::tarfmt::{TarHeader, TarReader};
 
 /// One entry of a layer (or of a directory walked by [`crate::rootfs::walk_dir`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -67,6 +67,9 @@ pub trait LayerVisitor {
     fn want(&mut self, entry: &Entry) -> Want;
     fn content(&mut self, entry: &Entry, data: &[u8]);
     fn too_large(&mut self, _entry: &Entry, _limit: u64) {}
+    /// A later entry of the same layer replaces the file at `path` whose content this visitor
+    /// got: extraction keeps the last copy, so facts drawn from the earlier one no longer hold.
+    fn superseded(&mut self, _path: &str) {}
 }
 
 /// Every entry of a layer in archive order, with the problems met while reading it.
@@ -105,20 +108,17 @@ impl Default for WalkLimits {
 
 /// Walks one uncompressed layer tar. See the module docs.
 ///
-/// Errors: a malformed tar ([`ImageError::Malformed`]), too many entries or too much metadata
-/// ([`ImageError::TooLarge`]), or whatever the stream itself reports (digest and diff_id
-/// mismatches from [`crate::Image::open_layer`]).
+/// Errors: a malformed tar ([`ImageError::Malformed`], naming the entry), too many entries or too
+/// much metadata ([`ImageError::TooLarge`]), or whatever the stream itself reports (digest and
+/// diff_id mismatches from [`crate::Image::open_layer`]).
 pub fn walk_layer(r: impl Read, visitor: &mut dyn LayerVisitor, limits: &WalkLimits) -> Result<LayerIndex, ImageError> {
-    let budget = Rc::new(Cell::new(limits.max_metadata_bytes + HEADER_SLACK));
-    let guarded = Budgeted { inner: r, budget: budget.clone(), limit: limits.max_metadata_bytes };
-    let mut archive = tar::Archive::new(guarded);
+    let mut archive = TarReader::new(r, limits.max_metadata_bytes);
     let mut out = Sink::new(limits);
     let mut buf = Vec::new();
 
-    let result = walk_entries(&mut archive, visitor, limits, &budget, &mut out, &mut buf);
+    let result = walk_entries(&mut archive, visitor, limits, &mut out, &mut buf);
     // Read whatever follows the end-of-archive marker (or the point of failure) so the stream's
     // digest checks run: a corrupt blob is better reported as such than as a broken tar.
-    budget.set(u64::MAX);
     let mut rest = archive.into_inner();
     let drained = io::copy(&mut rest, &mut io::sink());
     match (result, drained) {
@@ -140,33 +140,30 @@ pub fn walk_layer(r: impl Read, visitor: &mut dyn LayerVisitor, limits: &WalkLim
     }
 }
 
-/// Room for headers and sparse extension blocks between two entries, on top of the metadata limit.
-const HEADER_SLACK: u64 = 64 * 1024;
-
 fn walk_entries<R: Read>(
-    archive: &mut tar::Archive<Budgeted<R>>,
+    archive: &mut TarReader<R>,
     visitor: &mut dyn LayerVisitor,
     limits: &WalkLimits,
-    budget: &Cell<u64>,
     out: &mut Sink,
     buf: &mut Vec<u8>,
 ) -> Result<(), ImageError> {
-    let entries = archive.entries().map_err(|e| ImageError::from_io(e, "layer tar"))?;
-    let mut count: u64 = 0;
-    for item in entries {
-        let mut entry = item.map_err(|e| ImageError::from_io(e, "layer tar"))?;
-        count += 1;
-        if count > limits.max_entries {
-            return Err(ImageError::TooLarge {
-                what: "number of entries in the layer tar".into(),
+    // Paths whose content the visitor got, so that a later entry at the same path (or a
+    // non-directory over a parent) can tell it that content is gone: extraction keeps the last.
+    let mut delivered: BTreeSet<String> = BTreeSet::new();
+    let mut prev: Vec<u8> = b"(start of archive)".to_vec();
+    while let Some(header) = archive.next_header(&prev)? {
+        if archive.headers_read > limits.max_entries {
+            return Err(ImageError::TooMany {
+                what: "entries (headers) in the layer tar".into(),
                 limit: limits.max_entries,
             });
         }
-        let size = entry.size();
-        let mut consumed: u64 = 0;
-        // While we read content ourselves the budget does not apply.
-        budget.set(u64::MAX);
-        if let Some(record) = classify(&entry, limits, out) {
+        prev.clone_from(&header.name);
+        let size = header.size;
+        if let Some(record) = classify(&header, limits, out) {
+            if !matches!(record.kind, EntryKind::Whiteout | EntryKind::OpaqueDir) && !delivered.is_empty() {
+                supersede(&mut delivered, &record, visitor);
+            }
             if record.kind == EntryKind::File {
                 if let Want::Read { max_bytes } = visitor.want(&record) {
                     if size > max_bytes {
@@ -175,13 +172,13 @@ fn walk_entries<R: Read>(
                         buf.clear();
                         // The size comes from the archive; reserve at most a little up front.
                         buf.reserve(size.min(8 << 20) as usize);
-                        let n = (&mut entry)
+                        let n = (&mut *archive)
                             .take(size)
                             .read_to_end(buf)
                             .map_err(|e| ImageError::from_io(e, &format!("layer tar entry `{}`", record.path)))?;
-                        consumed = n as u64;
-                        if consumed == size {
+                        if n as u64 == size {
                             visitor.content(&record, buf);
+                            delivered.insert(record.path.clone());
                         }
                         if buf.capacity() > 64 << 20 {
                             // Don't keep one huge file's buffer alive for the rest of the layer.
@@ -192,12 +189,25 @@ fn walk_entries<R: Read>(
             }
             out.entries.push(record);
         }
-        // The tar crate now skips the rest of this entry and reads the next headers (including any
-        // long-name/PAX records, which it buffers whole): allow exactly that plus the metadata limit.
-        let unread = size.saturating_sub(consumed);
-        budget.set(unread.saturating_add(511) / 512 * 512 + limits.max_metadata_bytes + HEADER_SLACK);
     }
     Ok(())
+}
+
+/// Tells the visitor which delivered files `record` replaces in this layer: the same path, unless
+/// both are directories, and, when `record` is not a directory, everything below it (containerd
+/// and umoci remove an existing path before writing a non-directory there).
+fn supersede(delivered: &mut BTreeSet<String>, record: &Entry, visitor: &mut dyn LayerVisitor) {
+    if delivered.remove(&record.path) {
+        visitor.superseded(&record.path);
+    }
+    if record.kind != EntryKind::Dir {
+        let prefix = format!("{}/", record.path);
+        let below: Vec<String> = delivered.range(prefix.clone()..).take_while(|p| p.starts_with(&prefix)).cloned().collect();
+        for p in below {
+            delivered.remove(&p);
+            visitor.superseded(&p);
+        }
+    }
 }
 
 /// Collects entries and warnings, bounding the warnings.
@@ -232,32 +242,26 @@ impl Sink {
     }
 }
 
-/// Turns a tar entry into an [`Entry`], or `None` (with a warning where it matters) when it is
+/// Turns a tar header into an [`Entry`], or `None` (with a warning where it matters) when it is
 /// skipped.
-fn classify<R: Read>(entry: &tar::Entry<'_, R>, limits: &WalkLimits, out: &mut Sink) -> Option<Entry> {
-    let header = entry.header();
-    let raw_name = entry.path_bytes();
-    let shown = String::from_utf8_lossy(&raw_name).into_owned();
-    let etype = header.entry_type();
-    let mut kind = match etype {
-        EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => EntryKind::File,
-        EntryType::Directory => EntryKind::Dir,
-        EntryType::Symlink => EntryKind::Symlink,
-        EntryType::Link => EntryKind::Hardlink,
-        EntryType::Char | EntryType::Block | EntryType::Fifo => EntryKind::Other,
-        // Global PAX headers and GNU volume labels describe the archive, not a file.
-        EntryType::XGlobalHeader => return None,
-        _ if etype.as_byte() == b'V' => return None,
+fn classify(header: &TarHeader, limits: &WalkLimits, out: &mut Sink) -> Option<Entry> {
+    let raw_name = &header.name;
+    let shown = String::from_utf8_lossy(raw_name).into_owned();
+    let mut kind = match header.typeflag {
+        b'0' | b'7' => EntryKind::File,
+        b'5' => EntryKind::Dir,
+        b'2' => EntryKind::Symlink,
+        b'1' => EntryKind::Hardlink,
+        b'3' | b'4' | b'6' => EntryKind::Other,
+        // GNU volume labels describe the archive, not a file.
+        b'V' => return None,
         // Unknown types: tar(1) extracts them as regular files; record them so nothing is hidden.
-        _ => {
-            out.warn(
-                &shown,
-                format!("unknown tar entry type {:?}; treated as a regular file", etype.as_byte() as char),
-            );
+        t => {
+            out.warn(&shown, format!("unknown tar entry type {:?}; treated as a regular file", t as char));
             EntryKind::File
         }
     };
-    if std::str::from_utf8(&raw_name).is_err() {
+    if std::str::from_utf8(raw_name).is_err() {
         out.warn(&shown, "file name is not valid UTF-8; invalid bytes were replaced");
     }
     if shown.len() > limits.max_path_len {
@@ -306,14 +310,14 @@ fn classify<R: Read>(entry: &tar::Entry<'_, R>, limits: &WalkLimits, out: &mut S
 
     let link_target = match kind {
         EntryKind::Symlink => {
-            let t = entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let t = String::from_utf8_lossy(&header.linkname).into_owned();
             if t.is_empty() {
                 out.warn(&shown, "symlink without a target");
             }
             Some(t)
         }
         EntryKind::Hardlink => {
-            let t = entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let t = String::from_utf8_lossy(&header.linkname).into_owned();
             match normalize(&t) {
                 Some(n) if !n.path.is_empty() => Some(n.path),
                 _ => {
@@ -324,19 +328,10 @@ fn classify<R: Read>(entry: &tar::Entry<'_, R>, limits: &WalkLimits, out: &mut S
         }
         _ => None,
     };
-    let mode = header.mode().unwrap_or_else(|_| {
-        out.warn(&shown, "unreadable mode field; using 0");
-        0
-    }) & 0o7777;
-    let uid = header.uid().unwrap_or_else(|_| {
-        out.warn(&shown, "unreadable uid field; using 0");
-        0
-    });
-    let gid = header.gid().unwrap_or_else(|_| {
-        out.warn(&shown, "unreadable gid field; using 0");
-        0
-    });
-    let size = if kind == EntryKind::File { entry.size() } else { 0 };
+    // Go keeps these as int64; negative ids are what a runtime would see wrapped.
+    let mode = (header.mode as u64 as u32) & 0o7777;
+    let (uid, gid) = (header.uid as u64, header.gid as u64);
+    let size = if kind == EntryKind::File { header.size } else { 0 };
     Some(Entry { path, kind, mode, uid, gid, size, link_target })
 }
 
@@ -412,6 +407,7 @@ impl<R: Seek> Seek for Budgeted<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tar::EntryType;
 
     #[derive(Default)]
     struct Collect {
@@ -524,7 +520,7 @@ mod tests {
         let data = b.into_inner().unwrap();
         let limits = WalkLimits { max_entries: 4, ..WalkLimits::default() };
         let err = walk_layer(&data[..], &mut Collect::default(), &limits).unwrap_err();
-        assert!(matches!(err, ImageError::TooLarge { limit: 4, .. }), "{err}");
+        assert!(matches!(err, ImageError::TooMany { limit: 4, .. }), "{err}");
     }
 
     #[test]

@@ -239,7 +239,7 @@ pub(crate) fn resolve(
     let manifest = oci::parse_manifest(&manifest_bytes, format!("manifest {manifest_digest}"))?;
     let (config_digest, config) = oci::load_config(store, &manifest, limits.max_json_bytes)?;
     if manifest.layers.len() > limits.max_layers {
-        return Err(ImageError::TooLarge {
+        return Err(ImageError::TooMany {
             what: format!("number of layers in manifest {manifest_digest}"),
             limit: limits.max_layers as u64,
         });
@@ -291,7 +291,7 @@ fn expand_index(
 ) -> Result<(), ImageError> {
     let limits = &opts.limits;
     if depth >= limits.max_index_depth {
-        return Err(ImageError::TooLarge {
+        return Err(ImageError::TooMany {
             what: "nesting depth of image indexes".into(),
             limit: limits.max_index_depth as u64,
         });
@@ -300,7 +300,7 @@ fn expand_index(
     let index: RawIndex = serde_json::from_slice(bytes).map_err(|source| ImageError::Json { what, source })?;
     for child in index.manifests {
         if out.len() >= limits.max_manifests {
-            return Err(ImageError::TooLarge {
+            return Err(ImageError::TooMany {
                 what: "number of manifests in the image index".into(),
                 limit: limits.max_manifests as u64,
             });
