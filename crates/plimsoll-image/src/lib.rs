@@ -35,6 +35,8 @@ mod tarfmt;
 pub mod walk;
 
 #[cfg(any(test, feature = "test-util"))]
+pub mod rawtar;
+#[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 
 pub use error::ImageError;
@@ -44,4 +46,4 @@ pub use source::{
     Platform,
 };
 pub use squash::Squashed;
-pub use walk::{walk_layer, Entry, EntryKind, LayerIndex, LayerVisitor, WalkLimits, WalkWarning, Want};
+pub use walk::{walk_layer, Entry, WALK_VERSION, EntryKind, LayerIndex, LayerVisitor, WalkLimits, WalkWarning, Want};

@@ -19,6 +19,10 @@ use std::rc::Rc;
 use crate::error::ImageError;
 use crate::tarfmt::{TarHeader, TarReader};
 
+/// Bumped whenever the walk can yield different entries or contents for the same layer bytes;
+/// per-layer caches key on it. 2: Go `archive/tar` semantics, last duplicate wins.
+pub const WALK_VERSION: u32 = 2;
+
 /// One entry of a layer (or of a directory walked by [`crate::rootfs::walk_dir`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {

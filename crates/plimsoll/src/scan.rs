@@ -107,6 +107,8 @@ impl Default for ScanOptions {
 impl ScanOptions {
     fn cache_key(&self) -> String {
         let mut key = if self.inventory { analyzers_fingerprint() } else { "no-inventory".into() };
+        // How the layer tar is read decides which files the analyzers see.
+        key.push_str(&format!(";walk:{}", plimsoll_image::WALK_VERSION));
         if let Some(s) = &self.secrets {
             key.push_str(";secrets:");
             key.push_str(&s.fingerprint);
