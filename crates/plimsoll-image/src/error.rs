@@ -61,6 +61,9 @@ pub enum ImageError {
     #[error("{what} exceeds the limit of {limit} bytes; raise the limit if the image is trusted")]
     TooLarge { what: String, limit: u64 },
 
+    #[error("registry {registry}: the overall deadline (--timeout) passed before the image was read")]
+    Timeout { registry: String },
+
     /// A count (entries, layers, manifests, nesting depth) over its limit.
     #[error("{what} exceeds the limit of {limit}; raise the limit if the image is trusted")]
     TooMany { what: String, limit: u64 },

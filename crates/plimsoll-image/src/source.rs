@@ -315,7 +315,9 @@ impl Image {
             _ => return Err(ImageError::NoSuchLayer { index, count: self.layers.len() }),
         };
         let raw =
-            self.store.open(&plan.locator)?.ok_or_else(|| ImageError::BlobMissing { digest: plan.digest.clone() })?;
+            self.store.open_sized(&plan.locator, Some(plan.size))?.ok_or_else(|| ImageError::BlobMissing {
+                digest: plan.digest.clone(),
+            })?;
         let stream = LayerStream::new(
             raw,
             LayerExpect {

@@ -54,7 +54,7 @@ impl RegistryStore {
     }
 
     /// `blobs/<alg>/<hex>` -> the blob, from the cache or the registry.
-    pub fn open(&self, rel: &str) -> Result<Option<Box<dyn Read + Send>>, ImageError> {
+    pub fn open(&self, rel: &str, size: Option<u64>) -> Result<Option<Box<dyn Read + Send>>, ImageError> {
         let Some(digest) = digest_of_locator(rel) else { return Ok(None) };
         if let Some(dir) = &self.cache {
             let path = dir.join(blob_path(&digest));
@@ -62,7 +62,7 @@ impl RegistryStore {
                 return Ok(Some(Box::new(f)));
             }
         }
-        let Some(body) = self.client.get_blob(&self.repo, &digest)? else { return Ok(None) };
+        let Some(body) = self.client.get_blob_sized(&self.repo, &digest, size)? else { return Ok(None) };
         match &self.cache {
             Some(dir) => Ok(Some(Box::new(CachingReader::new(body, dir, digest)))),
             None => Ok(Some(body)),
