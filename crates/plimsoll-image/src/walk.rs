@@ -12,7 +12,7 @@
 //! run.
 
 use std::cell::Cell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
@@ -102,11 +102,25 @@ pub struct WalkLimits {
     pub max_metadata_bytes: u64,
     /// Warnings kept per layer; the rest are counted in one final warning.
     pub max_warnings: usize,
+    /// Contents of regular files kept (per layer, in total) so that a later hard link to them can
+    /// be handed to the visitor as the file it is: extraction makes the link the same inode, so a
+    /// dpkg database stored as a hard link is what the runtime reads there. Files larger than
+    /// [`WalkLimits::max_kept_file_bytes`] and files past this budget are not kept; a wanted hard
+    /// link to one of them becomes a warning.
+    pub max_kept_bytes: u64,
+    pub max_kept_file_bytes: u64,
 }
 
 impl Default for WalkLimits {
     fn default() -> Self {
-        WalkLimits { max_entries: 2_000_000, max_path_len: 4096, max_metadata_bytes: 1 << 20, max_warnings: 1000 }
+        WalkLimits {
+            max_entries: 2_000_000,
+            max_path_len: 4096,
+            max_metadata_bytes: 1 << 20,
+            max_warnings: 1000,
+            max_kept_bytes: 32 << 20,
+            max_kept_file_bytes: 8 << 20,
+        }
     }
 }
 
@@ -154,6 +168,9 @@ fn walk_entries<R: Read>(
     // Paths whose content the visitor got, so that a later entry at the same path (or a
     // non-directory over a parent) can tell it that content is gone: extraction keeps the last.
     let mut delivered: BTreeSet<String> = BTreeSet::new();
+    // Earlier files' contents, for hard links to them (see `WalkLimits::max_kept_bytes`).
+    let mut kept: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut kept_bytes: u64 = 0;
     let mut prev: Vec<u8> = b"(start of archive)".to_vec();
     while let Some(header) = archive.next_header(&prev)? {
         if archive.headers_read > limits.max_entries {
@@ -164,35 +181,84 @@ fn walk_entries<R: Read>(
         }
         prev.clone_from(&header.name);
         let size = header.size;
-        if let Some(record) = classify(&header, limits, out) {
-            if !matches!(record.kind, EntryKind::Whiteout | EntryKind::OpaqueDir) && !delivered.is_empty() {
+        let Some(record) = classify(&header, limits, out) else { continue };
+        if !matches!(record.kind, EntryKind::Whiteout | EntryKind::OpaqueDir) {
+            if !delivered.is_empty() {
                 supersede(&mut delivered, &record, visitor);
             }
-            if record.kind == EntryKind::File {
-                if let Want::Read { max_bytes } = visitor.want(&record) {
-                    if size > max_bytes {
+            if let Some(old) = kept.remove(&record.path) {
+                kept_bytes -= old.len() as u64;
+            }
+        }
+        match record.kind {
+            EntryKind::File => {
+                let want = match visitor.want(&record) {
+                    Want::Read { max_bytes } if size > max_bytes => {
                         visitor.too_large(&record, max_bytes);
-                    } else {
-                        buf.clear();
-                        // The size comes from the archive; reserve at most a little up front.
-                        buf.reserve(size.min(8 << 20) as usize);
-                        let n = (&mut *archive)
-                            .take(size)
-                            .read_to_end(buf)
-                            .map_err(|e| ImageError::from_io(e, &format!("layer tar entry `{}`", record.path)))?;
-                        if n as u64 == size {
+                        None
+                    }
+                    Want::Read { .. } => Some(()),
+                    Want::Skip => None,
+                };
+                let keep = size <= limits.max_kept_file_bytes && kept_bytes + size <= limits.max_kept_bytes;
+                if want.is_some() || keep {
+                    buf.clear();
+                    // The size comes from the archive; reserve at most a little up front.
+                    buf.reserve(size.min(8 << 20) as usize);
+                    let n = (&mut *archive)
+                        .take(size)
+                        .read_to_end(buf)
+                        .map_err(|e| ImageError::from_io(e, &format!("layer tar entry `{}`", record.path)))?;
+                    if n as u64 == size {
+                        if want.is_some() {
                             visitor.content(&record, buf);
                             delivered.insert(record.path.clone());
                         }
-                        if buf.capacity() > 64 << 20 {
-                            // Don't keep one huge file's buffer alive for the rest of the layer.
-                            *buf = Vec::new();
+                        if keep {
+                            kept_bytes += size;
+                            kept.insert(record.path.clone(), buf.clone());
                         }
+                    }
+                    if buf.capacity() > 64 << 20 {
+                        // Don't keep one huge file's buffer alive for the rest of the layer.
+                        *buf = Vec::new();
                     }
                 }
             }
-            out.entries.push(record);
+            EntryKind::Hardlink => {
+                let target = record.link_target.clone().unwrap_or_default();
+                let data = kept.get(&target);
+                let as_file = Entry {
+                    kind: EntryKind::File,
+                    size: data.map_or(0, |d| d.len() as u64),
+                    link_target: None,
+                    ..record.clone()
+                };
+                if let Want::Read { max_bytes } = visitor.want(&as_file) {
+                    match data {
+                        Some(d) if d.len() as u64 <= max_bytes => {
+                            visitor.content(&as_file, d);
+                            delivered.insert(record.path.clone());
+                            if kept_bytes + d.len() as u64 <= limits.max_kept_bytes {
+                                kept_bytes += d.len() as u64;
+                                let d = d.clone();
+                                kept.insert(record.path.clone(), d);
+                            }
+                        }
+                        Some(_) => visitor.too_large(&as_file, max_bytes),
+                        None => out.warn(
+                            &record.path,
+                            format!(
+                                "hard link to `{target}` not analysed: the target is not an earlier file of this \
+                                 layer within the kept-content limit"
+                            ),
+                        ),
+                    }
+                }
+            }
+            _ => {}
         }
+        out.entries.push(record);
     }
     Ok(())
 }

@@ -138,3 +138,16 @@ fn sparse_entries_fail_the_scan_naming_the_entry() {
     let err = scan(t.finish()).unwrap_err();
     assert!(err.contains("layer 1") && err.contains("sparse"), "{err}");
 }
+
+#[test]
+fn a_dpkg_database_stored_as_a_hard_link_is_read() {
+    // Extraction makes the link the same inode as its target: the runtime's dpkg database is
+    // the content of `opt/db`, so plimsoll must analyse it at `var/lib/dpkg/status`.
+    let mut t = RawTar::new();
+    t.file("opt/db", dpkg(&["hidden-by-link"]).as_bytes());
+    let mut link = RawHeader::new(b"var/lib/dpkg/status", b'1');
+    link.linkname = b"opt/db".to_vec();
+    t.entry(&link, b"");
+    let r = scan(t.finish()).unwrap();
+    assert_eq!(names(&r), ["hidden-by-link"]);
+}
