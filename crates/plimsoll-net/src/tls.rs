@@ -242,3 +242,36 @@ impl ServerCertVerifier for NoVerify {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_deadline_scales_with_size_and_is_capped() {
+        let c = AgentConfig {
+            request_timeout: Duration::from_secs(10),
+            transfer_timeout: Duration::from_secs(100),
+            min_throughput: 1000,
+            ..AgentConfig::default()
+        };
+        assert_eq!(c.download_timeout(Some(0)), Duration::from_secs(10));
+        assert_eq!(c.download_timeout(Some(50_000)), Duration::from_secs(60));
+        assert_eq!(c.download_timeout(Some(10_000_000)), Duration::from_secs(100));
+        assert_eq!(c.download_timeout(None), Duration::from_secs(100));
+    }
+
+    #[test]
+    fn https_only_agent_refuses_plain_http_with_a_clear_reason() {
+        let config = AgentConfig { https_only: true, ..AgentConfig::default() };
+        let agent = agent(&TlsOptions::default(), &config).unwrap();
+        // Refused before any connection is attempted, so no server is needed.
+        match agent.get("http://127.0.0.1:9/").call() {
+            Err(ureq::Error::Transport(t)) => {
+                let why = explain_transport(&t).expect("explained");
+                assert!(why.contains("plain HTTP"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
