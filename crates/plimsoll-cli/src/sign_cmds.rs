@@ -40,7 +40,8 @@ pub struct RegistryArgs {
 
 impl RegistryArgs {
     pub fn options(self) -> Result<RegistryOptions> {
-        let RegistryArgs { insecure, ca_files, username, password_stdin, blob_cache, timeout, trust_token_realm } = self;
+        let RegistryArgs { insecure, ca_files, username, password_stdin, blob_cache, timeout, trust_token_realm } =
+            self;
         let deadline = timeout.map(|s| std::time::Instant::now() + std::time::Duration::from_secs(s));
         let credentials = match username {
             Some(username) => {

@@ -12,8 +12,11 @@ use plimsoll_image::{walk_layer as walk, Entry, LayerVisitor, Squashed, WalkLimi
 use plimsoll_inventory::ANALYZERS;
 use plimsoll_lint::{FileKind, LintConfig, Linter};
 
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target by name.
-pub const TARGETS: &[(&str, fn(&[u8]))] =
+pub const TARGETS: &[(&str, Target)] =
     &[("walk_layer", walk_layer), ("analyzers", analyzers), ("dockerfile", dockerfile), ("manifest", manifest)];
 
 struct Visitor;
@@ -21,7 +24,7 @@ struct Visitor;
 impl LayerVisitor for Visitor {
     fn want(&mut self, entry: &Entry) -> Want {
         // Exercise both the content path and the too-large path.
-        if entry.path.len() % 2 == 0 {
+        if entry.path.len().is_multiple_of(2) {
             Want::Read { max_bytes: 4096 }
         } else {
             Want::Skip
@@ -198,14 +201,14 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed | 1)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 }
 
@@ -226,7 +229,7 @@ pub fn mutate(input: &[u8], rng: &mut Rng) -> Vec<u8> {
             }
             2 => {
                 let i = rng.below(d.len() + 1);
-                d.insert(i, rng.next() as u8);
+                d.insert(i, rng.next_u64() as u8);
             }
             3 if !d.is_empty() => {
                 let i = rng.below(d.len());
@@ -243,7 +246,7 @@ pub fn mutate(input: &[u8], rng: &mut Rng) -> Vec<u8> {
             5 if !d.is_empty() => d.truncate(rng.below(d.len())),
             _ => {
                 let i = rng.below(d.len() + 1);
-                let digits = format!("{}", rng.next() % 100_000);
+                let digits = format!("{}", rng.next_u64() % 100_000);
                 d.splice(i..i, digits.into_bytes());
             }
         }

@@ -46,4 +46,4 @@ pub use source::{
     Platform,
 };
 pub use squash::Squashed;
-pub use walk::{walk_layer, Entry, WALK_VERSION, EntryKind, LayerIndex, LayerVisitor, WalkLimits, WalkWarning, Want};
+pub use walk::{walk_layer, Entry, EntryKind, LayerIndex, LayerVisitor, WalkLimits, WalkWarning, Want, WALK_VERSION};

@@ -427,15 +427,7 @@ impl<R: Read> TarReader<R> {
             let data = if header_only(typeflag) { 0 } else { size };
             self.remaining = data;
             self.padding = pad(data);
-            return Ok(Some(TarHeader {
-                name,
-                linkname,
-                typeflag,
-                size: data,
-                mode,
-                uid,
-                gid,
-            }));
+            return Ok(Some(TarHeader { name, linkname, typeflag, size: data, mode, uid, gid }));
         }
     }
 }

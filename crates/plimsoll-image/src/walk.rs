@@ -272,7 +272,8 @@ fn supersede(delivered: &mut BTreeSet<String>, record: &Entry, visitor: &mut dyn
     }
     if record.kind != EntryKind::Dir {
         let prefix = format!("{}/", record.path);
-        let below: Vec<String> = delivered.range(prefix.clone()..).take_while(|p| p.starts_with(&prefix)).cloned().collect();
+        let below: Vec<String> =
+            delivered.range(prefix.clone()..).take_while(|p| p.starts_with(&prefix)).cloned().collect();
         for p in below {
             delivered.remove(&p);
             visitor.superseded(&p);

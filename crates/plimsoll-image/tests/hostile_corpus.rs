@@ -13,8 +13,8 @@ use std::time::Duration;
 use plimsoll_image::rawtar::{RawHeader, RawTar};
 use plimsoll_image::testing::{Compression, ImageBuilder, LayerBuilder, Tamper};
 use plimsoll_image::{
-    open, walk_layer, Entry, Image, ImageError, ImageRef, LayerIndex, LayerVisitor, Limits, OpenOptions,
-    Squashed, WalkLimits, Want,
+    open, walk_layer, Entry, Image, ImageError, ImageRef, LayerIndex, LayerVisitor, Limits, OpenOptions, Squashed,
+    WalkLimits, Want,
 };
 
 /// Peak resident memory the whole corpus may reach (issue 17: 256 MiB).
@@ -176,7 +176,10 @@ fn hostile_corpus_outcomes_and_peak_memory() {
     let s = Squashed::new(&idx);
     assert!(s.get("etc/os-release").is_none());
     assert!(s.get("junk\n").is_some());
-    assert_eq!(files[0].0.iter().filter(|(p, _)| p == "dup").map(|(_, c)| c.as_slice()).collect::<Vec<_>>(), [b"second"]);
+    assert_eq!(
+        files[0].0.iter().filter(|(p, _)| p == "dup").map(|(_, c)| c.as_slice()).collect::<Vec<_>>(),
+        [b"second"]
+    );
     assert!(s.get("after-link").is_some());
     check_peak("PAX newline, duplicates, sized symlink");
     checked.push("PAX newline, duplicates, sized symlink");

@@ -153,11 +153,7 @@ fn the_overall_deadline_cuts_every_request() {
     }));
     // Per-request deadlines far away; the overall one (as --timeout sets it) is near.
     let net = AgentConfig { request_timeout: Duration::from_secs(3600), ..small_deadlines() };
-    let opts = RegistryOptions {
-        deadline: Some(Instant::now() + Duration::from_secs(2)),
-        net,
-        ..insecure()
-    };
+    let opts = RegistryOptions { deadline: Some(Instant::now() + Duration::from_secs(2)), net, ..insecure() };
     let err = manifest_error(host, opts);
     assert!(matches!(err, ImageError::Registry { .. } | ImageError::Timeout { .. }), "{err:?}");
     let msg = err.to_string();

@@ -232,7 +232,8 @@ fn hostile_cases() -> Vec<(&'static str, Vec<Vec<u8>>)> {
     t.file("hidden", b"after one zero block");
     cases.push(("data after one zero block", vec![t.finish()]));
     let mut t = RawTar::new();
-    t.entry(&RawHeader::new(b"d", b'5'), b"").entry(&RawHeader { size: Some(600), ..RawHeader::new(b"d/x", b'5') }, b"");
+    t.entry(&RawHeader::new(b"d", b'5'), b"")
+        .entry(&RawHeader { size: Some(600), ..RawHeader::new(b"d/x", b'5') }, b"");
     t.file("d/y", b"y");
     cases.push(("directory with a size field", vec![t.finish()]));
     cases

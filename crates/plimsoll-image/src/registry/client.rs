@@ -131,7 +131,8 @@ impl Client {
             // Plain HTTP only when HTTPS cannot be spoken at all: an HTTPS registry that answers
             // with an error status, or whose token service fails, is reported as such.
             let probe = client.timeout(client.net.request_timeout)?;
-            if let Err(ureq::Error::Transport(_)) = client.agent.get(&format!("{}/v2/", client.base)).timeout(probe).call()
+            if let Err(ureq::Error::Transport(_)) =
+                client.agent.get(&format!("{}/v2/", client.base)).timeout(probe).call()
             {
                 client.base = format!("http://{host}");
             }
@@ -659,7 +660,11 @@ fn host_of(url: &str) -> &str {
 /// `b.com` are unrelated. Not a public-suffix check: `x.co.uk` and `y.co.uk` count as related.
 fn related_host(realm: &str, base: &str) -> bool {
     let strip_port = |h: &str| -> String {
-        let h = if h.starts_with('[') { h.split_inclusive(']').next().unwrap_or(h) } else { h.split(':').next().unwrap_or(h) };
+        let h = if h.starts_with('[') {
+            h.split_inclusive(']').next().unwrap_or(h)
+        } else {
+            h.split(':').next().unwrap_or(h)
+        };
         h.to_ascii_lowercase()
     };
     let (realm, registry) = (strip_port(host_of(realm)), strip_port(host_of(base)));
