@@ -118,8 +118,10 @@ impl Default for WalkLimits {
             max_path_len: 4096,
             max_metadata_bytes: 1 << 20,
             max_warnings: 1000,
-            max_kept_bytes: 32 << 20,
-            max_kept_file_bytes: 8 << 20,
+            // Enough for the package databases that matter (a large dpkg status is 2-3 MB) without
+            // growing a walk's memory much: layers are walked two or more at a time.
+            max_kept_bytes: 8 << 20,
+            max_kept_file_bytes: 4 << 20,
         }
     }
 }
@@ -613,6 +615,30 @@ mod tests {
         assert_eq!(idx.entries[1].path, pax_path);
         assert_eq!(idx.entries[1].uid, 70000);
         assert_eq!(v.files[1].1, b"xyz");
+    }
+
+    #[test]
+    fn hard_links_get_their_target_content_or_a_warning() {
+        let mut b = tar::Builder::new(Vec::new());
+        raw_entry(&mut b, b"opt/db", EntryType::Regular, b"content");
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_entry_type(EntryType::Link);
+        b.append_link(&mut h, "var/db", "opt/db").unwrap();
+        let data = b.into_inner().unwrap();
+        let mut v = Collect::default();
+        walk_layer(&data[..], &mut v, &WalkLimits::default()).unwrap();
+        assert_eq!(v.files[1], ("var/db".to_owned(), b"content".to_vec()));
+        // Nothing kept: the link cannot be analysed, and says so.
+        let limits = WalkLimits { max_kept_bytes: 0, ..WalkLimits::default() };
+        let mut v = Collect::default();
+        let idx = walk_layer(&data[..], &mut v, &limits).unwrap();
+        assert_eq!(v.files.len(), 1);
+        assert!(
+            idx.warnings.iter().any(|w| w.path == "var/db" && w.message.contains("hard link")),
+            "{:?}",
+            idx.warnings
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ fn have(tool: &str) -> bool {
 }
 
 /// Every file's content hash in archive order (every file is wanted, so the n-th call is the
-/// n-th regular file of the layer index).
+/// n-th regular file or hard link of the layer index).
 #[derive(Default)]
 struct Contents(Vec<String>);
 
@@ -69,6 +69,8 @@ fn plimsoll_view(dir: &Path) -> Result<View, ImageError> {
                 EntryKind::Hardlink => {
                     let target = e.link_target.clone().unwrap_or_default();
                     let v = current.get(&target).cloned().unwrap_or_else(|| panic!("hard link to {target}"));
+                    // The walk hands a hard link over as its target's content at that point.
+                    assert_eq!(hashes.next().as_ref(), Some(&v.1), "content of hard link {}", e.path);
                     current.insert(e.path.clone(), v.clone());
                     content.insert((i, e.path.clone()), v);
                 }
