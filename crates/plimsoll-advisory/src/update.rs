@@ -216,8 +216,11 @@ impl Base {
         if plain.is_none() && tls.is_none() {
             return Err(UpdateError::BaseUrl(opts.base_url.clone()));
         }
+        let tls_url = tls.is_some();
         let tls = TlsOptions { insecure: opts.insecure, ca_files: opts.ca_files.clone() };
-        let agent = plimsoll_net::agent(&tls, &AgentConfig::default())?;
+        // An HTTPS mirror may redirect, but never to plain HTTP.
+        let net = AgentConfig { https_only: tls_url, ..AgentConfig::default() };
+        let agent = plimsoll_net::agent(&tls, &net)?;
         Ok(Base::Http { base: url.to_owned(), agent })
     }
 
@@ -276,7 +279,10 @@ impl Base {
                         let ecosystem = ecosystem.to_owned();
                         return Err(UpdateError::Http { ecosystem, url, status, attempts: attempt });
                     }
-                    (None, ureq::Error::Transport(t)) => return Err(network(format!("{t}{}", after(attempt)))),
+                    (None, ureq::Error::Transport(t)) => {
+                        let why = plimsoll_net::explain_transport(&t).unwrap_or_else(|| t.to_string());
+                        return Err(network(format!("{why}{}", after(attempt))));
+                    }
                 },
             };
             let declared = resp.header("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());

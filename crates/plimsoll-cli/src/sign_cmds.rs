@@ -30,11 +30,19 @@ pub struct RegistryArgs {
     /// Keep downloaded blobs (verified) in DIR, keyed by digest.
     #[arg(long, value_name = "DIR")]
     pub blob_cache: Option<PathBuf>,
+    /// Give up on registry requests after SECONDS in all (each request also has its own deadline).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Send credentials to a token service on a host unrelated to the registry's.
+    #[arg(long)]
+    pub trust_token_realm: bool,
 }
 
 impl RegistryArgs {
     pub fn options(self) -> Result<RegistryOptions> {
-        let RegistryArgs { insecure, ca_files, username, password_stdin, blob_cache } = self;
+        let RegistryArgs { insecure, ca_files, username, password_stdin, blob_cache, timeout, trust_token_realm } =
+            self;
+        let deadline = timeout.map(|s| std::time::Instant::now() + std::time::Duration::from_secs(s));
         let credentials = match username {
             Some(username) => {
                 let password = if password_stdin {
@@ -53,7 +61,16 @@ impl RegistryArgs {
             None if password_stdin => bail!("--password-stdin needs --username"),
             None => None,
         };
-        Ok(RegistryOptions { insecure, ca_files, credentials, no_docker_config: false, blob_cache })
+        Ok(RegistryOptions {
+            insecure,
+            ca_files,
+            credentials,
+            no_docker_config: false,
+            blob_cache,
+            net: Default::default(),
+            deadline,
+            trust_token_realm,
+        })
     }
 }
 

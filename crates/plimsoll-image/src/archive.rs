@@ -223,7 +223,7 @@ fn scan<R: Read + MaybeSeek>(
         let mut entry = item.map_err(malformed)?;
         count += 1;
         if count > limits.max_entries {
-            return Err(ImageError::TooLarge {
+            return Err(ImageError::TooMany {
                 what: format!("number of entries in {}", path.display()),
                 limit: limits.max_entries,
             });

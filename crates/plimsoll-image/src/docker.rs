@@ -54,7 +54,7 @@ pub(crate) fn resolve(store: &Store, opts: &OpenOptions) -> Result<Resolved, Ima
             (e, d, c)
         }
         n if n > MAX_IMAGES => {
-            return Err(ImageError::TooLarge {
+            return Err(ImageError::TooMany {
                 what: "number of images in manifest.json".into(),
                 limit: MAX_IMAGES as u64,
             })
@@ -64,7 +64,7 @@ pub(crate) fn resolve(store: &Store, opts: &OpenOptions) -> Result<Resolved, Ima
 
     let layer_names = entry.layers.unwrap_or_default();
     if layer_names.len() > limits.max_layers {
-        return Err(ImageError::TooLarge {
+        return Err(ImageError::TooMany {
             what: "number of layers in manifest.json".into(),
             limit: limits.max_layers as u64,
         });

@@ -61,6 +61,13 @@ pub enum ImageError {
     #[error("{what} exceeds the limit of {limit} bytes; raise the limit if the image is trusted")]
     TooLarge { what: String, limit: u64 },
 
+    #[error("registry {registry}: the overall deadline (--timeout) passed before the image was read")]
+    Timeout { registry: String },
+
+    /// A count (entries, layers, manifests, nesting depth) over its limit.
+    #[error("{what} exceeds the limit of {limit}; raise the limit if the image is trusted")]
+    TooMany { what: String, limit: u64 },
+
     #[error(
         "{} is not an image plimsoll can read: {reason}; use docker-archive:PATH, oci-archive:PATH[:TAG] or \
          oci:DIR[:TAG]",
@@ -145,6 +152,7 @@ impl ImageError {
                 ImageError::Malformed { what: what.clone(), reason: reason.clone() }
             }
             ImageError::TooLarge { what, limit } => ImageError::TooLarge { what: what.clone(), limit: *limit },
+            ImageError::TooMany { what, limit } => ImageError::TooMany { what: what.clone(), limit: *limit },
             ImageError::BlobMissing { digest } => ImageError::BlobMissing { digest: digest.clone() },
             ImageError::UnsupportedMediaType { what, media_type } => {
                 ImageError::UnsupportedMediaType { what: what.clone(), media_type: media_type.clone() }

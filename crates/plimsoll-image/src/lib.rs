@@ -31,8 +31,11 @@ pub mod source;
 pub mod squash;
 mod store;
 mod stream;
+mod tarfmt;
 pub mod walk;
 
+#[cfg(any(test, feature = "test-util"))]
+pub mod rawtar;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 
@@ -43,4 +46,4 @@ pub use source::{
     OpenOptions, Platform,
 };
 pub use squash::Squashed;
-pub use walk::{walk_layer, Entry, EntryKind, LayerIndex, LayerVisitor, WalkLimits, WalkWarning, Want};
+pub use walk::{walk_layer, Entry, EntryKind, LayerIndex, LayerVisitor, WalkLimits, WalkWarning, Want, WALK_VERSION};

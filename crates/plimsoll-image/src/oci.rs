@@ -243,7 +243,7 @@ pub(crate) fn resolve(store: &Store, tag: Option<&str>, opts: &OpenOptions) -> R
     let manifest = load_manifest(store, &chosen.desc, limits.max_json_bytes)?;
     let (config_digest, config) = load_config(store, &manifest, limits.max_json_bytes)?;
     if manifest.layers.len() > limits.max_layers {
-        return Err(ImageError::TooLarge {
+        return Err(ImageError::TooMany {
             what: format!("number of layers in manifest {}", chosen.desc.digest),
             limit: limits.max_layers as u64,
         });
@@ -300,7 +300,7 @@ fn expand(
 ) -> Result<(), ImageError> {
     let limits = &opts.limits;
     if out.len() >= limits.max_manifests {
-        return Err(ImageError::TooLarge {
+        return Err(ImageError::TooMany {
             what: "number of manifests in the image index".into(),
             limit: limits.max_manifests as u64,
         });
@@ -331,7 +331,7 @@ fn expand(
         }
         Kind::Index => {
             if depth >= limits.max_index_depth {
-                return Err(ImageError::TooLarge {
+                return Err(ImageError::TooMany {
                     what: "nesting depth of image indexes".into(),
                     limit: limits.max_index_depth as u64,
                 });

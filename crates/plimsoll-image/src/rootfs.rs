@@ -62,7 +62,7 @@ pub fn walk_dir(root: &Path, visitor: &mut dyn LayerVisitor, limits: &WalkLimits
             let rel = join(&rel_dir, &name);
             count += 1;
             if count > limits.max_entries {
-                return Err(ImageError::TooLarge {
+                return Err(ImageError::TooMany {
                     what: format!("number of entries under {}", root.display()),
                     limit: limits.max_entries,
                 });
@@ -210,6 +210,6 @@ mod tests {
             fs::write(dir.path().join(format!("f{i}")), b"").unwrap();
         }
         let limits = WalkLimits { max_entries: 3, ..WalkLimits::default() };
-        assert!(matches!(walk_dir(dir.path(), &mut Collect::default(), &limits), Err(ImageError::TooLarge { .. })));
+        assert!(matches!(walk_dir(dir.path(), &mut Collect::default(), &limits), Err(ImageError::TooMany { .. })));
     }
 }

@@ -340,8 +340,10 @@ impl Image {
             (Some(l), Some(p)) => (l, p),
             _ => return Err(ImageError::NoSuchLayer { index, count: self.layers.len() }),
         };
-        let raw =
-            self.store.open(&plan.locator)?.ok_or_else(|| ImageError::BlobMissing { digest: plan.digest.clone() })?;
+        let raw = self
+            .store
+            .open_sized(&plan.locator, Some(plan.size))?
+            .ok_or_else(|| ImageError::BlobMissing { digest: plan.digest.clone() })?;
         let stream = LayerStream::new(
             raw,
             LayerExpect {

@@ -84,15 +84,31 @@ impl Squashed {
     }
 
     fn add(&mut self, layer: usize, e: &Entry) {
-        if let Some((old_layer, old)) = self.fin.get(&e.path) {
-            let (old_layer, old_is_dir) = (*old_layer, old.kind == EntryKind::Dir);
-            if old_is_dir && e.kind != EntryKind::Dir {
-                // A file over a directory hides the whole lower directory tree.
-                self.remove_tree(&e.path, false, layer);
-            }
-            self.record_hidden(&e.path, old_layer, layer);
+        if let Some((old_layer, _)) = self.fin.get(&e.path) {
+            self.record_hidden(&e.path, *old_layer, layer);
+        }
+        if e.kind != EntryKind::Dir {
+            // Extraction removes whatever is at the path before writing a non-directory there,
+            // subtree included, whether the directory had an entry of its own or was implied by
+            // its children, and whichever layer (this one included) wrote them.
+            self.remove_below(&e.path, layer);
         }
         self.fin.insert(e.path.clone(), (layer, e.clone()));
+    }
+
+    /// Removes everything strictly below `dir` written by `layer` or a lower one.
+    fn remove_below(&mut self, dir: &str, layer: usize) {
+        let prefix = format!("{dir}/");
+        let doomed: Vec<(String, usize)> = self
+            .fin
+            .range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .map(|(p, (l, _))| (p.clone(), *l))
+            .collect();
+        for (p, l) in doomed {
+            self.fin.remove(&p);
+            self.record_hidden(&p, l, layer);
+        }
     }
 
     /// Does `path` as written by `layer` survive in the final filesystem?
@@ -275,6 +291,21 @@ mod tests {
         assert!(s.get("a").is_none());
         assert_eq!(s.hidden_by(0, "b/c"), Some(1));
         assert_eq!(s.get("b").map(|(l, e)| (l, e.kind)), Some((1, EntryKind::File)));
+    }
+
+    #[test]
+    fn file_over_implied_or_same_layer_dir_removes_its_tree() {
+        // `etc` never had an entry of its own; a later `etc` file still replaces the tree, and
+        // within one layer a file over a directory removes what that layer wrote below it.
+        let s = Squashed::new(&[
+            layer(vec![f("etc/os-release"), f("var/lib/dpkg/status")]),
+            layer(vec![f("etc"), f("opt/x"), f("opt"), f("var/lib/dpkg/status"), f("var/lib/dpkg")]),
+        ]);
+        assert_eq!(s.hidden_by(0, "etc/os-release"), Some(1));
+        assert!(s.get("opt/x").is_none());
+        assert!(s.get("var/lib/dpkg/status").is_none());
+        let paths: Vec<&str> = s.iter().map(|(_, e)| e.path.as_str()).collect();
+        assert_eq!(paths, vec!["etc", "opt", "var/lib/dpkg"]);
     }
 
     #[test]

@@ -43,14 +43,36 @@ impl Store {
 
     /// Opens a file of the image; `None` if it does not exist.
     pub fn open(&self, rel: &str) -> Result<Option<Box<dyn Read + Send>>, ImageError> {
+        self.open_sized(rel, None)
+    }
+
+    /// [`Store::open`] of a blob whose descriptor states its size (a registry download's
+    /// deadline scales with it).
+    pub fn open_sized(&self, rel: &str, size: Option<u64>) -> Result<Option<Box<dyn Read + Send>>, ImageError> {
         match self {
-            Store::Dir(root) => match File::open(root.join(rel)) {
-                Ok(f) => Ok(Some(Box::new(f))),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(self.io_err(rel)(e)),
-            },
+            Store::Dir(root) => {
+                let path = root.join(rel);
+                // Opening a FIFO (or a device) for reading blocks until a writer appears: look
+                // before opening, so an `index.json` that is a FIFO is an error, not a hang.
+                match std::fs::metadata(&path) {
+                    Ok(m) if !m.is_file() => {
+                        return Err(self.io_err(rel)(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            "not a regular file (a FIFO, device or directory); refusing to read it",
+                        )))
+                    }
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(self.io_err(rel)(e)),
+                }
+                match File::open(&path) {
+                    Ok(f) => Ok(Some(Box::new(f))),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(self.io_err(rel)(e)),
+                }
+            }
             Store::Archive(a) => a.open(rel),
-            Store::Registry(r) => r.open(rel),
+            Store::Registry(r) => r.open(rel, size),
         }
     }
 
@@ -100,7 +122,7 @@ impl Store {
             }
         }
         let rel = blob_path(digest);
-        let r = self.open(&rel)?.ok_or_else(|| ImageError::BlobMissing { digest: digest.clone() })?;
+        let r = self.open_sized(&rel, size)?.ok_or_else(|| ImageError::BlobMissing { digest: digest.clone() })?;
         let data = read_limited(r, limit, what, self.io_err(&rel))?;
         verify_bytes(what, &data, digest, size)?;
         Ok(data)

@@ -12,12 +12,16 @@
 //! run.
 
 use std::cell::Cell;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
-use tar::EntryType;
-
 use crate::error::ImageError;
+use crate::tarfmt::{TarHeader, TarReader};
+
+/// Bumped whenever the walk can yield different entries or contents for the same layer bytes;
+/// per-layer caches key on it. 2: Go `archive/tar` semantics, last duplicate wins.
+pub const WALK_VERSION: u32 = 2;
 
 /// One entry of a layer (or of a directory walked by [`crate::rootfs::walk_dir`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -67,6 +71,9 @@ pub trait LayerVisitor {
     fn want(&mut self, entry: &Entry) -> Want;
     fn content(&mut self, entry: &Entry, data: &[u8]);
     fn too_large(&mut self, _entry: &Entry, _limit: u64) {}
+    /// A later entry of the same layer replaces the file at `path` whose content this visitor
+    /// got: extraction keeps the last copy, so facts drawn from the earlier one no longer hold.
+    fn superseded(&mut self, _path: &str) {}
 }
 
 /// Every entry of a layer in archive order, with the problems met while reading it.
@@ -95,30 +102,43 @@ pub struct WalkLimits {
     pub max_metadata_bytes: u64,
     /// Warnings kept per layer; the rest are counted in one final warning.
     pub max_warnings: usize,
+    /// Contents of regular files kept (per layer, in total) so that a later hard link to them can
+    /// be handed to the visitor as the file it is: extraction makes the link the same inode, so a
+    /// dpkg database stored as a hard link is what the runtime reads there. Files larger than
+    /// [`WalkLimits::max_kept_file_bytes`] and files past this budget are not kept; a wanted hard
+    /// link to one of them becomes a warning.
+    pub max_kept_bytes: u64,
+    pub max_kept_file_bytes: u64,
 }
 
 impl Default for WalkLimits {
     fn default() -> Self {
-        WalkLimits { max_entries: 2_000_000, max_path_len: 4096, max_metadata_bytes: 1 << 20, max_warnings: 1000 }
+        WalkLimits {
+            max_entries: 2_000_000,
+            max_path_len: 4096,
+            max_metadata_bytes: 1 << 20,
+            max_warnings: 1000,
+            // Enough for the package databases that matter (a large dpkg status is 2-3 MB) without
+            // growing a walk's memory much: layers are walked two or more at a time.
+            max_kept_bytes: 8 << 20,
+            max_kept_file_bytes: 4 << 20,
+        }
     }
 }
 
 /// Walks one uncompressed layer tar. See the module docs.
 ///
-/// Errors: a malformed tar ([`ImageError::Malformed`]), too many entries or too much metadata
-/// ([`ImageError::TooLarge`]), or whatever the stream itself reports (digest and diff_id
-/// mismatches from [`crate::Image::open_layer`]).
+/// Errors: a malformed tar ([`ImageError::Malformed`], naming the entry), too many entries or too
+/// much metadata ([`ImageError::TooLarge`]), or whatever the stream itself reports (digest and
+/// diff_id mismatches from [`crate::Image::open_layer`]).
 pub fn walk_layer(r: impl Read, visitor: &mut dyn LayerVisitor, limits: &WalkLimits) -> Result<LayerIndex, ImageError> {
-    let budget = Rc::new(Cell::new(limits.max_metadata_bytes + HEADER_SLACK));
-    let guarded = Budgeted { inner: r, budget: budget.clone(), limit: limits.max_metadata_bytes };
-    let mut archive = tar::Archive::new(guarded);
+    let mut archive = TarReader::new(r, limits.max_metadata_bytes);
     let mut out = Sink::new(limits);
     let mut buf = Vec::new();
 
-    let result = walk_entries(&mut archive, visitor, limits, &budget, &mut out, &mut buf);
+    let result = walk_entries(&mut archive, visitor, limits, &mut out, &mut buf);
     // Read whatever follows the end-of-archive marker (or the point of failure) so the stream's
     // digest checks run: a corrupt blob is better reported as such than as a broken tar.
-    budget.set(u64::MAX);
     let mut rest = archive.into_inner();
     let drained = io::copy(&mut rest, &mut io::sink());
     match (result, drained) {
@@ -140,64 +160,127 @@ pub fn walk_layer(r: impl Read, visitor: &mut dyn LayerVisitor, limits: &WalkLim
     }
 }
 
-/// Room for headers and sparse extension blocks between two entries, on top of the metadata limit.
-const HEADER_SLACK: u64 = 64 * 1024;
-
 fn walk_entries<R: Read>(
-    archive: &mut tar::Archive<Budgeted<R>>,
+    archive: &mut TarReader<R>,
     visitor: &mut dyn LayerVisitor,
     limits: &WalkLimits,
-    budget: &Cell<u64>,
     out: &mut Sink,
     buf: &mut Vec<u8>,
 ) -> Result<(), ImageError> {
-    let entries = archive.entries().map_err(|e| ImageError::from_io(e, "layer tar"))?;
-    let mut count: u64 = 0;
-    for item in entries {
-        let mut entry = item.map_err(|e| ImageError::from_io(e, "layer tar"))?;
-        count += 1;
-        if count > limits.max_entries {
-            return Err(ImageError::TooLarge {
-                what: "number of entries in the layer tar".into(),
+    // Paths whose content the visitor got, so that a later entry at the same path (or a
+    // non-directory over a parent) can tell it that content is gone: extraction keeps the last.
+    let mut delivered: BTreeSet<String> = BTreeSet::new();
+    // Earlier files' contents, for hard links to them (see `WalkLimits::max_kept_bytes`).
+    let mut kept: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut kept_bytes: u64 = 0;
+    let mut prev: Vec<u8> = b"(start of archive)".to_vec();
+    while let Some(header) = archive.next_header(&prev)? {
+        if archive.headers_read > limits.max_entries {
+            return Err(ImageError::TooMany {
+                what: "entries (headers) in the layer tar".into(),
                 limit: limits.max_entries,
             });
         }
-        let size = entry.size();
-        let mut consumed: u64 = 0;
-        // While we read content ourselves the budget does not apply.
-        budget.set(u64::MAX);
-        if let Some(record) = classify(&entry, limits, out) {
-            if record.kind == EntryKind::File {
-                if let Want::Read { max_bytes } = visitor.want(&record) {
-                    if size > max_bytes {
+        prev.clone_from(&header.name);
+        let size = header.size;
+        let Some(record) = classify(&header, limits, out) else { continue };
+        if !matches!(record.kind, EntryKind::Whiteout | EntryKind::OpaqueDir) {
+            if !delivered.is_empty() {
+                supersede(&mut delivered, &record, visitor);
+            }
+            if let Some(old) = kept.remove(&record.path) {
+                kept_bytes -= old.len() as u64;
+            }
+        }
+        match record.kind {
+            EntryKind::File => {
+                let want = match visitor.want(&record) {
+                    Want::Read { max_bytes } if size > max_bytes => {
                         visitor.too_large(&record, max_bytes);
-                    } else {
-                        buf.clear();
-                        // The size comes from the archive; reserve at most a little up front.
-                        buf.reserve(size.min(8 << 20) as usize);
-                        let n = (&mut entry)
-                            .take(size)
-                            .read_to_end(buf)
-                            .map_err(|e| ImageError::from_io(e, &format!("layer tar entry `{}`", record.path)))?;
-                        consumed = n as u64;
-                        if consumed == size {
+                        None
+                    }
+                    Want::Read { .. } => Some(()),
+                    Want::Skip => None,
+                };
+                let keep = size <= limits.max_kept_file_bytes && kept_bytes + size <= limits.max_kept_bytes;
+                if want.is_some() || keep {
+                    buf.clear();
+                    // The size comes from the archive; reserve at most a little up front.
+                    buf.reserve(size.min(8 << 20) as usize);
+                    let n = (&mut *archive)
+                        .take(size)
+                        .read_to_end(buf)
+                        .map_err(|e| ImageError::from_io(e, &format!("layer tar entry `{}`", record.path)))?;
+                    if n as u64 == size {
+                        if want.is_some() {
                             visitor.content(&record, buf);
+                            delivered.insert(record.path.clone());
                         }
-                        if buf.capacity() > 64 << 20 {
-                            // Don't keep one huge file's buffer alive for the rest of the layer.
-                            *buf = Vec::new();
+                        if keep {
+                            kept_bytes += size;
+                            kept.insert(record.path.clone(), buf.clone());
                         }
+                    }
+                    if buf.capacity() > 64 << 20 {
+                        // Don't keep one huge file's buffer alive for the rest of the layer.
+                        *buf = Vec::new();
                     }
                 }
             }
-            out.entries.push(record);
+            EntryKind::Hardlink => {
+                let target = record.link_target.clone().unwrap_or_default();
+                let data = kept.get(&target);
+                let as_file = Entry {
+                    kind: EntryKind::File,
+                    size: data.map_or(0, |d| d.len() as u64),
+                    link_target: None,
+                    ..record.clone()
+                };
+                if let Want::Read { max_bytes } = visitor.want(&as_file) {
+                    match data {
+                        Some(d) if d.len() as u64 <= max_bytes => {
+                            visitor.content(&as_file, d);
+                            delivered.insert(record.path.clone());
+                            if kept_bytes + d.len() as u64 <= limits.max_kept_bytes {
+                                kept_bytes += d.len() as u64;
+                                let d = d.clone();
+                                kept.insert(record.path.clone(), d);
+                            }
+                        }
+                        Some(_) => visitor.too_large(&as_file, max_bytes),
+                        None => out.warn(
+                            &record.path,
+                            format!(
+                                "hard link to `{target}` not analysed: the target is not an earlier file of this \
+                                 layer within the kept-content limit"
+                            ),
+                        ),
+                    }
+                }
+            }
+            _ => {}
         }
-        // The tar crate now skips the rest of this entry and reads the next headers (including any
-        // long-name/PAX records, which it buffers whole): allow exactly that plus the metadata limit.
-        let unread = size.saturating_sub(consumed);
-        budget.set(unread.saturating_add(511) / 512 * 512 + limits.max_metadata_bytes + HEADER_SLACK);
+        out.entries.push(record);
     }
     Ok(())
+}
+
+/// Tells the visitor which delivered files `record` replaces in this layer: the same path, unless
+/// both are directories, and, when `record` is not a directory, everything below it (containerd
+/// and umoci remove an existing path before writing a non-directory there).
+fn supersede(delivered: &mut BTreeSet<String>, record: &Entry, visitor: &mut dyn LayerVisitor) {
+    if delivered.remove(&record.path) {
+        visitor.superseded(&record.path);
+    }
+    if record.kind != EntryKind::Dir {
+        let prefix = format!("{}/", record.path);
+        let below: Vec<String> =
+            delivered.range(prefix.clone()..).take_while(|p| p.starts_with(&prefix)).cloned().collect();
+        for p in below {
+            delivered.remove(&p);
+            visitor.superseded(&p);
+        }
+    }
 }
 
 /// Collects entries and warnings, bounding the warnings.
@@ -232,32 +315,26 @@ impl Sink {
     }
 }
 
-/// Turns a tar entry into an [`Entry`], or `None` (with a warning where it matters) when it is
+/// Turns a tar header into an [`Entry`], or `None` (with a warning where it matters) when it is
 /// skipped.
-fn classify<R: Read>(entry: &tar::Entry<'_, R>, limits: &WalkLimits, out: &mut Sink) -> Option<Entry> {
-    let header = entry.header();
-    let raw_name = entry.path_bytes();
-    let shown = String::from_utf8_lossy(&raw_name).into_owned();
-    let etype = header.entry_type();
-    let mut kind = match etype {
-        EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => EntryKind::File,
-        EntryType::Directory => EntryKind::Dir,
-        EntryType::Symlink => EntryKind::Symlink,
-        EntryType::Link => EntryKind::Hardlink,
-        EntryType::Char | EntryType::Block | EntryType::Fifo => EntryKind::Other,
-        // Global PAX headers and GNU volume labels describe the archive, not a file.
-        EntryType::XGlobalHeader => return None,
-        _ if etype.as_byte() == b'V' => return None,
+fn classify(header: &TarHeader, limits: &WalkLimits, out: &mut Sink) -> Option<Entry> {
+    let raw_name = &header.name;
+    let shown = String::from_utf8_lossy(raw_name).into_owned();
+    let mut kind = match header.typeflag {
+        b'0' | b'7' => EntryKind::File,
+        b'5' => EntryKind::Dir,
+        b'2' => EntryKind::Symlink,
+        b'1' => EntryKind::Hardlink,
+        b'3' | b'4' | b'6' => EntryKind::Other,
+        // GNU volume labels describe the archive, not a file.
+        b'V' => return None,
         // Unknown types: tar(1) extracts them as regular files; record them so nothing is hidden.
-        _ => {
-            out.warn(
-                &shown,
-                format!("unknown tar entry type {:?}; treated as a regular file", etype.as_byte() as char),
-            );
+        t => {
+            out.warn(&shown, format!("unknown tar entry type {:?}; treated as a regular file", t as char));
             EntryKind::File
         }
     };
-    if std::str::from_utf8(&raw_name).is_err() {
+    if std::str::from_utf8(raw_name).is_err() {
         out.warn(&shown, "file name is not valid UTF-8; invalid bytes were replaced");
     }
     if shown.len() > limits.max_path_len {
@@ -306,14 +383,14 @@ fn classify<R: Read>(entry: &tar::Entry<'_, R>, limits: &WalkLimits, out: &mut S
 
     let link_target = match kind {
         EntryKind::Symlink => {
-            let t = entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let t = String::from_utf8_lossy(&header.linkname).into_owned();
             if t.is_empty() {
                 out.warn(&shown, "symlink without a target");
             }
             Some(t)
         }
         EntryKind::Hardlink => {
-            let t = entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let t = String::from_utf8_lossy(&header.linkname).into_owned();
             match normalize(&t) {
                 Some(n) if !n.path.is_empty() => Some(n.path),
                 _ => {
@@ -324,19 +401,10 @@ fn classify<R: Read>(entry: &tar::Entry<'_, R>, limits: &WalkLimits, out: &mut S
         }
         _ => None,
     };
-    let mode = header.mode().unwrap_or_else(|_| {
-        out.warn(&shown, "unreadable mode field; using 0");
-        0
-    }) & 0o7777;
-    let uid = header.uid().unwrap_or_else(|_| {
-        out.warn(&shown, "unreadable uid field; using 0");
-        0
-    });
-    let gid = header.gid().unwrap_or_else(|_| {
-        out.warn(&shown, "unreadable gid field; using 0");
-        0
-    });
-    let size = if kind == EntryKind::File { entry.size() } else { 0 };
+    // Go keeps these as int64; negative ids are what a runtime would see wrapped.
+    let mode = (header.mode as u64 as u32) & 0o7777;
+    let (uid, gid) = (header.uid as u64, header.gid as u64);
+    let size = if kind == EntryKind::File { header.size } else { 0 };
     Some(Entry { path, kind, mode, uid, gid, size, link_target })
 }
 
@@ -412,6 +480,7 @@ impl<R: Seek> Seek for Budgeted<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tar::EntryType;
 
     #[derive(Default)]
     struct Collect {
@@ -524,7 +593,7 @@ mod tests {
         let data = b.into_inner().unwrap();
         let limits = WalkLimits { max_entries: 4, ..WalkLimits::default() };
         let err = walk_layer(&data[..], &mut Collect::default(), &limits).unwrap_err();
-        assert!(matches!(err, ImageError::TooLarge { limit: 4, .. }), "{err}");
+        assert!(matches!(err, ImageError::TooMany { limit: 4, .. }), "{err}");
     }
 
     #[test]
@@ -546,6 +615,30 @@ mod tests {
         assert_eq!(idx.entries[1].path, pax_path);
         assert_eq!(idx.entries[1].uid, 70000);
         assert_eq!(v.files[1].1, b"xyz");
+    }
+
+    #[test]
+    fn hard_links_get_their_target_content_or_a_warning() {
+        let mut b = tar::Builder::new(Vec::new());
+        raw_entry(&mut b, b"opt/db", EntryType::Regular, b"content");
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_entry_type(EntryType::Link);
+        b.append_link(&mut h, "var/db", "opt/db").unwrap();
+        let data = b.into_inner().unwrap();
+        let mut v = Collect::default();
+        walk_layer(&data[..], &mut v, &WalkLimits::default()).unwrap();
+        assert_eq!(v.files[1], ("var/db".to_owned(), b"content".to_vec()));
+        // Nothing kept: the link cannot be analysed, and says so.
+        let limits = WalkLimits { max_kept_bytes: 0, ..WalkLimits::default() };
+        let mut v = Collect::default();
+        let idx = walk_layer(&data[..], &mut v, &limits).unwrap();
+        assert_eq!(v.files.len(), 1);
+        assert!(
+            idx.warnings.iter().any(|w| w.path == "var/db" && w.message.contains("hard link")),
+            "{:?}",
+            idx.warnings
+        );
     }
 
     #[test]

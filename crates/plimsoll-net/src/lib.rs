@@ -30,4 +30,4 @@ mod retry;
 mod tls;
 
 pub use retry::{backoff, retry_after, RetryPolicy};
-pub use tls::{agent, tls_config, AgentConfig, NetError, NoVerify, TlsOptions};
+pub use tls::{agent, explain_transport, tls_config, AgentConfig, NetError, NoVerify, TlsOptions};

@@ -98,12 +98,31 @@ fn add_ca_file(roots: &mut rustls::RootCertStore, path: &Path) -> Result<(), Net
 }
 
 /// Timeouts, redirects and user agent of an [`agent`].
+///
+/// Every request has a deadline for the whole exchange (connect, headers, body): `ureq`
+/// re-arms the socket timeout to the time left before every read, so a server that accepts and
+/// never answers, or drips a byte every few seconds, fails at the deadline. Small requests
+/// (pings, tokens, manifests) get [`AgentConfig::request_timeout`]; a download of known size gets
+/// [`AgentConfig::download_timeout`]. Connections are not pooled: `ureq` 2 clears a pooled
+/// connection's socket timeouts and does not set them again on reuse (a manifest request on the
+/// ping's connection blocked for 439 s), and a fresh connection costs one handshake per request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AgentConfig {
     pub connect_timeout: Duration,
-    /// Per read and per write, not for a whole body: large downloads are fine.
+    /// Per read and per write, where no deadline is shorter.
     pub io_timeout: Duration,
+    /// Whole-request deadline of a small request.
+    pub request_timeout: Duration,
+    /// Cap on the whole-request deadline of one download, and the agent-wide deadline of any
+    /// request that sets none itself.
+    pub transfer_timeout: Duration,
+    /// Bytes per second a download of known size is allowed to fall to before its deadline
+    /// ([`AgentConfig::download_timeout`]) passes.
+    pub min_throughput: u64,
     pub redirects: u32,
+    /// Refuse plain-HTTP requests, redirect targets included: an HTTPS server can then never
+    /// send plimsoll to a plain-HTTP host.
+    pub https_only: bool,
     pub user_agent: String,
 }
 
@@ -111,10 +130,28 @@ impl Default for AgentConfig {
     fn default() -> Self {
         AgentConfig {
             connect_timeout: Duration::from_secs(30),
-            io_timeout: Duration::from_secs(120),
+            io_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(120),
+            transfer_timeout: Duration::from_secs(3600),
+            min_throughput: 256 * 1024,
             redirects: 8,
+            https_only: false,
             // Every crate of the workspace shares its version.
             user_agent: concat!("plimsoll/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+impl AgentConfig {
+    /// Deadline for downloading `size` bytes (unknown: [`AgentConfig::transfer_timeout`]):
+    /// the small-request time plus the size at [`AgentConfig::min_throughput`], capped.
+    pub fn download_timeout(&self, size: Option<u64>) -> Duration {
+        match size {
+            Some(n) => {
+                let secs = n / self.min_throughput.max(1);
+                (self.request_timeout + Duration::from_secs(secs)).min(self.transfer_timeout)
+            }
+            None => self.transfer_timeout,
         }
     }
 }
@@ -126,9 +163,37 @@ pub fn agent(tls: &TlsOptions, config: &AgentConfig) -> Result<ureq::Agent, NetE
         .timeout_connect(config.connect_timeout)
         .timeout_read(config.io_timeout)
         .timeout_write(config.io_timeout)
+        .timeout(config.transfer_timeout)
+        .max_idle_connections(0)
+        .max_idle_connections_per_host(0)
+        .https_only(config.https_only)
         .redirects(config.redirects)
         .user_agent(&config.user_agent)
         .build())
+}
+
+/// Says what a transport error means where `ureq`'s own words are terse: a deadline that
+/// passed, a refused downgrade to plain HTTP. `None` for other errors.
+pub fn explain_transport(t: &ureq::Transport) -> Option<String> {
+    if t.kind() == ureq::ErrorKind::InsecureRequestHttpsOnly {
+        return Some(format!(
+            "refused to connect over plain HTTP{}: plimsoll never follows HTTPS to HTTP",
+            t.url().map(|u| format!(" to {u}")).unwrap_or_default()
+        ));
+    }
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(t);
+    while let Some(e) = src {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) {
+                return Some(format!(
+                    "timed out{}: the server did not answer in time",
+                    t.url().map(|u| format!(" on {u}")).unwrap_or_default()
+                ));
+            }
+        }
+        src = e.source();
+    }
+    None
 }
 
 /// `--insecure`: accepts any certificate. Handshake signatures are still checked, so the
@@ -175,5 +240,38 @@ impl ServerCertVerifier for NoVerify {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_deadline_scales_with_size_and_is_capped() {
+        let c = AgentConfig {
+            request_timeout: Duration::from_secs(10),
+            transfer_timeout: Duration::from_secs(100),
+            min_throughput: 1000,
+            ..AgentConfig::default()
+        };
+        assert_eq!(c.download_timeout(Some(0)), Duration::from_secs(10));
+        assert_eq!(c.download_timeout(Some(50_000)), Duration::from_secs(60));
+        assert_eq!(c.download_timeout(Some(10_000_000)), Duration::from_secs(100));
+        assert_eq!(c.download_timeout(None), Duration::from_secs(100));
+    }
+
+    #[test]
+    fn https_only_agent_refuses_plain_http_with_a_clear_reason() {
+        let config = AgentConfig { https_only: true, ..AgentConfig::default() };
+        let agent = agent(&TlsOptions::default(), &config).unwrap();
+        // Refused before any connection is attempted, so no server is needed.
+        match agent.get("http://127.0.0.1:9/").call() {
+            Err(ureq::Error::Transport(t)) => {
+                let why = explain_transport(&t).expect("explained");
+                assert!(why.contains("plain HTTP"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

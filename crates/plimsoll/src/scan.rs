@@ -105,12 +105,14 @@ impl Default for ScanOptions {
 
 impl ScanOptions {
     /// Everything besides the layer's content that decides its [`LayerScan`]: the tool version,
-    /// the analyzers' versions, the secret rule set's fingerprint (engine code and every active
-    /// rule's full definition) and the lint rules' source hash with the layer lint settings. A
-    /// changed rule therefore misses the cache instead of serving stale results.
+    /// the analyzers' versions, how layer tars are read, the secret rule set's fingerprint (engine
+    /// code and every active rule's full definition) and the lint rules' source hash with the
+    /// layer lint settings. A changed rule therefore misses the cache instead of serving stale results.
     pub(crate) fn cache_key(&self) -> String {
         let mut key = format!("plimsoll {};", env!("CARGO_PKG_VERSION"));
         key.push_str(&if self.inventory { analyzers_fingerprint() } else { "no-inventory".into() });
+        // How the layer tar is read decides which files the analyzers see.
+        key.push_str(&format!(";walk:{}", plimsoll_image::WALK_VERSION));
         if let Some(s) = &self.secrets {
             key.push_str(";secrets:");
             key.push_str(s.scanner.fingerprint());

@@ -203,6 +203,13 @@ impl LayerVisitor for FileVisitor<'_> {
     fn too_large(&mut self, entry: &Entry, limit: u64) {
         self.warn(&entry.path, format!("not analysed: {} bytes exceeds the {limit} byte limit", entry.size));
     }
+
+    fn superseded(&mut self, path: &str) {
+        // A later entry of this layer replaced the file, so what it said no longer holds (a second
+        // `etc/os-release`, a second dpkg status). Its secrets stay: they shipped in the layer.
+        self.scan.facts.files.retain(|(p, _)| p != path);
+        self.scan.config_files.retain(|c| c.path != path);
+    }
 }
 
 #[cfg(test)]

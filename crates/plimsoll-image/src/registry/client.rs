@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use plimsoll_model::Digest;
 use plimsoll_net::{AgentConfig, RetryPolicy, TlsOptions};
@@ -38,6 +39,14 @@ pub struct RegistryOptions {
     /// Directory of a local blob cache keyed by digest (`DIR/blobs/sha256/<hex>`); blobs are
     /// written there only after their digest checked out.
     pub blob_cache: Option<PathBuf>,
+    /// Connect, per-read and whole-request timeouts (see [`AgentConfig`]). `https_only` is set
+    /// by the client itself (on unless `insecure`).
+    pub net: AgentConfig,
+    /// No request may run past this (`--timeout`): each one's deadline is cut to what is left.
+    pub deadline: Option<Instant>,
+    /// Send credentials to a Bearer token realm on a host unrelated to the registry's. Off by
+    /// default: a registry could otherwise collect the user's password for another host.
+    pub trust_token_realm: bool,
 }
 
 /// Manifest media types asked for, in order of preference.
@@ -64,6 +73,9 @@ pub struct Client {
     base: String,
     agent: ureq::Agent,
     insecure: bool,
+    net: AgentConfig,
+    deadline: Option<Instant>,
+    trust_token_realm: bool,
     creds: Option<Credentials>,
     /// `Authorization` values by scope; `""` holds a Basic header good for every scope.
     auth: Mutex<HashMap<String, String>>,
@@ -92,7 +104,9 @@ impl Client {
     pub fn connect(registry: &str, opts: &RegistryOptions) -> Result<Client, ImageError> {
         let err = |reason: String| ImageError::Registry { registry: registry.to_owned(), reason };
         let tls = TlsOptions { insecure: opts.insecure, ca_files: opts.ca_files.clone() };
-        let agent = plimsoll_net::agent(&tls, &AgentConfig::default()).map_err(|e| err(e.to_string()))?;
+        // Never from HTTPS to plain HTTP (a redirect to http:// fails) unless plain HTTP was asked for.
+        let net = AgentConfig { https_only: !opts.insecure, ..opts.net.clone() };
+        let agent = plimsoll_net::agent(&tls, &net).map_err(|e| err(e.to_string()))?;
         let creds = match &opts.credentials {
             Some(c) => Some(c.clone()),
             None if opts.no_docker_config => None,
@@ -107,13 +121,19 @@ impl Client {
             base: format!("https://{host}"),
             agent,
             insecure: opts.insecure,
+            net,
+            deadline: opts.deadline,
+            trust_token_realm: opts.trust_token_realm,
             creds,
             auth: Mutex::new(HashMap::new()),
         };
         if opts.insecure {
             // Plain HTTP only when HTTPS cannot be spoken at all: an HTTPS registry that answers
             // with an error status, or whose token service fails, is reported as such.
-            if let Err(ureq::Error::Transport(_)) = client.agent.get(&format!("{}/v2/", client.base)).call() {
+            let probe = client.timeout(client.net.request_timeout)?;
+            if let Err(ureq::Error::Transport(_)) =
+                client.agent.get(&format!("{}/v2/", client.base)).timeout(probe).call()
+            {
                 client.base = format!("http://{host}");
             }
         }
@@ -174,6 +194,50 @@ impl Client {
         body: Option<&[u8]>,
         attempts: u32,
     ) -> Result<ureq::Response, ImageError> {
+        let timeout = match body {
+            Some(b) if b.len() > 1 << 20 => self.net.download_timeout(Some(b.len() as u64)),
+            _ => self.net.request_timeout,
+        };
+        self.send_timed(method, path, scope, headers, body, attempts, timeout)
+    }
+
+    /// The whole-request deadline of a request that may take `wanted`: cut to what is left of
+    /// the overall deadline, an error once that has passed.
+    fn timeout(&self, wanted: Duration) -> Result<Duration, ImageError> {
+        match self.deadline {
+            None => Ok(wanted),
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Ok(wanted.min(left)),
+                _ => Err(ImageError::Timeout { registry: self.registry.clone() }),
+            },
+        }
+    }
+
+    /// A transport failure in words, with the `--ca-file`/`--insecure` hint where it may help.
+    fn transport_error(&self, method: &str, url: &str, t: &ureq::Transport) -> ImageError {
+        if let Some(why) = plimsoll_net::explain_transport(t) {
+            return self.err(format!("{method} {url} failed: {why}"));
+        }
+        let hint = if !self.insecure && url.starts_with("https://") {
+            " (for a registry with a private CA pass --ca-file; for plain HTTP or an unverified certificate, \
+             --insecure)"
+        } else {
+            ""
+        };
+        self.err(format!("{method} {url} failed: {t}{hint}"))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send_timed(
+        &self,
+        method: &str,
+        path: &str,
+        scope: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+        attempts: u32,
+        timeout: Duration,
+    ) -> Result<ureq::Response, ImageError> {
         let url = if path.starts_with("http://") || path.starts_with("https://") {
             path.to_owned()
         } else {
@@ -185,7 +249,7 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut req = self.agent.request(method, &url);
+            let mut req = self.agent.request(method, &url).timeout(self.timeout(timeout)?);
             for (k, v) in headers {
                 req = req.set(k, v);
             }
@@ -211,15 +275,7 @@ impl Client {
                 Err(e) => match (retry.wait_after(attempt, &e), e) {
                     (Some(wait), _) => std::thread::sleep(wait),
                     (None, ureq::Error::Status(_, resp)) => return Ok(resp),
-                    (None, ureq::Error::Transport(t)) => {
-                        let hint = if !self.insecure && url.starts_with("https://") {
-                            " (for a registry with a private CA pass --ca-file; for plain HTTP or an unverified \
-                             certificate, --insecure)"
-                        } else {
-                            ""
-                        };
-                        return Err(self.err(format!("{method} {url} failed: {t}{hint}")));
-                    }
+                    (None, ureq::Error::Transport(t)) => return Err(self.transport_error(method, &url, &t)),
                 },
             }
         }
@@ -249,6 +305,16 @@ impl Client {
                         "its token realm `{realm}` is not an HTTPS URL (use --insecure to allow plain HTTP)"
                     )));
                 }
+                if !self.trust_token_realm && self.creds.is_some() && !related_host(&realm, &self.base) {
+                    return Err(ImageError::RegistryAuth {
+                        registry: self.registry.clone(),
+                        reason: format!(
+                            "its token service `{}` is on another host than the registry; plimsoll sends your \
+                             credentials there only with --trust-token-realm",
+                            host_of(&realm)
+                        ),
+                    });
+                }
                 let scope_param = if scope.is_empty() { wanted.unwrap_or_default() } else { scope.to_owned() };
                 // A busy token service (429, 5xx, a dropped connection) is retried like the
                 // registry itself: the token is as necessary as the request waiting for it.
@@ -256,7 +322,7 @@ impl Client {
                 let mut attempt = 0;
                 let resp = loop {
                     attempt += 1;
-                    let mut req = self.agent.get(&realm);
+                    let mut req = self.agent.get(&realm).timeout(self.timeout(self.net.request_timeout)?);
                     if let Some(s) = &service {
                         req = req.query("service", s);
                     }
@@ -275,7 +341,8 @@ impl Client {
                                 return Err(self.err(format!("its token service answered HTTP {s}{}", error_detail(r))))
                             }
                             (None, ureq::Error::Transport(t)) => {
-                                return Err(self.err(format!("cannot reach its token service: {t}")))
+                                let why = plimsoll_net::explain_transport(&t).unwrap_or_else(|| t.to_string());
+                                return Err(self.err(format!("cannot reach its token service: {why}")));
                             }
                         },
                     }
@@ -402,7 +469,20 @@ impl Client {
 
     /// Streams a blob. `None` if the registry does not have it. The caller verifies the digest.
     pub fn get_blob(&self, repo: &str, digest: &Digest) -> Result<Option<Box<dyn Read + Send>>, ImageError> {
-        let resp = self.send("GET", &format!("/v2/{repo}/blobs/{digest}"), &pull_scope(repo), &[], None, ATTEMPTS)?;
+        self.get_blob_sized(repo, digest, None)
+    }
+
+    /// [`Client::get_blob`] for a blob whose size the descriptor states: the download's deadline
+    /// scales with it ([`AgentConfig::download_timeout`]).
+    pub fn get_blob_sized(
+        &self,
+        repo: &str,
+        digest: &Digest,
+        size: Option<u64>,
+    ) -> Result<Option<Box<dyn Read + Send>>, ImageError> {
+        let timeout = self.net.download_timeout(size);
+        let path = format!("/v2/{repo}/blobs/{digest}");
+        let resp = self.send_timed("GET", &path, &pull_scope(repo), &[], None, ATTEMPTS, timeout)?;
         if resp.status() == 404 {
             return Ok(None);
         }
@@ -564,6 +644,38 @@ fn next_link(h: &str) -> Option<String> {
 
 fn media_type_of(content_type: &str) -> String {
     content_type.split(';').next().unwrap_or("").trim().to_owned()
+}
+
+/// `host[:port]` of an absolute URL.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+}
+
+/// Whether a token realm belongs to the registry's site: the same host, or within the domain
+/// one label above the registry host (`registry-1.docker.io` and `auth.docker.io`,
+/// `registry.gitlab.com` and `gitlab.com`). That domain must keep two labels, so `a.com` and
+/// `b.com` are unrelated. Not a public-suffix check: `x.co.uk` and `y.co.uk` count as related.
+fn related_host(realm: &str, base: &str) -> bool {
+    let strip_port = |h: &str| -> String {
+        let h = if h.starts_with('[') {
+            h.split_inclusive(']').next().unwrap_or(h)
+        } else {
+            h.split(':').next().unwrap_or(h)
+        };
+        h.to_ascii_lowercase()
+    };
+    let (realm, registry) = (strip_port(host_of(realm)), strip_port(host_of(base)));
+    if realm == registry {
+        return true;
+    }
+    let within = |h: &str, domain: &str| h == domain || h.ends_with(&format!(".{domain}"));
+    match registry.split_once('.') {
+        Some((_, parent)) if parent.contains('.') => within(&realm, parent),
+        _ => within(&realm, &registry),
+    }
 }
 
 fn content_length(resp: &ureq::Response) -> Option<u64> {

@@ -54,7 +54,7 @@ impl RegistryStore {
     }
 
     /// `blobs/<alg>/<hex>` -> the blob, from the cache or the registry.
-    pub fn open(&self, rel: &str) -> Result<Option<Box<dyn Read + Send>>, ImageError> {
+    pub fn open(&self, rel: &str, size: Option<u64>) -> Result<Option<Box<dyn Read + Send>>, ImageError> {
         let Some(digest) = digest_of_locator(rel) else { return Ok(None) };
         if let Some(dir) = &self.cache {
             let path = dir.join(blob_path(&digest));
@@ -62,7 +62,7 @@ impl RegistryStore {
                 return Ok(Some(Box::new(f)));
             }
         }
-        let Some(body) = self.client.get_blob(&self.repo, &digest)? else { return Ok(None) };
+        let Some(body) = self.client.get_blob_sized(&self.repo, &digest, size)? else { return Ok(None) };
         match &self.cache {
             Some(dir) => Ok(Some(Box::new(CachingReader::new(body, dir, digest)))),
             None => Ok(Some(body)),
@@ -239,7 +239,7 @@ pub(crate) fn resolve(
     let manifest = oci::parse_manifest(&manifest_bytes, format!("manifest {manifest_digest}"))?;
     let (config_digest, config) = oci::load_config(store, &manifest, limits.max_json_bytes)?;
     if manifest.layers.len() > limits.max_layers {
-        return Err(ImageError::TooLarge {
+        return Err(ImageError::TooMany {
             what: format!("number of layers in manifest {manifest_digest}"),
             limit: limits.max_layers as u64,
         });
@@ -291,7 +291,7 @@ fn expand_index(
 ) -> Result<(), ImageError> {
     let limits = &opts.limits;
     if depth >= limits.max_index_depth {
-        return Err(ImageError::TooLarge {
+        return Err(ImageError::TooMany {
             what: "nesting depth of image indexes".into(),
             limit: limits.max_index_depth as u64,
         });
@@ -300,7 +300,7 @@ fn expand_index(
     let index: RawIndex = serde_json::from_slice(bytes).map_err(|source| ImageError::Json { what, source })?;
     for child in index.manifests {
         if out.len() >= limits.max_manifests {
-            return Err(ImageError::TooLarge {
+            return Err(ImageError::TooMany {
                 what: "number of manifests in the image index".into(),
                 limit: limits.max_manifests as u64,
             });

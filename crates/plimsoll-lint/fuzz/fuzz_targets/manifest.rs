@@ -1,14 +1,7 @@
 //! Any bytes, linted as Kubernetes YAML and as a compose file.
+//! The body is `plimsoll_fuzz::manifest`, shared with the CI smoke test and the AFL++ driver.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use plimsoll_lint::{FileKind, LintConfig, Linter};
 
-fuzz_target!(|data: &[u8]| {
-    for kind in [FileKind::Kubernetes, FileKind::Compose] {
-        let mut l = Linter::new(LintConfig::default());
-        if l.add_as("fuzz.yaml", data, kind).is_ok() {
-            let _ = l.finish();
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| plimsoll_fuzz::manifest(data));
