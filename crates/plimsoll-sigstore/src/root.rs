@@ -17,6 +17,10 @@ use crate::Error;
 /// rerun the tests (README, "Sigstore trusted root").
 pub const PRODUCTION_TRUSTED_ROOT: &str = include_str!("../roots/production.trusted_root.json");
 
+/// The public-good Sigstore staging root (same origin, the staging TUF repository), for
+/// `--staging`.
+pub const STAGING_TRUSTED_ROOT: &str = include_str!("../roots/staging.trusted_root.json");
+
 /// A closed interval of Unix seconds; `end` absent means still valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Validity {
@@ -61,6 +65,11 @@ impl TrustedRoot {
     /// The built-in production root.
     pub fn production() -> Result<Self, Error> {
         Self::from_json(PRODUCTION_TRUSTED_ROOT.as_bytes())
+    }
+
+    /// The built-in staging root.
+    pub fn staging() -> Result<Self, Error> {
+        Self::from_json(STAGING_TRUSTED_ROOT.as_bytes())
     }
 
     pub fn from_json(json: &[u8]) -> Result<Self, Error> {

@@ -150,6 +150,9 @@ impl Verifier {
         // 2. The signature, and what it binds the artifact to.
         let signature: &[u8] = match &bundle.content {
             Content::Message { digest, signature } => {
+                // Sigstore clients sign the message digest they name (a P-384 key may sign a
+                // SHA-256 digest); without one, the key's usual hash.
+                let mut hash = key.default_hash();
                 if let Some((alg, d)) = digest {
                     let alg = match alg.as_str() {
                         "SHA2_256" => HashAlg::Sha256,
@@ -164,8 +167,9 @@ impl Verifier {
                             });
                         }
                     }
+                    hash = alg;
                 }
-                verify_message(&key, artifact, signature)?;
+                verify_message(&key, hash, artifact, signature)?;
                 signature
             }
             Content::Dsse(env) => {
@@ -253,8 +257,7 @@ impl Verifier {
     }
 }
 
-fn verify_message(key: &PublicKey, artifact: &Artifact, sig: &[u8]) -> Result<(), Error> {
-    let hash = key.default_hash();
+fn verify_message(key: &PublicKey, hash: HashAlg, artifact: &Artifact, sig: &[u8]) -> Result<(), Error> {
     let res = match &artifact.bytes {
         Some(bytes) => key.verify(hash, Padding::Default, bytes, sig),
         None => match artifact.digest(hash) {
