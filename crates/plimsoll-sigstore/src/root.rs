@@ -229,3 +229,40 @@ impl RawRange {
         Ok(Validity { start, end })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validity_windows_are_closed_intervals() {
+        let v = Validity { start: 10, end: Some(20) };
+        assert!(!v.contains(9));
+        assert!(v.contains(10) && v.contains(20));
+        assert!(!v.contains(21));
+        assert!(Validity { start: 10, end: None }.contains(i64::MAX));
+    }
+
+    #[test]
+    fn rfc3339_times_with_and_without_fractions() {
+        assert_eq!(parse_time("1970-01-01T00:00:10Z"), Some(10));
+        assert_eq!(parse_time("2021-03-07T03:20:29.000Z"), Some(1615087229));
+        assert_eq!(parse_time("yesterday"), None);
+    }
+
+    #[test]
+    fn built_in_roots_parse() {
+        let prod = TrustedRoot::production().unwrap();
+        assert!(!prod.tlogs.is_empty() && !prod.ctlogs.is_empty() && !prod.certificate_authorities.is_empty());
+        assert!(!TrustedRoot::staging().unwrap().tlogs.is_empty());
+    }
+
+    #[test]
+    fn hostile_roots_are_errors() {
+        assert!(TrustedRoot::from_json(b"{").is_err());
+        assert!(TrustedRoot::from_json(br#"{"mediaType":"text/plain"}"#).is_err());
+        let bad_cert = br#"{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "certificateAuthorities":[{"certChain":{"certificates":[{"rawBytes":"AAAA"}]},"validFor":{"start":"2020-01-01T00:00:00Z"}}]}"#;
+        assert!(matches!(TrustedRoot::from_json(bad_cert), Err(Error::TrustedRoot { .. })));
+    }
+}

@@ -405,3 +405,85 @@ fn tlog_err(detail: String) -> Error {
 fn mismatch(detail: String) -> Error {
     Error::Inconsistent { detail }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 6962 2.1: MTH by its recursive definition (largest power of two below n splits).
+    fn mth(leaves: &[[u8; 32]]) -> [u8; 32] {
+        match leaves.len() {
+            0 => Sha256::digest([]).into(),
+            1 => leaves[0],
+            n => {
+                let k = split(n);
+                node_hash(&mth(&leaves[..k]), &mth(&leaves[k..]))
+            }
+        }
+    }
+
+    fn split(n: usize) -> usize {
+        let mut k = 1;
+        while k * 2 < n {
+            k *= 2;
+        }
+        k
+    }
+
+    /// RFC 6962 2.1.1: PATH(m, D[n]) by its recursive definition.
+    fn path(m: usize, leaves: &[[u8; 32]]) -> Vec<Vec<u8>> {
+        let n = leaves.len();
+        if n <= 1 {
+            return Vec::new();
+        }
+        let k = split(n);
+        if m < k {
+            let mut p = path(m, &leaves[..k]);
+            p.push(mth(&leaves[k..]).to_vec());
+            p
+        } else {
+            let mut p = path(m - k, &leaves[k..]);
+            p.push(mth(&leaves[..k]).to_vec());
+            p
+        }
+    }
+
+    #[test]
+    fn inclusion_proofs_agree_with_rfc6962_definition_for_every_index_of_small_trees() {
+        for n in 1..=33usize {
+            let leaves: Vec<[u8; 32]> = (0..n).map(|i| leaf_hash(format!("leaf {i}").as_bytes())).collect();
+            let root = mth(&leaves);
+            for m in 0..n {
+                let p = path(m, &leaves);
+                verify_inclusion(&leaves[m], m as u64, n as u64, &p, &root)
+                    .unwrap_or_else(|e| panic!("n={n} m={m}: {e}"));
+                // The same proof must not verify another leaf, index or size.
+                let other = leaf_hash(b"other");
+                assert!(verify_inclusion(&other, m as u64, n as u64, &p, &root).is_err());
+                if n > 1 {
+                    let wrong_index = ((m + 1) % n) as u64;
+                    if path(wrong_index as usize, &leaves) != p {
+                        assert!(verify_inclusion(&leaves[m], wrong_index, n as u64, &p, &root).is_err());
+                    }
+                }
+                let mut bad_root = root;
+                bad_root[7] ^= 1;
+                assert!(verify_inclusion(&leaves[m], m as u64, n as u64, &p, &bad_root).is_err());
+                for i in 0..p.len() {
+                    let mut q = p.clone();
+                    q[i][0] ^= 1;
+                    assert!(verify_inclusion(&leaves[m], m as u64, n as u64, &q, &root).is_err());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_proofs_are_errors_not_panics() {
+        let leaf = leaf_hash(b"x");
+        assert!(verify_inclusion(&leaf, 5, 5, &[], &leaf).is_err());
+        assert!(verify_inclusion(&leaf, 0, 1, &[vec![0; 31]], &leaf).is_err());
+        assert!(verify_inclusion(&leaf, 0, 2, &vec![vec![0; 32]; 70], &leaf).is_err());
+        assert!(verify_inclusion(&leaf, u64::MAX - 1, u64::MAX, &vec![vec![0; 32]; 64], &leaf).is_err());
+    }
+}

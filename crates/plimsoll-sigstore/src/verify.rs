@@ -324,3 +324,37 @@ pub fn parse_sha256(s: &str) -> Option<[u8; 32]> {
     hex::decode_to_slice(hex_part, &mut out).ok()?;
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regex_matchers_are_anchored() {
+        let m = Matcher::regex("https://github.com/org/.*").unwrap();
+        assert!(m.matches("https://github.com/org/repo/.github/workflows/x.yml@refs/heads/main"));
+        assert!(!m.matches("https://evil.example/?https://github.com/org/x"));
+        let m = Matcher::regex("a|b").unwrap();
+        assert!(m.matches("a") && !m.matches("ab"));
+    }
+
+    #[test]
+    fn digest_arguments() {
+        let hex = "38dc4e2c261d49c661196066edbfb70fdb16be4a79cc8220c224dfeb5636d405";
+        assert_eq!(parse_sha256(&format!("sha256:{hex}")).map(hex::encode), Some(hex.to_string()));
+        assert_eq!(parse_sha256(&format!("sha256:{}", &hex[1..])), None);
+        assert_eq!(parse_sha256(hex), None);
+        assert_eq!(parse_sha256("sha512:00"), None);
+    }
+
+    #[test]
+    fn dsse_pae_matches_the_spec_example() {
+        // DSSE protocol.md: PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body
+        let env = crate::bundle::Envelope {
+            payload: b"hello world".to_vec(),
+            payload_type: "http://example.com/HelloWorld".into(),
+            signatures: vec![],
+        };
+        assert_eq!(env.pae(), b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec());
+    }
+}
