@@ -213,6 +213,13 @@ fn int64(v: &Option<serde_json::Value>, what: &str) -> Result<i64, Error> {
     Ok(n)
 }
 
+fn required(v: &Option<serde_json::Value>, what: &str) -> Result<i64, Error> {
+    if v.is_none() {
+        return Err(bad(format!("{what} is missing")));
+    }
+    int64(v, what)
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawBundle {
@@ -341,9 +348,9 @@ impl RawTlogEntry {
         let proof = match self.inclusion_proof {
             None => None,
             Some(p) => Some(InclusionProof {
-                log_index: int64(&p.log_index, "inclusion proof log index")?,
+                log_index: required(&p.log_index, "inclusion proof log index")?,
                 root_hash: b64(&p.root_hash, "root hash")?,
-                tree_size: int64(&p.tree_size, "tree size")?,
+                tree_size: required(&p.tree_size, "tree size")?,
                 hashes: p
                     .hashes
                     .iter()
@@ -353,7 +360,8 @@ impl RawTlogEntry {
             }),
         };
         Ok(TlogEntry {
-            log_index: int64(&self.log_index, "log index")?,
+            // Required: a default of 0 would let a stripped index pass unnoticed.
+            log_index: required(&self.log_index, "log index")?,
             log_id: b64(&self.log_id.key_id, "log id")?,
             kind: self.kind_version.kind,
             version: self.kind_version.version,

@@ -60,6 +60,11 @@ pub fn verify_entry<'r>(
             let checkpoint = proof.checkpoint.as_deref().ok_or_else(|| {
                 tlog_err("inclusion proof without a checkpoint".into())
             })?;
+            // Rekor v2 logs are not sharded: the entry's index is its index in the tree (v1
+            // indexes span shards, and the SET covers them).
+            if rekor_v2 && proof.log_index != entry.log_index {
+                return Err(tlog_err("inclusion proof index differs from the entry's log index".into()));
+            }
             if !rekor_v2 && proof.log_index > entry.log_index {
                 return Err(tlog_err("inclusion proof index is past the entry's log index".into()));
             }

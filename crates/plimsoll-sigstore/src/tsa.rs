@@ -73,6 +73,11 @@ pub fn verify_timestamp(token: &[u8], signature: &[u8], root: &TrustedRoot) -> R
     }
     let digest_alg = HashAlg::from_digest_oid(&signer.digest_alg.oid)
         .ok_or_else(|| ts_err("unsupported signer digest algorithm".into()))?;
+    // Not covered by the signature, but a well-formed SignedData lists its signers' digests
+    // (RFC 5652 5.1); a mismatch means it was altered.
+    if !sd.digest_algorithms.iter().any(|a| a.oid == signer.digest_alg.oid) {
+        return Err(ts_err("SignedData digestAlgorithms does not list the signer's digest".into()));
+    }
     // RFC 5652 5.4: with signed attributes, the signature covers their DER (as a SET OF) and the
     // message-digest attribute binds the content.
     let attrs = signer
@@ -145,6 +150,16 @@ fn verify_with_authority(
     }
     let signer_cert = signer_cert
         .ok_or_else(|| ts_err(format!("timestamp signer is not a certificate of {}", tsa.uri)))?;
+    // Embedded certificates are not signed over; each must be one of the authority's own or the
+    // signer issued by it, so that an altered copy is not silently carried along.
+    for c in embedded {
+        let der = c.to_der().map_err(|e| ts_err(e.to_string()))?;
+        let known = tsa.chain.iter().any(|(d, _)| *d == der)
+            || (matches_sid(c, sid) && Cert::from_der(&der)?.verify_issued_by(&leaf.1).is_ok());
+        if !known {
+            return Err(ts_err(format!("timestamp embeds a certificate that is not {}'s", tsa.uri)));
+        }
+    }
     signer_cert
         .public_key()?
         .verify(hash, padding, signed, sig)
