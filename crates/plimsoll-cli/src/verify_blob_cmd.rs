@@ -77,7 +77,9 @@ pub fn run_verify_blob(args: VerifyBlobArgs) -> Result<ExitCode> {
     let policy = match key {
         Some(path) => {
             let pem = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            Policy::Key(PublicKey::from_pem(&pem).with_context(|| format!("{} is not a PEM public key", path.display()))?)
+            Policy::Key(
+                PublicKey::from_pem(&pem).with_context(|| format!("{} is not a PEM public key", path.display()))?,
+            )
         }
         None => {
             let identity = matcher(certificate_identity, certificate_identity_regexp, "--certificate-identity")?;
@@ -127,7 +129,9 @@ pub fn run_verify_blob(args: VerifyBlobArgs) -> Result<ExitCode> {
 fn matcher(exact: Option<String>, regex: Option<String>, flag: &str) -> Result<Matcher> {
     match (exact, regex) {
         (Some(e), None) => Ok(Matcher::Exact(e)),
-        (None, Some(r)) => Matcher::regex(&r).with_context(|| format!("{flag}-regexp is not a valid regular expression")),
+        (None, Some(r)) => {
+            Matcher::regex(&r).with_context(|| format!("{flag}-regexp is not a valid regular expression"))
+        }
         _ => bail!("{flag} (or {flag}-regexp) is required unless --key is given"),
     }
 }

@@ -10,7 +10,8 @@ use plimsoll_sigstore::{Artifact, Bundle, GithubClaims, IdentityPolicy, Matcher,
 const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 
 fn bench(c: &mut Criterion) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore/conformance/test/assets/bundle-verify");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore/conformance/test/assets/bundle-verify");
     let (Ok(bundle_json), Ok(artifact)) =
         (std::fs::read(dir.join("happy-path-v0.3/bundle.sigstore.json")), std::fs::read(dir.join("a.txt")))
     else {

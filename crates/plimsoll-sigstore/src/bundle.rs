@@ -99,8 +99,7 @@ pub struct Bundle {
 
 impl Bundle {
     pub fn from_json(json: &[u8]) -> Result<Self, Error> {
-        let raw: RawBundle =
-            serde_json::from_slice(json).map_err(|source| Error::Json { what: "bundle", source })?;
+        let raw: RawBundle = serde_json::from_slice(json).map_err(|source| Error::Json { what: "bundle", source })?;
         let version = BundleVersion::from_media_type(&raw.media_type)
             .ok_or_else(|| bad(format!("unsupported bundle media type {:?}", raw.media_type)))?;
         let vm = raw.verification_material.ok_or_else(|| bad("no verificationMaterial".into()))?;
@@ -147,8 +146,7 @@ impl Bundle {
         // The chain beyond the leaf must not include a root: a bundle must not choose its own trust.
         for der in chain.iter().skip(1) {
             use der::Decode;
-            let cert = x509_cert::Certificate::from_der(der)
-                .map_err(|e| bad(format!("chain certificate: {e}")))?;
+            let cert = x509_cert::Certificate::from_der(der).map_err(|e| bad(format!("chain certificate: {e}")))?;
             if cert.tbs_certificate.issuer == cert.tbs_certificate.subject {
                 return Err(bad("certificate chain contains a root (self-signed) certificate".into()));
             }
@@ -164,11 +162,7 @@ impl Bundle {
             (None, Some(e)) => Content::Dsse(Envelope {
                 payload: b64(&e.payload, "DSSE payload")?,
                 payload_type: e.payload_type,
-                signatures: e
-                    .signatures
-                    .iter()
-                    .map(|s| b64(&s.sig, "DSSE signature"))
-                    .collect::<Result<_, _>>()?,
+                signatures: e.signatures.iter().map(|s| b64(&s.sig, "DSSE signature")).collect::<Result<_, _>>()?,
             }),
             (None, None) => return Err(bad("neither messageSignature nor dsseEnvelope".into())),
             (Some(_), Some(_)) => return Err(bad("both messageSignature and dsseEnvelope".into())),
@@ -202,9 +196,7 @@ fn int64(v: &Option<serde_json::Value>, what: &str) -> Result<i64, Error> {
         Some(serde_json::Value::String(s)) => {
             s.parse::<i64>().map_err(|_| bad(format!("{what} {s:?} is not an integer")))?
         }
-        Some(serde_json::Value::Number(n)) => {
-            n.as_i64().ok_or_else(|| bad(format!("{what} {n} is not an integer")))?
-        }
+        Some(serde_json::Value::Number(n)) => n.as_i64().ok_or_else(|| bad(format!("{what} {n} is not an integer")))?,
         Some(other) => return Err(bad(format!("{what} {other} is not an integer"))),
     };
     if n < 0 {
@@ -351,11 +343,7 @@ impl RawTlogEntry {
                 log_index: required(&p.log_index, "inclusion proof log index")?,
                 root_hash: b64(&p.root_hash, "root hash")?,
                 tree_size: required(&p.tree_size, "tree size")?,
-                hashes: p
-                    .hashes
-                    .iter()
-                    .map(|h| b64(h, "proof hash"))
-                    .collect::<Result<_, _>>()?,
+                hashes: p.hashes.iter().map(|h| b64(h, "proof hash")).collect::<Result<_, _>>()?,
                 checkpoint: p.checkpoint.map(|c| c.envelope),
             }),
         };

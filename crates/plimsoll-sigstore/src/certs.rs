@@ -18,10 +18,8 @@ const SAN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
 const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
 const EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
 const BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
-pub(crate) const KP_CODE_SIGNING: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
-pub(crate) const KP_TIME_STAMPING: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+pub(crate) const KP_CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+pub(crate) const KP_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
 /// Fulcio's arc: 1.3.6.1.4.1.57264.1.N.
 const FULCIO_ARC: &str = "1.3.6.1.4.1.57264.1.";
 
@@ -77,8 +75,7 @@ impl Cert {
         }
         let key = PublicKey::from_spki(&issuer.tbs_certificate.subject_public_key_info)?;
         let (hash, padding) = x509_sig_alg(&self.sig_alg, None)?;
-        key.verify(hash, padding, &self.tbs_der, &self.sig)
-            .map_err(|e| cert_err(format!("certificate signature: {e}")))
+        key.verify(hash, padding, &self.tbs_der, &self.sig).map_err(|e| cert_err(format!("certificate signature: {e}")))
     }
 
     pub fn extension(&self, oid: &ObjectIdentifier) -> Option<&[u8]> {
@@ -106,20 +103,14 @@ impl Cert {
 /// Check a Fulcio-issued leaf: a code-signing end-entity certificate chaining to a CA of the
 /// trusted root, with the chain and the CA's window covering every verified time. Returns the
 /// issuing CA certificate (for the SCT).
-pub fn verify_leaf_chain<'r>(
-    leaf: &Cert,
-    root: &'r TrustedRoot,
-    times: &[i64],
-) -> Result<&'r Authority, Error> {
+pub fn verify_leaf_chain<'r>(leaf: &Cert, root: &'r TrustedRoot, times: &[i64]) -> Result<&'r Authority, Error> {
     if let Some(bc) = leaf.extension(&BASIC_CONSTRAINTS) {
         let bc = BasicConstraints::from_der(bc).map_err(|e| cert_err(format!("basic constraints: {e}")))?;
         if bc.ca {
             return Err(cert_err("signing certificate is a CA certificate".into()));
         }
     }
-    let ku = leaf
-        .extension(&KEY_USAGE)
-        .ok_or_else(|| cert_err("signing certificate has no key usage".into()))?;
+    let ku = leaf.extension(&KEY_USAGE).ok_or_else(|| cert_err("signing certificate has no key usage".into()))?;
     let ku = KeyUsage::from_der(ku).map_err(|e| cert_err(format!("key usage: {e}")))?;
     if !ku.digital_signature() {
         return Err(cert_err("signing certificate's key usage lacks digitalSignature".into()));
@@ -131,7 +122,11 @@ pub fn verify_leaf_chain<'r>(
     for ca in &root.certificate_authorities {
         match verify_against(leaf, ca, times) {
             Ok(()) => return Ok(ca),
-            Err(e @ Error::Certificate { .. }) if ca.chain[0].1.tbs_certificate.subject == leaf.cert.tbs_certificate.issuer => last_err = e,
+            Err(e @ Error::Certificate { .. })
+                if ca.chain[0].1.tbs_certificate.subject == leaf.cert.tbs_certificate.issuer =>
+            {
+                last_err = e
+            }
             Err(_) => {}
         }
     }
@@ -169,11 +164,8 @@ pub fn verify_against(leaf: &Cert, ca: &Authority, times: &[i64]) -> Result<(), 
 /// Verify at least one embedded SCT against a CT log of the trusted root (RFC 6962 3.2: the
 /// precertificate TBS without the SCT extension, bound to the issuer's key hash).
 pub fn verify_sct(leaf: &Cert, issuer: &Certificate, root: &TrustedRoot) -> Result<(), Error> {
-    let ext = leaf
-        .extension(&SCT_LIST)
-        .ok_or_else(|| sct_err("signing certificate has no embedded SCT".into()))?;
-    let list = SignedCertificateTimestampList::from_der(ext)
-        .map_err(|e| sct_err(format!("SCT list: {e}")))?;
+    let ext = leaf.extension(&SCT_LIST).ok_or_else(|| sct_err("signing certificate has no embedded SCT".into()))?;
+    let list = SignedCertificateTimestampList::from_der(ext).map_err(|e| sct_err(format!("SCT list: {e}")))?;
     let scts = list.parse_timestamps().map_err(|e| sct_err(format!("SCT list: {e:?}")))?;
 
     let mut tbs = leaf.cert.tbs_certificate.clone();
@@ -181,11 +173,7 @@ pub fn verify_sct(leaf: &Cert, issuer: &Certificate, root: &TrustedRoot) -> Resu
         exts.retain(|e| e.extn_id != SCT_LIST);
     }
     let tbs_der = tbs.to_der().map_err(|e| sct_err(format!("precertificate TBS: {e}")))?;
-    let issuer_spki = issuer
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .map_err(|e| sct_err(e.to_string()))?;
+    let issuer_spki = issuer.tbs_certificate.subject_public_key_info.to_der().map_err(|e| sct_err(e.to_string()))?;
     let issuer_key_hash = Sha256::digest(&issuer_spki);
     if tbs_der.len() >= 1 << 24 {
         return Err(sct_err("precertificate too large".into()));

@@ -119,8 +119,8 @@ impl PublicKey {
     }
 
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
-        let spki = SubjectPublicKeyInfoOwned::from_der(der)
-            .map_err(|e| malformed(format!("SubjectPublicKeyInfo: {e}")))?;
+        let spki =
+            SubjectPublicKeyInfoOwned::from_der(der).map_err(|e| malformed(format!("SubjectPublicKeyInfo: {e}")))?;
         Self::from_spki(&spki)
     }
 
@@ -135,8 +135,7 @@ impl PublicKey {
 
     /// A PEM `PUBLIC KEY` block.
     pub fn from_pem(pem: &str) -> Result<Self, Error> {
-        let (label, der) =
-            pem_decode(pem.as_bytes()).ok_or_else(|| malformed("not a PEM block"))?;
+        let (label, der) = pem_decode(pem.as_bytes()).ok_or_else(|| malformed("not a PEM block"))?;
         if label != "PUBLIC KEY" {
             return Err(malformed(format!("expected a PUBLIC KEY PEM block, found {label}")));
         }
@@ -161,13 +160,7 @@ impl PublicKey {
     }
 
     /// Verify `sig` over the whole `message`.
-    pub fn verify(
-        &self,
-        hash: HashAlg,
-        padding: Padding,
-        message: &[u8],
-        sig: &[u8],
-    ) -> Result<(), SigError> {
+    pub fn verify(&self, hash: HashAlg, padding: Padding, message: &[u8], sig: &[u8]) -> Result<(), SigError> {
         let alg: &dyn rs::VerificationAlgorithm = match (&self.kind, hash, padding) {
             (Kind::P256(_), HashAlg::Sha256, Padding::Default) => &rs::ECDSA_P256_SHA256_ASN1,
             (Kind::P256(_), HashAlg::Sha384, Padding::Default) => &rs::ECDSA_P256_SHA384_ASN1,
@@ -193,14 +186,12 @@ impl PublicKey {
         use p256::ecdsa::signature::hazmat::PrehashVerifier;
         match &self.kind {
             Kind::P256(point) => {
-                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                    .map_err(|_| SigError::Invalid)?;
+                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| SigError::Invalid)?;
                 let sig = p256::ecdsa::Signature::from_der(sig).map_err(|_| SigError::Invalid)?;
                 key.verify_prehash(digest, &sig).map_err(|_| SigError::Invalid)
             }
             Kind::P384(point) => {
-                let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                    .map_err(|_| SigError::Invalid)?;
+                let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| SigError::Invalid)?;
                 let sig = p384::ecdsa::Signature::from_der(sig).map_err(|_| SigError::Invalid)?;
                 key.verify_prehash(digest, &sig).map_err(|_| SigError::Invalid)
             }
@@ -230,10 +221,7 @@ impl std::fmt::Display for SigError {
 
 /// Signature algorithm of an X.509 certificate or CMS signer: (hash, padding), by OID.
 /// `key_hash` is the CMS digest algorithm, used when the signature OID names only the key type.
-pub fn x509_sig_alg(
-    oid: &ObjectIdentifier,
-    key_hash: Option<HashAlg>,
-) -> Result<(HashAlg, Padding), Error> {
+pub fn x509_sig_alg(oid: &ObjectIdentifier, key_hash: Option<HashAlg>) -> Result<(HashAlg, Padding), Error> {
     Ok(match oid.to_string().as_str() {
         "1.2.840.10045.4.3.2" | "1.2.840.113549.1.1.11" => (HashAlg::Sha256, Padding::Default),
         "1.2.840.10045.4.3.3" | "1.2.840.113549.1.1.12" => (HashAlg::Sha384, Padding::Default),

@@ -73,18 +73,16 @@ impl TrustedRoot {
     }
 
     pub fn from_json(json: &[u8]) -> Result<Self, Error> {
-        let raw: RawRoot = serde_json::from_slice(json)
-            .map_err(|source| Error::Json { what: "trusted root", source })?;
+        let raw: RawRoot =
+            serde_json::from_slice(json).map_err(|source| Error::Json { what: "trusted root", source })?;
         if !raw.media_type.starts_with("application/vnd.dev.sigstore.trustedroot") {
             return Err(root_err(format!("unknown trusted root media type {:?}", raw.media_type)));
         }
         let logs = |raws: Vec<RawLog>, what: &str| -> Result<Vec<Log>, Error> {
             raws.into_iter()
                 .map(|l| {
-                    let key = PublicKey::from_trusted_root(
-                        &b64(&l.public_key.raw_bytes, what)?,
-                        &l.public_key.key_details,
-                    )?;
+                    let key =
+                        PublicKey::from_trusted_root(&b64(&l.public_key.raw_bytes, what)?, &l.public_key.key_details)?;
                     Ok(Log {
                         log_id: b64(&l.log_id.key_id, what)?,
                         validity: l.public_key.valid_for.parse(what)?,
@@ -213,18 +211,14 @@ struct RawRange {
 impl RawRange {
     fn parse(&self, what: &str) -> Result<Validity, Error> {
         // A missing start is malformed, not "since forever": the spec requires it.
-        let start = self
-            .start
-            .as_deref()
-            .ok_or_else(|| root_err(format!("{what} validity window has no start")))?;
-        let start = parse_time(start)
-            .ok_or_else(|| root_err(format!("{what} validity start {start:?} is not RFC 3339")))?;
+        let start = self.start.as_deref().ok_or_else(|| root_err(format!("{what} validity window has no start")))?;
+        let start =
+            parse_time(start).ok_or_else(|| root_err(format!("{what} validity start {start:?} is not RFC 3339")))?;
         let end = match &self.end {
             None => None,
-            Some(e) => Some(
-                parse_time(e)
-                    .ok_or_else(|| root_err(format!("{what} validity end {e:?} is not RFC 3339")))?,
-            ),
+            Some(e) => {
+                Some(parse_time(e).ok_or_else(|| root_err(format!("{what} validity end {e:?} is not RFC 3339")))?)
+            }
         };
         Ok(Validity { start, end })
     }

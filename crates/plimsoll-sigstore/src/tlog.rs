@@ -46,8 +46,7 @@ pub fn verify_entry<'r>(
     })?;
     check_body(entry, expected)?;
 
-    let rekor_v2 = entry.version == "0.0.2" && entry.kind == "hashedrekord"
-        || entry.version == "0.0.2" && entry.kind == "dsse";
+    let rekor_v2 = entry.version == "0.0.2" && (entry.kind == "hashedrekord" || entry.kind == "dsse");
     let mut integrated_time = None;
     if let Some(set) = &entry.set {
         verify_set(entry, log, set)?;
@@ -57,9 +56,8 @@ pub fn verify_entry<'r>(
     }
     match &entry.proof {
         Some(proof) => {
-            let checkpoint = proof.checkpoint.as_deref().ok_or_else(|| {
-                tlog_err("inclusion proof without a checkpoint".into())
-            })?;
+            let checkpoint =
+                proof.checkpoint.as_deref().ok_or_else(|| tlog_err("inclusion proof without a checkpoint".into()))?;
             // Rekor v2 logs are not sharded: the entry's index is its index in the tree (v1
             // indexes span shards, and the SET covers them).
             if rekor_v2 && proof.log_index != entry.log_index {
@@ -69,13 +67,7 @@ pub fn verify_entry<'r>(
                 return Err(tlog_err("inclusion proof index is past the entry's log index".into()));
             }
             let leaf = leaf_hash(&entry.body);
-            verify_inclusion(
-                &leaf,
-                proof.log_index as u64,
-                proof.tree_size as u64,
-                &proof.hashes,
-                &proof.root_hash,
-            )?;
+            verify_inclusion(&leaf, proof.log_index as u64, proof.tree_size as u64, &proof.hashes, &proof.root_hash)?;
             verify_checkpoint(checkpoint, log, root, proof.tree_size as u64, &proof.root_hash)?;
         }
         None if version >= BundleVersion::V0_2 => {
@@ -122,13 +114,7 @@ fn node_hash(left: &[u8], right: &[u8]) -> [u8; 32] {
 /// RFC 9162 2.1.3.2 inclusion proof verification. Written out here (a dozen lines) rather than
 /// pulling a Merkle crate: the algorithm is fixed by the RFC and the crates that implement it
 /// bring their own tree types we would not use.
-pub fn verify_inclusion(
-    leaf: &[u8; 32],
-    index: u64,
-    size: u64,
-    path: &[Vec<u8>],
-    root: &[u8],
-) -> Result<(), Error> {
+pub fn verify_inclusion(leaf: &[u8; 32], index: u64, size: u64, path: &[Vec<u8>], root: &[u8]) -> Result<(), Error> {
     if index >= size {
         return Err(tlog_err(format!("inclusion proof index {index} is not below tree size {size}")));
     }
@@ -166,16 +152,8 @@ pub fn verify_inclusion(
 
 /// A checkpoint (signed note, C2SP tlog-checkpoint): origin, tree size and root hash, signed by
 /// the log. Other signatures (witness cosignatures) are allowed and ignored.
-fn verify_checkpoint(
-    note: &str,
-    log: &Log,
-    root: &TrustedRoot,
-    size: u64,
-    root_hash: &[u8],
-) -> Result<(), Error> {
-    let split = note
-        .find("\n\n")
-        .ok_or_else(|| tlog_err("checkpoint has no signature block".into()))?;
+fn verify_checkpoint(note: &str, log: &Log, root: &TrustedRoot, size: u64, root_hash: &[u8]) -> Result<(), Error> {
+    let split = note.find("\n\n").ok_or_else(|| tlog_err("checkpoint has no signature block".into()))?;
     let (text, sigs) = (&note[..split + 1], &note[split + 2..]);
     let mut lines = text.split('\n');
     let origin = lines.next().unwrap_or("");
@@ -199,9 +177,8 @@ fn verify_checkpoint(
         let rest = line
             .strip_prefix("\u{2014} ")
             .ok_or_else(|| tlog_err("checkpoint signature line does not start with an em dash".into()))?;
-        let (name, sig_b64) = rest
-            .rsplit_once(' ')
-            .ok_or_else(|| tlog_err("checkpoint signature line has no signature".into()))?;
+        let (name, sig_b64) =
+            rest.rsplit_once(' ').ok_or_else(|| tlog_err("checkpoint signature line has no signature".into()))?;
         let Ok(sig) = B64.decode(sig_b64) else {
             return Err(tlog_err("checkpoint signature is not base64".into()));
         };
@@ -228,15 +205,12 @@ fn origin_name(origin: &str) -> &str {
 
 /// The entry body must describe the bundle's own signature, signer and artifact.
 fn check_body(entry: &TlogEntry, exp: &Expected<'_>) -> Result<(), Error> {
-    let body: Value = serde_json::from_slice(&entry.body)
-        .map_err(|source| Error::Json { what: "log entry body", source })?;
+    let body: Value =
+        serde_json::from_slice(&entry.body).map_err(|source| Error::Json { what: "log entry body", source })?;
     let kind = body.get("kind").and_then(Value::as_str).unwrap_or("");
     let api = body.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     if kind != entry.kind || api != entry.version {
-        return Err(mismatch(format!(
-            "entry body is {kind} {api}, the bundle says {} {}",
-            entry.kind, entry.version
-        )));
+        return Err(mismatch(format!("entry body is {kind} {api}, the bundle says {} {}", entry.kind, entry.version)));
     }
     let spec = body.get("spec").ok_or_else(|| mismatch("entry body has no spec".into()))?;
     match (kind, api) {
@@ -252,8 +226,8 @@ fn check_body(entry: &TlogEntry, exp: &Expected<'_>) -> Result<(), Error> {
             if exp.envelope.is_some() {
                 return Err(mismatch("hashedrekord v0.0.1 entry for a DSSE bundle".into()));
             }
-            let digest = (exp.artifact_digest)(hash)
-                .ok_or_else(|| mismatch(format!("artifact {alg} digest not available")))?;
+            let digest =
+                (exp.artifact_digest)(hash).ok_or_else(|| mismatch(format!("artifact {alg} digest not available")))?;
             if !value.eq_ignore_ascii_case(&hex::encode(digest)) {
                 return Err(mismatch("log entry is for a different artifact digest".into()));
             }
@@ -285,9 +259,7 @@ fn check_body(entry: &TlogEntry, exp: &Expected<'_>) -> Result<(), Error> {
             eq_v2_verifier(v2.pointer("/signature/verifier"), exp.verifier)
         }
         ("dsse", "0.0.1") | ("dsse", "0.0.2") => {
-            let env = exp
-                .envelope
-                .ok_or_else(|| mismatch("dsse entry for a message-signature bundle".into()))?;
+            let env = exp.envelope.ok_or_else(|| mismatch("dsse entry for a message-signature bundle".into()))?;
             let (spec, v2) = match spec.get("dsseV002") {
                 Some(v) => (v, true),
                 None => (spec, false),
@@ -297,9 +269,7 @@ fn check_body(entry: &TlogEntry, exp: &Expected<'_>) -> Result<(), Error> {
                 if b64_at(spec, &["payloadHash", "digest"])? != payload_hash.as_slice() {
                     return Err(mismatch("log entry payload hash differs from the envelope's".into()));
                 }
-            } else if !str_at(spec, &["payloadHash", "value"])?
-                .eq_ignore_ascii_case(&hex::encode(payload_hash))
-            {
+            } else if !str_at(spec, &["payloadHash", "value"])?.eq_ignore_ascii_case(&hex::encode(payload_hash)) {
                 return Err(mismatch("log entry payload hash differs from the envelope's".into()));
             }
             let sigs = spec
@@ -321,9 +291,7 @@ fn check_body(entry: &TlogEntry, exp: &Expected<'_>) -> Result<(), Error> {
             Ok(())
         }
         ("intoto", "0.0.2") => {
-            let env = exp
-                .envelope
-                .ok_or_else(|| mismatch("intoto entry for a message-signature bundle".into()))?;
+            let env = exp.envelope.ok_or_else(|| mismatch("intoto entry for a message-signature bundle".into()))?;
             let content = spec.get("content").ok_or_else(|| mismatch("intoto entry without content".into()))?;
             let payload_hash = str_at(content, &["payloadHash", "value"])?;
             if !payload_hash.eq_ignore_ascii_case(&hex::encode(Sha256::digest(&env.payload))) {
@@ -365,8 +333,7 @@ fn eq_sig(logged: &[u8], sig: &[u8]) -> Result<(), Error> {
 
 /// A PEM certificate or public key, as Rekor v1 bodies quote the signer.
 fn eq_pem_verifier(pem: &[u8], want: Verifier<'_>) -> Result<(), Error> {
-    let (label, der) = crate::keys::pem_decode(pem)
-        .ok_or_else(|| mismatch("log entry verifier is not PEM".into()))?;
+    let (label, der) = crate::keys::pem_decode(pem).ok_or_else(|| mismatch("log entry verifier is not PEM".into()))?;
     let same = match want {
         Verifier::Certificate(c) => label == "CERTIFICATE" && der == c,
         Verifier::PublicKey(k) => label == "PUBLIC KEY" && der == k,
@@ -399,8 +366,7 @@ fn str_at<'v>(v: &'v Value, path: &[&str]) -> Result<&'v str, Error> {
 }
 
 fn b64_at(v: &Value, path: &[&str]) -> Result<Vec<u8>, Error> {
-    B64.decode(str_at(v, path)?)
-        .map_err(|_| mismatch(format!("log entry {} is not base64", path.join("."))))
+    B64.decode(str_at(v, path)?).map_err(|_| mismatch(format!("log entry {} is not base64", path.join("."))))
 }
 
 fn tlog_err(detail: String) -> Error {

@@ -1,6 +1,7 @@
 //! RFC 3161 timestamps: a CMS SignedData over a TSTInfo whose message imprint is the hash of the
 //! bundle's signature, signed by a timestamp authority of the trusted root.
 
+use cmpv2::status::PkiStatus;
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
@@ -9,7 +10,6 @@ use der::{Decode, Encode};
 use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use x509_cert::Certificate;
 use x509_tsp::{TimeStampResp, TstInfo};
-use cmpv2::status::PkiStatus;
 
 use crate::certs::{Cert, KP_TIME_STAMPING};
 use crate::keys::{x509_sig_alg, HashAlg};
@@ -43,15 +43,10 @@ pub fn verify_timestamp(token: &[u8], signature: &[u8], root: &TrustedRoot) -> R
     if sd.encap_content_info.econtent_type != TST_INFO {
         return Err(ts_err("SignedData does not carry a TSTInfo".into()));
     }
-    let econtent = sd
-        .encap_content_info
-        .econtent
-        .as_ref()
-        .ok_or_else(|| ts_err("SignedData without content".into()))?;
-    let tst_der = econtent
-        .decode_as::<OctetString>()
-        .map_err(|e| ts_err(format!("TSTInfo wrapper: {e}")))?
-        .into_bytes();
+    let econtent =
+        sd.encap_content_info.econtent.as_ref().ok_or_else(|| ts_err("SignedData without content".into()))?;
+    let tst_der =
+        econtent.decode_as::<OctetString>().map_err(|e| ts_err(format!("TSTInfo wrapper: {e}")))?.into_bytes();
     let tst = TstInfo::from_der(&tst_der).map_err(|e| ts_err(format!("TSTInfo: {e}")))?;
 
     let imprint_hash = HashAlg::from_digest_oid(&tst.message_imprint.hash_algorithm.oid)
@@ -62,12 +57,7 @@ pub fn verify_timestamp(token: &[u8], signature: &[u8], root: &TrustedRoot) -> R
     let gen_time = i64::try_from(tst.gen_time.to_unix_duration().as_secs())
         .map_err(|_| ts_err("timestamp time out of range".into()))?;
 
-    let signer = sd
-        .signer_infos
-        .0
-        .iter()
-        .next()
-        .ok_or_else(|| ts_err("timestamp has no signer".into()))?;
+    let signer = sd.signer_infos.0.iter().next().ok_or_else(|| ts_err("timestamp has no signer".into()))?;
     if sd.signer_infos.0.len() != 1 {
         return Err(ts_err("timestamp has more than one signer".into()));
     }
@@ -80,10 +70,8 @@ pub fn verify_timestamp(token: &[u8], signature: &[u8], root: &TrustedRoot) -> R
     }
     // RFC 5652 5.4: with signed attributes, the signature covers their DER (as a SET OF) and the
     // message-digest attribute binds the content.
-    let attrs = signer
-        .signed_attrs
-        .as_ref()
-        .ok_or_else(|| ts_err("timestamp signer has no signed attributes".into()))?;
+    let attrs =
+        signer.signed_attrs.as_ref().ok_or_else(|| ts_err("timestamp signer has no signed attributes".into()))?;
     let mut digest_ok = false;
     let mut type_ok = false;
     for attr in attrs.iter() {
@@ -114,7 +102,16 @@ pub fn verify_timestamp(token: &[u8], signature: &[u8], root: &TrustedRoot) -> R
 
     let mut last = ts_err("no timestamp authority of the trusted root signed this timestamp".into());
     for tsa in &root.timestamp_authorities {
-        match verify_with_authority(tsa, &signer.sid, &embedded, &signed, signer.signature.as_bytes(), hash, padding, gen_time) {
+        match verify_with_authority(
+            tsa,
+            &signer.sid,
+            &embedded,
+            &signed,
+            signer.signature.as_bytes(),
+            hash,
+            padding,
+            gen_time,
+        ) {
             Ok(()) => return Ok(gen_time),
             Err(e) => last = e,
         }
@@ -148,8 +145,8 @@ fn verify_with_authority(
             }
         }
     }
-    let signer_cert = signer_cert
-        .ok_or_else(|| ts_err(format!("timestamp signer is not a certificate of {}", tsa.uri)))?;
+    let signer_cert =
+        signer_cert.ok_or_else(|| ts_err(format!("timestamp signer is not a certificate of {}", tsa.uri)))?;
     // Embedded certificates are not signed over; each must be one of the authority's own or the
     // signer issued by it, so that an altered copy is not silently carried along.
     for c in embedded {

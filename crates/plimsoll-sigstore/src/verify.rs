@@ -137,7 +137,8 @@ impl Verifier {
             (Material::PublicKey { .. }, Policy::Key(k)) => (None, k.clone()),
             (Material::Certificate(_), Policy::Key(_)) => {
                 return Err(Error::Identity {
-                    detail: "bundle is signed with a certificate; verify it with an identity and issuer, not a key".into(),
+                    detail: "bundle is signed with a certificate; verify it with an identity and issuer, not a key"
+                        .into(),
                 })
             }
             (Material::PublicKey { .. }, Policy::Identity(_)) => {
@@ -273,8 +274,8 @@ fn check_subject(payload_type: &str, payload: &[u8], artifact: &Artifact) -> Res
     if payload_type != "application/vnd.in-toto+json" {
         return Err(Error::Unsupported { what: format!("DSSE payload type {payload_type}") });
     }
-    let statement: serde_json::Value = serde_json::from_slice(payload)
-        .map_err(|source| Error::Json { what: "in-toto statement", source })?;
+    let statement: serde_json::Value =
+        serde_json::from_slice(payload).map_err(|source| Error::Json { what: "in-toto statement", source })?;
     let want = hex::encode(artifact.sha256());
     let found = statement
         .get("subject")
@@ -295,7 +296,8 @@ fn check_identity(id: &Identity, p: &IdentityPolicy) -> Result<(), Error> {
             detail: format!("certificate identity {:?} does not match {}", id.sans, p.identity),
         });
     }
-    let issuer = id.issuer().ok_or_else(|| Error::Identity { detail: "certificate has no OIDC issuer extension".into() })?;
+    let issuer =
+        id.issuer().ok_or_else(|| Error::Identity { detail: "certificate has no OIDC issuer extension".into() })?;
     if !p.issuer.matches(issuer) {
         return Err(Error::Identity { detail: format!("certificate issuer {issuer:?} does not match {}", p.issuer) });
     }

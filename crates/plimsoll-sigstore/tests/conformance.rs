@@ -1,19 +1,24 @@
 //! Every case of the sigstore-conformance `bundle-verify` suite (in ../shared) through the library:
 //! a case named `*_fail` must be rejected, every other must verify.
 
+#![allow(clippy::print_stderr)] // skip reasons and per-case results
+
 use std::path::{Path, PathBuf};
 
-use plimsoll_sigstore::{Artifact, Bundle, GithubClaims, IdentityPolicy, Matcher, Policy, PublicKey, TrustedRoot, Verifier};
+use plimsoll_sigstore::{
+    Artifact, Bundle, GithubClaims, IdentityPolicy, Matcher, Policy, PublicKey, TrustedRoot, Verifier,
+};
 
 const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 fn suite() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore/conformance/test/assets/bundle-verify");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore/conformance/test/assets/bundle-verify");
     if dir.is_dir() {
         Some(dir)
     } else {
-        println!("skipped: {} is absent", dir.display());
+        eprintln!("skipped: {} is absent", dir.display());
         None
     }
 }
@@ -29,8 +34,12 @@ fn run_case(case: &Path) -> Result<(), String> {
     let policy = match read("key.pub") {
         Some(pem) => Policy::Key(PublicKey::from_pem(std::str::from_utf8(&pem).unwrap()).map_err(|e| e.to_string())?),
         None => Policy::Identity(IdentityPolicy {
-            identity: Matcher::Exact(read("identity").map_or(DEFAULT_IDENTITY.into(), |b| String::from_utf8(b).unwrap().trim().into())),
-            issuer: Matcher::Exact(read("issuer").map_or(DEFAULT_ISSUER.into(), |b| String::from_utf8(b).unwrap().trim().into())),
+            identity: Matcher::Exact(
+                read("identity").map_or(DEFAULT_IDENTITY.into(), |b| String::from_utf8(b).unwrap().trim().into()),
+            ),
+            issuer: Matcher::Exact(
+                read("issuer").map_or(DEFAULT_ISSUER.into(), |b| String::from_utf8(b).unwrap().trim().into()),
+            ),
             github: GithubClaims::default(),
         }),
     };
@@ -40,7 +49,8 @@ fn run_case(case: &Path) -> Result<(), String> {
 #[test]
 fn every_conformance_case_gives_its_expected_result() {
     let Some(dir) = suite() else { return };
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut cases: Vec<PathBuf> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     cases.sort();
     assert!(cases.len() > 40, "expected the whole suite, found {} cases", cases.len());
     let mut wrong = Vec::new();
@@ -48,7 +58,13 @@ fn every_conformance_case_gives_its_expected_result() {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
         let result = run_case(case);
         let should_fail = name.ends_with("_fail");
-        println!("{name}: {}", match &result { Ok(()) => "verified".to_string(), Err(e) => format!("rejected: {e}") });
+        eprintln!(
+            "{name}: {}",
+            match &result {
+                Ok(()) => "verified".to_string(),
+                Err(e) => format!("rejected: {e}"),
+            }
+        );
         if result.is_err() != should_fail {
             wrong.push(format!("{name}: {result:?}"));
         }
@@ -103,12 +119,15 @@ fn corrupted_bundles_are_rejected_without_panicking() {
                 keys(&doc, "", &mut bad_keys);
                 let renamed: Vec<_> = original_keys.iter().filter(|k| !bad_keys.contains(k)).collect();
                 assert!(
-                    !renamed.is_empty() && renamed.iter().all(|k| k.ends_with("/messageDigest") || k.ends_with("/timestampVerificationData") || k.contains("/messageDigest/")),
+                    !renamed.is_empty()
+                        && renamed.iter().all(|k| k.ends_with("/messageDigest")
+                            || k.ends_with("/timestampVerificationData")
+                            || k.contains("/messageDigest/")),
                     "{}: byte {pos} changed and still verified (renamed keys {renamed:?})",
                     case.display()
                 );
             }
         }
     }
-    println!("{checked} corrupted bundles checked");
+    eprintln!("{checked} corrupted bundles checked");
 }

@@ -5,6 +5,8 @@
 //! both. Skips with a reason when ../shared or sigstore-python is absent
 //! (`scripts/sigstore-conformance.sh` installs it in ~/.cache/plimsoll/sigstore-venv).
 
+#![allow(clippy::print_stderr)] // skip reasons and per-case results
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -133,11 +135,11 @@ fn corruptions(json: &[u8]) -> Vec<(String, Vec<u8>)> {
 fn agrees_with_sigstore_python_on_real_and_corrupted_bundles() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore");
     if !shared.is_dir() {
-        println!("skipped: {} is absent", shared.display());
+        eprintln!("skipped: {} is absent", shared.display());
         return;
     }
     let Some(bin) = sigstore_python() else {
-        println!("skipped: sigstore-python is not installed (scripts/sigstore-conformance.sh installs it)");
+        eprintln!("skipped: sigstore-python is not installed (scripts/sigstore-conformance.sh installs it)");
         return;
     };
     let py = shared.join("python-assets");
@@ -197,12 +199,15 @@ fn agrees_with_sigstore_python_on_real_and_corrupted_bundles() {
         });
         for (what, o, t) in results {
             total += 1;
-            println!("{} {what}: plimsoll {o:?} | sigstore-python {t:?}", case.bundle.file_name().unwrap().to_string_lossy());
+            eprintln!(
+                "{} {what}: plimsoll {o:?} | sigstore-python {t:?}",
+                case.bundle.file_name().unwrap().to_string_lossy()
+            );
             if o.is_ok() || t.is_ok() {
                 problems.push(format!("{}: {what}: plimsoll {o:?}, sigstore-python {t:?}", case.bundle.display()));
             }
         }
     }
-    println!("{total} corruptions compared");
+    eprintln!("{total} corruptions compared");
     assert!(problems.is_empty(), "{} corruptions not rejected by both:\n{}", problems.len(), problems.join("\n"));
 }

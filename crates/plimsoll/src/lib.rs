@@ -10,10 +10,10 @@
 //! [`scan_dir`] runs the same analyzers over a directory treated as a single layer.
 
 pub mod cache;
-pub mod sigstore;
 mod image_config;
 mod layer_lint;
 mod scan;
+pub mod sigstore;
 mod visitor;
 
 pub use cache::LayerCache;

@@ -2,8 +2,8 @@
 //! the built-in production (or staging) trusted root or a `trusted_root.json` given by the user.
 
 pub use plimsoll_sigstore::{
-    parse_sha256, Artifact, Bundle, Error as SigstoreError, GithubClaims, Identity, IdentityPolicy, Matcher,
-    Policy, PublicKey, TrustedRoot, Verified, Verifier,
+    parse_sha256, Artifact, Bundle, Error as SigstoreError, GithubClaims, Identity, IdentityPolicy, Matcher, Policy,
+    PublicKey, TrustedRoot, Verified, Verifier,
 };
 
 /// Which trusted root to verify against.
