@@ -6,7 +6,7 @@
 #   scripts/sigstore-conformance.sh [extra pytest args]
 #
 # SIGSTORE_CONFORMANCE_DIR: the suite (default ../shared/sigstore/conformance)
-# PLIMSOLL_SIGSTORE_VENV:   where pytest and the suite's imports are installed
+# PLIMSOLL_SIGSTORE_VENV:   where pytest, the suite's imports and sigstore-python are installed
 #                           (default ~/.cache/plimsoll/sigstore-venv)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,9 +17,11 @@ if [ ! -f "$suite/test/test_bundle.py" ]; then
 fi
 
 venv=${PLIMSOLL_SIGSTORE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/plimsoll/sigstore-venv}
-if ! "$venv/bin/python" -c 'import pytest, urllib3, cryptography, platformdirs, sigstore_protobuf_specs' 2>/dev/null; then
-  echo "installing the conformance harness's Python dependencies into $venv"
-  if ! { python3 -m venv "$venv" && "$venv/bin/pip" install -q pytest urllib3 cryptography platformdirs sigstore-protobuf-specs; }; then
+# sigstore (sigstore-python) is not needed by the harness: the differential test
+# (cargo test -p plimsoll-sigstore --test differential) uses it from this venv.
+if ! "$venv/bin/python" -c 'import pytest, urllib3, cryptography, platformdirs, sigstore_protobuf_specs, sigstore' 2>/dev/null; then
+  echo "installing the conformance harness's Python dependencies and sigstore-python into $venv"
+  if ! { python3 -m venv "$venv" && "$venv/bin/pip" install -q pytest urllib3 cryptography platformdirs sigstore-protobuf-specs sigstore; }; then
     echo "skipped: cannot install pytest and the suite's dependencies"
     exit 0
   fi

@@ -118,15 +118,12 @@ pub fn verify_leaf_chain<'r>(leaf: &Cert, root: &'r TrustedRoot, times: &[i64]) 
     if !leaf.has_eku(&KP_CODE_SIGNING)? {
         return Err(cert_err("signing certificate's extended key usage lacks codeSigning".into()));
     }
+    // Report why the CA that names itself the issuer refused, rather than a generic miss.
     let mut last_err = cert_err("not issued by any certificate authority of the trusted root".into());
     for ca in &root.certificate_authorities {
         match verify_against(leaf, ca, times) {
             Ok(()) => return Ok(ca),
-            Err(e @ Error::Certificate { .. })
-                if ca.chain[0].1.tbs_certificate.subject == leaf.cert.tbs_certificate.issuer =>
-            {
-                last_err = e
-            }
+            Err(e) if ca.chain[0].1.tbs_certificate.subject == leaf.cert.tbs_certificate.issuer => last_err = e,
             Err(_) => {}
         }
     }
@@ -136,8 +133,9 @@ pub fn verify_leaf_chain<'r>(leaf: &Cert, root: &'r TrustedRoot, times: &[i64]) 
 /// Verify `leaf` against one authority's chain (leaf-most first) at each of `times`.
 pub fn verify_against(leaf: &Cert, ca: &Authority, times: &[i64]) -> Result<(), Error> {
     leaf.verify_issued_by(&ca.chain[0].1)?;
-    for pair in ca.chain.windows(2) {
-        Cert::from_der(&pair[0].0)?.verify_issued_by(&pair[1].1)?;
+    let chain = ca.chain.iter().map(|(der, _)| Cert::from_der(der)).collect::<Result<Vec<_>, _>>()?;
+    for pair in chain.windows(2) {
+        pair[0].verify_issued_by(&pair[1].cert)?;
     }
     for &t in times {
         if !ca.validity.contains(t) {
@@ -146,10 +144,8 @@ pub fn verify_against(leaf: &Cert, ca: &Authority, times: &[i64]) -> Result<(), 
                 ca.uri
             )));
         }
-        for (der, _) in &ca.chain {
-            if !Cert::from_der(der)?.valid_at(t) {
-                return Err(cert_err(format!("CA certificate of {} is not valid at time {t}", ca.uri)));
-            }
+        if chain.iter().any(|c| !c.valid_at(t)) {
+            return Err(cert_err(format!("CA certificate of {} is not valid at time {t}", ca.uri)));
         }
         if !leaf.valid_at(t) {
             let (nb, na) = leaf.validity();
