@@ -109,6 +109,13 @@ impl TrustedRoot {
                     if chain.is_empty() {
                         return Err(root_err(format!("{what} {} has no certificates", a.uri)));
                     }
+                    // Each certificate must be issued by the next: checked once here, not on
+                    // every verification.
+                    for pair in chain.windows(2) {
+                        crate::certs::Cert::from_der(&pair[0].0)?
+                            .verify_issued_by(&pair[1].1)
+                            .map_err(|e| root_err(format!("{what} {}: broken chain: {e}", a.uri)))?;
+                    }
                     Ok(Authority { validity: a.valid_for.parse(what)?, uri: a.uri, chain })
                 })
                 .collect()

@@ -164,9 +164,6 @@ fn verify_with_authority(
     if !signer_cert.has_eku(&KP_TIME_STAMPING)? {
         return Err(ts_err("timestamp signer lacks the timeStamping extended key usage".into()));
     }
-    for pair in tsa.chain.windows(2) {
-        Cert::from_der(&pair[0].0)?.verify_issued_by(&pair[1].1)?;
-    }
     if !tsa.validity.contains(gen_time) {
         return Err(ts_err(format!(
             "timestamp time {gen_time} is outside timestamp authority {}'s validity window",
@@ -176,8 +173,8 @@ fn verify_with_authority(
     if !signer_cert.valid_at(gen_time) {
         return Err(ts_err("timestamp signer certificate is not valid at the timestamp's time".into()));
     }
-    for (der, _) in &tsa.chain {
-        if !Cert::from_der(der)?.valid_at(gen_time) {
+    for (_, cert) in &tsa.chain {
+        if !crate::certs::valid_at(cert, gen_time) {
             return Err(ts_err("timestamp authority chain is not valid at the timestamp's time".into()));
         }
     }
