@@ -68,7 +68,7 @@ pub fn verify_entry<'r>(
             }
             let leaf = leaf_hash(&entry.body);
             verify_inclusion(&leaf, proof.log_index as u64, proof.tree_size as u64, &proof.hashes, &proof.root_hash)?;
-            verify_checkpoint(checkpoint, log, root, proof.tree_size as u64, &proof.root_hash)?;
+            verify_checkpoint(checkpoint, log, proof.tree_size as u64, &proof.root_hash)?;
         }
         None if version >= BundleVersion::V0_2 => {
             return Err(tlog_err("entry without an inclusion proof (required from bundle v0.2)".into()))
@@ -152,7 +152,7 @@ pub fn verify_inclusion(leaf: &[u8; 32], index: u64, size: u64, path: &[Vec<u8>]
 
 /// A checkpoint (signed note, C2SP tlog-checkpoint): origin, tree size and root hash, signed by
 /// the log. Other signatures (witness cosignatures) are allowed and ignored.
-fn verify_checkpoint(note: &str, log: &Log, root: &TrustedRoot, size: u64, root_hash: &[u8]) -> Result<(), Error> {
+fn verify_checkpoint(note: &str, log: &Log, size: u64, root_hash: &[u8]) -> Result<(), Error> {
     let split = note.find("\n\n").ok_or_else(|| tlog_err("checkpoint has no signature block".into()))?;
     let (text, sigs) = (&note[..split + 1], &note[split + 2..]);
     let mut lines = text.split('\n');
@@ -191,7 +191,6 @@ fn verify_checkpoint(note: &str, log: &Log, root: &TrustedRoot, size: u64, root_
             .verify(HashAlg::Sha256, Padding::Default, text.as_bytes(), &sig[4..])
             .map_err(|e| tlog_err(format!("checkpoint signature by {name}: {e}")))?;
     }
-    let _ = root;
     if !found_log_sig {
         return Err(tlog_err(format!("checkpoint carries no signature by the log ({origin})")));
     }
