@@ -45,8 +45,9 @@ pub struct VerifyBlobArgs {
     /// Verify with this PEM public key instead of a certificate identity (managed-key bundles).
     #[arg(long, value_name = "KEY")]
     pub key: Option<PathBuf>,
-    /// A trusted_root.json to use instead of the built-in Sigstore production root.
-    #[arg(long, value_name = "FILE", conflicts_with = "staging")]
+    /// A trusted_root.json to use instead of the built-in Sigstore production root (it wins
+    /// over --staging, as the conformance protocol may pass both).
+    #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
     /// Use the built-in Sigstore staging root.
     #[arg(long)]
