@@ -68,6 +68,8 @@ Examples:
     Attest(crate::sign_cmds::AttestArgs),
     /// Verify an image's attestations with a public key.
     VerifyAttestation(crate::sign_cmds::VerifyAttestationArgs),
+    /// Verify a Sigstore bundle over a file or digest, offline (keyless identity or --key).
+    VerifyBlob(crate::verify_blob_cmd::VerifyBlobArgs),
     /// Print the digest reference of an image, for deployments that must not follow moving tags.
     Resolve(crate::sign_cmds::ResolveArgs),
     /// Scan every image of a registry (or of some repositories): each distinct digest once, with a summary.

@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(a) => crate::sign_cmds::run_verify(a),
         Command::Attest(a) => crate::sign_cmds::run_attest(a),
         Command::VerifyAttestation(a) => crate::sign_cmds::run_verify_attestation(a),
+        Command::VerifyBlob(a) => crate::verify_blob_cmd::run_verify_blob(a),
         Command::Resolve(a) => crate::sign_cmds::run_resolve(a),
         Command::Registry(a) => crate::registry_cmd::run_registry(a),
     }

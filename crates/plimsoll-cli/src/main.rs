@@ -13,6 +13,7 @@ mod commands;
 mod progress;
 mod registry_cmd;
 mod sign_cmds;
+mod verify_blob_cmd;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

@@ -38,6 +38,7 @@ pub mod registry;
 mod scan;
 pub mod settings;
 mod targets;
+pub mod sigstore;
 mod visitor;
 
 pub use cache::LayerCache;
