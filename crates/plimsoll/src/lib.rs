@@ -37,8 +37,8 @@ pub mod policy;
 pub mod registry;
 mod scan;
 pub mod settings;
-mod targets;
 pub mod sigstore;
+mod targets;
 mod visitor;
 
 pub use cache::LayerCache;
