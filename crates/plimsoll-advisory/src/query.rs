@@ -15,7 +15,7 @@ use plimsoll_model::vuln::{CvssScore, VulnStatus, Vulnerability};
 use plimsoll_model::{Diagnostic, DiagnosticLevel, OsRelease, Package, PackageKind, PackageOrigin, Severity};
 
 use crate::cvss;
-use crate::distro::{self, NameKey};
+use crate::distro::{DistroTable, NameKey};
 use crate::ecosystem::{for_language_kind, normalize_name};
 use crate::index::{AffectedRow, Database, DbError, Reader};
 use crate::model::{evaluate, Advisory, ScoreKind, SeverityScore, Verdict};
@@ -49,30 +49,36 @@ fn rpm_evr(pkg: &Package) -> String {
 
 /// How a package is looked up, or why it is not (`Err` is a reason, for diagnostics).
 pub fn query_for(pkg: &Package, os: Option<&OsRelease>) -> Result<PackageQuery, &'static str> {
+    query_for_with(&DistroTable::builtin(), pkg, os)
+}
+
+/// [`query_for`] against another distribution table.
+pub fn query_for_with(
+    table: &DistroTable<'_>,
+    pkg: &Package,
+    os: Option<&OsRelease>,
+) -> Result<PackageQuery, &'static str> {
     if pkg.origin == Some(PackageOrigin::Local) {
         return Err("local package (not from its registry)");
     }
     if pkg.kind.is_os() {
         let os = os.ok_or("OS package but the OS is unknown")?;
-        let d = distro::for_os(os).ok_or("no advisory mapping for this distribution")?;
-        let expected = match pkg.kind {
-            PackageKind::Dpkg => Scheme::Dpkg,
-            PackageKind::Apk => Scheme::Apk,
-            _ => Scheme::Rpm,
-        };
-        if d.scheme != expected {
+        let d = table.get(os.family).ok_or("unknown distribution")?;
+        let feed = d.advisory.as_ref().ok_or("no advisory source for this distribution")?;
+        if d.package_kind != pkg.kind {
             return Err("package kind does not belong to this distribution");
         }
-        let ecosystem = (d.ecosystem)(os).ok_or("the distribution release is unknown")?;
-        let (name, version) = match (d.names, &pkg.source_name) {
+        let scheme = Scheme::for_package_kind(pkg.kind).ok_or("no version scheme for this package kind")?;
+        let ecosystem = (feed.namespace)(os).ok_or("the distribution release is unknown")?;
+        let (name, version) = match (feed.names, &pkg.source_name) {
             (NameKey::Source, Some(src)) if !src.is_empty() => {
                 let v = pkg.source_version.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| pkg.version.clone());
                 (src.clone(), v)
             }
             _ => (pkg.name.clone(), pkg.version.clone()),
         };
-        let version = if expected == Scheme::Rpm && version == pkg.version { rpm_evr(pkg) } else { version };
-        return Ok(PackageQuery { ecosystem, name, version, scheme: d.scheme });
+        let version = if scheme == Scheme::Rpm && version == pkg.version { rpm_evr(pkg) } else { version };
+        return Ok(PackageQuery { ecosystem, name, version, scheme });
     }
     let ecosystem = for_language_kind(pkg.kind).ok_or("unsupported package kind")?;
     let scheme = Scheme::for_ecosystem(ecosystem).ok_or("unsupported ecosystem")?;
@@ -105,6 +111,16 @@ pub fn match_packages_detailed(
     os: Option<&OsRelease>,
     pkgs: &[Package],
 ) -> Result<MatchOutput, DbError> {
+    match_packages_with(&DistroTable::builtin(), db, os, pkgs)
+}
+
+/// [`match_packages_detailed`] against another distribution table.
+pub fn match_packages_with(
+    table: &DistroTable<'_>,
+    db: &Database,
+    os: Option<&OsRelease>,
+    pkgs: &[Package],
+) -> Result<MatchOutput, DbError> {
     let mut out = MatchOutput::default();
     let reader = db.reader()?;
     let mut rows_cache: HashMap<(String, String), Rc<Vec<AffectedRow>>> = HashMap::new();
@@ -116,7 +132,7 @@ pub fn match_packages_detailed(
     let mut skip_reason = "";
 
     for pkg in pkgs {
-        let q = match query_for(pkg, os) {
+        let q = match query_for_with(table, pkg, os) {
             Ok(q) => q,
             Err(reason) => {
                 if pkg.kind.is_os() {
@@ -152,7 +168,9 @@ pub fn match_packages_detailed(
         }
     }
     if skipped_os > 0 {
-        let family = os.map(|o| format!("{:?}", o.family)).unwrap_or_else(|| "unknown OS".into());
+        let family = os
+            .map(|o| table.get(o.family).map_or_else(|| o.family.to_string(), |d| d.name.to_owned()))
+            .unwrap_or_else(|| "unknown OS".into());
         out.diagnostics.push(Diagnostic {
             level: DiagnosticLevel::Warning,
             message: format!("{skipped_os} OS packages not matched ({family}): {skip_reason}"),

@@ -21,9 +21,9 @@ use crate::load::{self, LoadError, ZipLimits};
 /// osv.dev's public export bucket.
 pub const DEFAULT_BASE_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 
-/// The osv.dev ecosystems the matcher understands (language ecosystems and the distributions
-/// in [`crate::distro`]).
-pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
+/// The osv.dev language ecosystems the matcher understands; [`default_ecosystems`] adds the
+/// distributions of the table ([`crate::distro`]).
+pub const LANGUAGE_ECOSYSTEMS: &[&str] = &[
     "PyPI",
     "npm",
     "Go",
@@ -34,17 +34,14 @@ pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
     "Packagist",
     "Hex",
     "Pub",
-    "Debian",
-    "Ubuntu",
-    "Alpine",
-    "AlmaLinux",
-    "Rocky Linux",
-    "SUSE",
-    "openSUSE",
-    "Photon OS",
-    "Wolfi",
-    "Chainguard",
 ];
+
+/// Every osv.dev ecosystem `db update` fetches by default: the language ecosystems, then each
+/// distribution with an advisory feed in the table.
+pub fn default_ecosystems() -> Vec<&'static str> {
+    let distros = crate::distro::DistroTable::builtin().advisory_ecosystems().collect::<Vec<_>>();
+    LANGUAGE_ECOSYSTEMS.iter().copied().chain(distros).collect()
+}
 
 /// What to fetch and the bounds on what is accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +67,7 @@ impl Default for UpdateOptions {
         let zip = ZipLimits::default();
         UpdateOptions {
             base_url: DEFAULT_BASE_URL.to_owned(),
-            ecosystems: DEFAULT_ECOSYSTEMS.iter().map(|&e| e.to_owned()).collect(),
+            ecosystems: default_ecosystems().into_iter().map(str::to_owned).collect(),
             insecure: false,
             ca_files: Vec::new(),
             max_zip_bytes: zip.max_archive_bytes,

@@ -6,6 +6,7 @@
 //! [`purl`]), [`Diagnostic`], and the versioned [`ScanReport`] that every output format renders.
 
 mod digest;
+pub mod distro;
 pub mod misconfig;
 mod os;
 mod package;
