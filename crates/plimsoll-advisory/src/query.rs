@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use plimsoll_model::vuln::{CvssScore, VulnStatus, Vulnerability};
-use plimsoll_model::{Diagnostic, DiagnosticLevel, OsRelease, Package, PackageKind, PackageOrigin, Severity};
+use plimsoll_model::{Diagnostic, DiagnosticLevel, OsRelease, Package, PackageOrigin, Severity};
 
 use crate::cvss;
 use crate::distro::{DistroTable, NameKey};
@@ -130,6 +130,7 @@ pub fn match_packages_with(
     let mut verdicts: HashMap<(String, String, String), Rc<Vec<Hit>>> = HashMap::new();
     let mut skipped_os = 0usize;
     let mut skip_reason = "";
+    let mut alias_cache: HashMap<String, Rc<Vec<Advisory>>> = HashMap::new();
 
     for pkg in pkgs {
         let q = match query_for_with(table, pkg, os) {
@@ -164,7 +165,12 @@ pub fn match_packages_with(
             continue;
         }
         for group in group_by_alias(&reader, &mut heads, &hits)? {
-            out.vulnerabilities.push(finding(pkg, &q, &group, &heads));
+            let mut v = finding(pkg, &q, &group, &heads);
+            if v.severity == Severity::Unknown {
+                // Through the open reader: it holds the connection for this call.
+                rate_from_aliases(&reader, &mut alias_cache, &mut v)?;
+            }
+            out.vulnerabilities.push(v);
         }
     }
     if skipped_os > 0 {
@@ -179,6 +185,71 @@ pub fn match_packages_with(
         });
     }
     Ok(out)
+}
+
+/// How much a rating is trusted when a finding's own advisory has none: GHSA's CVSS (reviewed
+/// per package), then NVD's CVSS for the CVE, then any other rating (distribution priorities,
+/// other sources' CVSS). Lower is better; `None` when the advisory rates nothing.
+fn alias_rating(a: &Advisory) -> Option<(u8, Severity)> {
+    let scored = severity_from_scores(&a.severity).filter(|s| *s != Severity::Unknown);
+    let label = a.severity_label.filter(|s| *s != Severity::Unknown);
+    if a.id.starts_with("GHSA-") {
+        if let Some(s) = scored.or(label) {
+            return Some((0, s));
+        }
+    }
+    if a.id.starts_with("CVE-") {
+        if let Some(s) = scored {
+            return Some((1, s));
+        }
+    }
+    label.or(scored).map(|s| (2, s))
+}
+
+/// Gives an unrated finding the most trusted rating among the advisories in the database that
+/// share one of its ids (the highest severity within the best tier), recording where it came
+/// from and adding that advisory's CVSS vectors.
+fn rate_from_aliases(
+    reader: &Reader<'_>,
+    cache: &mut HashMap<String, Rc<Vec<Advisory>>>,
+    v: &mut Vulnerability,
+) -> Result<(), DbError> {
+    let mut best: Option<((u8, Severity), Rc<Vec<Advisory>>, usize)> = None;
+    for id in std::iter::once(&v.id).chain(&v.aliases) {
+        let list = match cache.get(id) {
+            Some(l) => Rc::clone(l),
+            None => {
+                let l = Rc::new(reader.heads_with_id(id)?);
+                cache.insert(id.clone(), Rc::clone(&l));
+                l
+            }
+        };
+        for (i, a) in list.iter().enumerate() {
+            let Some((tier, sev)) = alias_rating(a) else { continue };
+            let better = match &best {
+                None => true,
+                Some(((bt, bs), _, _)) => tier < *bt || (tier == *bt && sev > *bs),
+            };
+            if better {
+                best = Some(((tier, sev), Rc::clone(&list), i));
+            }
+        }
+    }
+    let Some(((_, severity), list, i)) = best else { return Ok(()) };
+    let a = &list[i];
+    v.severity = severity;
+    v.severity_source = Some(format!("{} ({})", a.id, a.source));
+    for sc in &a.severity {
+        let Some(version) = cvss_version(&sc.kind, &sc.score) else { continue };
+        if !v.cvss.iter().any(|c| c.vector == sc.score) {
+            v.cvss.push(CvssScore {
+                version: version.to_owned(),
+                vector: sc.score.clone(),
+                score: cvss::base_score(&sc.score).ok(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Evaluates a package's version against the affected rows of its name.
@@ -398,6 +469,7 @@ fn finding(pkg: &Package, q: &PackageQuery, group: &[&Hit], heads: &HashMap<i64,
         }
     }
     let sources: BTreeSet<&str> = advisories.iter().map(|a| a.source.as_str()).collect();
+    let data_source = sources.into_iter().collect::<Vec<_>>().join(",");
     Vulnerability {
         id: primary,
         aliases,
@@ -414,14 +486,15 @@ fn finding(pkg: &Package, q: &PackageQuery, group: &[&Hit], heads: &HashMap<i64,
         description,
         references,
         layer: pkg.layer.clone(),
-        data_source: sources.into_iter().collect::<Vec<_>>().join(","),
+        severity_source: (severity != Severity::Unknown).then(|| data_source.clone()),
+        data_source,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plimsoll_model::OsFamily;
+    use plimsoll_model::{OsFamily, PackageKind};
 
     fn os(family: OsFamily, id: &str, v: &str) -> OsRelease {
         OsRelease {

@@ -43,6 +43,17 @@ pub fn default_ecosystems() -> Vec<&'static str> {
     LANGUAGE_ECOSYSTEMS.iter().copied().chain(distros).collect()
 }
 
+/// `Ok` when `ecosystem` is one the matcher understands (a [`default_ecosystems`] entry); a typo
+/// would otherwise fetch nothing and leave the gate silently uncovered.
+pub fn check_ecosystem(ecosystem: &str) -> Result<(), UpdateError> {
+    let known = default_ecosystems();
+    if known.contains(&ecosystem) {
+        Ok(())
+    } else {
+        Err(UpdateError::UnknownEcosystem { given: ecosystem.to_owned(), known })
+    }
+}
+
 /// What to fetch and the bounds on what is accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdateOptions {
@@ -124,6 +135,8 @@ pub enum UpdateError {
     TooLarge { ecosystem: String, url: String, limit: u64 },
     #[error("the {ecosystem} advisory archive {url} is rejected: {message}")]
     Archive { ecosystem: String, url: String, message: String },
+    #[error("unknown ecosystem `{given}`; known: {}", known.join(", "))]
+    UnknownEcosystem { given: String, known: Vec<&'static str> },
     #[error("none of the ecosystems ({0}) has an archive at the base URL; the database was not changed")]
     NothingFound(String),
     #[error("cannot write {path}: {source}")]
@@ -334,6 +347,9 @@ fn archive_name(ecosystem: &str) -> String {
 /// An ecosystem without an archive (HTTP 404, or no file in a mirror) is skipped with a warning;
 /// any other failure aborts the update and leaves `out` as it was.
 pub fn update(opts: &UpdateOptions, out: &Path) -> Result<UpdateStats, UpdateError> {
+    for e in &opts.ecosystems {
+        check_ecosystem(e)?;
+    }
     let base = Base::parse(opts)?;
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|source| UpdateError::Io { path: dir.to_owned(), source })?;

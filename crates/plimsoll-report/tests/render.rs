@@ -249,6 +249,7 @@ fn vuln(pkg: &Package, id: &str, severity: Severity, fixed: Option<&str>) -> Vul
         references: vec![],
         layer: pkg.layer.clone(),
         data_source: "test-osv".into(),
+        severity_source: None,
     }
 }
 
