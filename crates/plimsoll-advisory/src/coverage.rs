@@ -45,7 +45,9 @@ pub fn coverage_with(
         let reason = match (os, spec, &namespace) {
             (None, _, _) => Some("the OS is unknown".to_owned()),
             (Some(_), None, _) => Some("plimsoll does not know this distribution".to_owned()),
-            (Some(_), Some(d), None) if d.advisory.is_none() => Some("no advisory source for this distribution".to_owned()),
+            (Some(_), Some(d), None) if d.advisory.is_none() => {
+                Some("no advisory source for this distribution".to_owned())
+            }
             (Some(_), Some(_), None) => Some("the distribution release is unknown".to_owned()),
             (_, _, Some(ns)) if !has(ns) => Some(format!("the database has no {ns} advisories")),
             _ => None,

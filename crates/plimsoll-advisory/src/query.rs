@@ -214,7 +214,9 @@ fn rate_from_aliases(
     cache: &mut HashMap<String, Rc<Vec<Advisory>>>,
     v: &mut Vulnerability,
 ) -> Result<(), DbError> {
-    let mut best: Option<((u8, Severity), Rc<Vec<Advisory>>, usize)> = None;
+    // (tier, severity), the advisories of one id, the index of the rated one.
+    type Best = ((u8, Severity), Rc<Vec<Advisory>>, usize);
+    let mut best: Option<Best> = None;
     for id in std::iter::once(&v.id).chain(&v.aliases) {
         let list = match cache.get(id) {
             Some(l) => Rc::clone(l),

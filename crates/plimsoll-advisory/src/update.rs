@@ -23,18 +23,8 @@ pub const DEFAULT_BASE_URL: &str = "https://osv-vulnerabilities.storage.googleap
 
 /// The osv.dev language ecosystems the matcher understands; [`default_ecosystems`] adds the
 /// distributions of the table ([`crate::distro`]).
-pub const LANGUAGE_ECOSYSTEMS: &[&str] = &[
-    "PyPI",
-    "npm",
-    "Go",
-    "crates.io",
-    "Maven",
-    "NuGet",
-    "RubyGems",
-    "Packagist",
-    "Hex",
-    "Pub",
-];
+pub const LANGUAGE_ECOSYSTEMS: &[&str] =
+    &["PyPI", "npm", "Go", "crates.io", "Maven", "NuGet", "RubyGems", "Packagist", "Hex", "Pub"];
 
 /// Every osv.dev ecosystem `db update` fetches by default: the language ecosystems, then each
 /// distribution with an advisory feed in the table.

@@ -106,7 +106,7 @@ fn unrated_findings_take_the_most_trusted_alias_rating() {
     source(&root, "ghsa", &[("GHSA-aaaa-bbbb-cccc.json", GHSA)]);
     source(&root, "nvd", &[("nvdcve-2.0-2022.json", NVD)]);
     let db_path = dir.path().join("adv.db");
-    let stats = Database::build(&[root.clone()], &db_path).unwrap();
+    let stats = Database::build(std::slice::from_ref(&root), &db_path).unwrap();
     assert!(stats.sources.iter().any(|s| s.name == "nvd" && s.files.get("nvd-cve-2.0") == Some(&1)));
     let db = Database::open(&db_path).unwrap();
 
@@ -135,7 +135,7 @@ fn a_build_that_finds_no_advisory_fails_and_writes_nothing() {
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let out = dir.path().join("adv.db");
-    let err = Database::build(&[empty.clone()], &out).unwrap_err();
+    let err = Database::build(std::slice::from_ref(&empty), &out).unwrap_err();
     assert!(matches!(err, DbError::Empty { files_read: 0, .. }), "{err}");
     assert!(!out.exists());
 

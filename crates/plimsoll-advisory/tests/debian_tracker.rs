@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use plimsoll_advisory::load::{load, Format};
+use plimsoll_advisory::load::load;
 use plimsoll_advisory::model::Advisory;
 use plimsoll_model::Severity;
 

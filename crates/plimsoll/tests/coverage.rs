@@ -27,10 +27,14 @@ fn debian_12_npm_and_maven_are_not_covered_by_the_shared_advisories() {
 
     let r = ImageRef::parse(&format!("oci-archive:{}", shared.join("images/debian-app.oci.tar").display())).unwrap();
     let image = open(&r, &OpenOptions::default()).unwrap();
-    let report = scan_image(&image, &ScanOptions { advisories: Some(Arc::clone(&db)), ..ScanOptions::default() }).unwrap();
+    let report =
+        scan_image(&image, &ScanOptions { advisories: Some(Arc::clone(&db)), ..ScanOptions::default() }).unwrap();
     let cov = plimsoll_advisory::coverage(&db, report.os.as_ref(), &report.packages).unwrap();
     for t in &cov.targets {
-        eprintln!("{:?} {} {:?}: {} packages, covered {}, {:?}", t.kind, t.name, t.namespace, t.packages, t.covered, t.reason);
+        eprintln!(
+            "{:?} {} {:?}: {} packages, covered {}, {:?}",
+            t.kind, t.name, t.namespace, t.packages, t.covered, t.reason
+        );
     }
 
     let count = |k: PackageKind| {
@@ -61,7 +65,11 @@ fn debian_12_npm_and_maven_are_not_covered_by_the_shared_advisories() {
     // Issue 12's severity figure: how many findings remain UNKNOWN, and how many were rated
     // through an alias (they were UNKNOWN before alias ratings).
     let unknown = report.vulnerabilities.iter().filter(|v| v.severity == Severity::Unknown).count();
-    let via_alias = report.vulnerabilities.iter().filter(|v| v.severity_source.as_deref().is_some_and(|s| s.ends_with(')'))).count();
+    let via_alias = report
+        .vulnerabilities
+        .iter()
+        .filter(|v| v.severity_source.as_deref().is_some_and(|s| s.ends_with(')')))
+        .count();
     eprintln!(
         "findings: {}, UNKNOWN now: {unknown}, UNKNOWN before alias ratings: {}",
         report.vulnerabilities.len(),

@@ -32,8 +32,8 @@ use serde::Deserialize;
 
 use super::{advisory, ConvertError};
 use crate::model::{severity_from_label, Advisory, Affected, Reference};
-use plimsoll_model::distro::debian_release_number as release_number;
 use crate::range::{Range, RangeKind};
+use plimsoll_model::distro::debian_release_number as release_number;
 
 const FORMAT: &str = "Debian security tracker JSON";
 

@@ -18,7 +18,13 @@ pub static DEBIAN: DistroSpec = DistroSpec {
     purl_namespace: "debian",
     advisory: Some(AdvisoryFeed { ecosystem: "Debian", namespace, names: NameKey::Source }),
     // End of LTS (wiki.debian.org/LTS).
-    end_of_life: &[("8", "2020-06-30"), ("9", "2022-06-30"), ("10", "2024-06-30"), ("11", "2026-08-31"), ("12", "2028-06-30")],
+    end_of_life: &[
+        ("8", "2020-06-30"),
+        ("9", "2022-06-30"),
+        ("10", "2024-06-30"),
+        ("11", "2026-08-31"),
+        ("12", "2028-06-30"),
+    ],
 };
 
 /// `VERSION_ID` is the release number (`12`, or `12.5` from `debian_version`); testing and

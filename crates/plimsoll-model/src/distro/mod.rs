@@ -165,9 +165,8 @@ impl<'a> DistroTable<'a> {
     /// The distribution a one-line release file names (`Rocky Linux release 9.3`) and the
     /// os-release `ID` it stands for. Names are tried in table order.
     pub fn from_release_line(&self, lowercase_line: &str) -> Option<(&'a DistroSpec, &'static str)> {
-        self.iter().find_map(|d| {
-            d.release_line_names.iter().find(|(n, _)| lowercase_line.contains(n)).map(|(_, id)| (d, *id))
-        })
+        self.iter()
+            .find_map(|d| d.release_line_names.iter().find(|(n, _)| lowercase_line.contains(n)).map(|(_, id)| (d, *id)))
     }
 
     /// Every OSV ecosystem (without release) that some distribution's advisories use.

@@ -35,8 +35,7 @@ const fn rpm_distro(
     }
 }
 
-pub static RHEL: DistroSpec =
-    rpm_distro(
+pub static RHEL: DistroSpec = rpm_distro(
     OsFamily::Rhel,
     "Red Hat Enterprise Linux",
     &["rhel"],
@@ -58,5 +57,11 @@ pub static ORACLE: DistroSpec = rpm_distro(
     &[("oracle", "ol"), ("enterprise linux", "ol")],
     "oracle",
 );
-pub static AMAZON: DistroSpec =
-    rpm_distro(OsFamily::Amazon, "Amazon Linux", &["amzn"], &["etc/amazon-linux-release"], &[("amazon", "amzn")], "amazon");
+pub static AMAZON: DistroSpec = rpm_distro(
+    OsFamily::Amazon,
+    "Amazon Linux",
+    &["amzn"],
+    &["etc/amazon-linux-release"],
+    &[("amazon", "amzn")],
+    "amazon",
+);

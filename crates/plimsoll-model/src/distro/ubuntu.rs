@@ -19,7 +19,12 @@ pub static UBUNTU: DistroSpec = DistroSpec {
     purl_namespace: "ubuntu",
     advisory: Some(AdvisoryFeed { ecosystem: "Ubuntu", namespace, names: NameKey::Source }),
     // End of standard support (ubuntu.com/about/release-cycle).
-    end_of_life: &[("18.04:LTS", "2023-05-31"), ("20.04:LTS", "2025-05-31"), ("22.04:LTS", "2027-06-01"), ("24.04:LTS", "2029-05-31")],
+    end_of_life: &[
+        ("18.04:LTS", "2023-05-31"),
+        ("20.04:LTS", "2025-05-31"),
+        ("22.04:LTS", "2027-06-01"),
+        ("24.04:LTS", "2029-05-31"),
+    ],
 };
 
 fn namespace(os: &OsRelease) -> Option<String> {
