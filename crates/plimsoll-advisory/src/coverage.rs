@@ -60,6 +60,7 @@ pub fn coverage_with(
             covered: reason.is_none(),
             packages_not_covered: if reason.is_none() { 0 } else { os_count },
             reason,
+            end_of_life: spec.zip(os).and_then(|(d, o)| d.end_of_life(o)).map(str::to_owned),
         });
     }
 
@@ -81,6 +82,7 @@ pub fn coverage_with(
             packages: n,
             covered,
             packages_not_covered: if covered { 0 } else { n },
+            end_of_life: None,
         });
     }
     for (kind, n) in unknown_kinds {
@@ -92,6 +94,7 @@ pub fn coverage_with(
             covered: false,
             packages_not_covered: n,
             reason: Some("no advisory ecosystem for this package kind".to_owned()),
+            end_of_life: None,
         });
     }
     VulnerabilityCoverage {

@@ -55,4 +55,8 @@ pub struct CoverageTarget {
     /// Why it is not covered, when it is not.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub reason: Option<String>,
+    /// For an OS release: the end of its security support (`YYYY-MM-DD`), where the
+    /// distribution table knows it. Advisories stop being published after it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub end_of_life: Option<String>,
 }

@@ -48,6 +48,7 @@ fn debian_12_npm_and_maven_are_not_covered_by_the_shared_advisories() {
     let debian = target("Debian 12");
     assert_eq!((debian.kind, debian.namespace.as_deref()), (CoverageKind::Os, Some("Debian:12")));
     assert!(!debian.covered);
+    assert_eq!(debian.end_of_life.as_deref(), Some("2028-06-30"), "Debian 12 LTS ends 2028-06-30");
     assert_eq!((debian.packages, debian.packages_not_covered), (dpkg, dpkg));
 
     for (name, kind) in [("npm", PackageKind::Npm), ("Maven", PackageKind::Maven)] {

@@ -71,4 +71,5 @@ fn a_distribution_added_through_the_table_is_detected_and_matched() {
     let cov = coverage_with(&table, &db.info().unwrap(), "adv.db", Some(&os), &[new]);
     let t = &cov.targets[0];
     assert_eq!((t.name.as_str(), t.namespace.as_deref(), t.covered), ("Plimtest Linux 1.4", Some("Plimtest:1"), true));
+    assert_eq!(t.end_of_life.as_deref(), Some("2030-01-31"));
 }
