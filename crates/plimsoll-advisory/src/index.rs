@@ -79,8 +79,8 @@ fn store_err(path: &Path, what: &'static str) -> impl FnOnce(rusqlite::Error) ->
     move |e| DbError::Store { path, message: format!("{what}: {e}"), source: Some(Box::new(e)) }
 }
 
-/// What a build produced.
-#[derive(Debug)]
+/// What a build produced; serialisable for `db build --format json`.
+#[derive(Debug, serde::Serialize)]
 pub struct BuildStats {
     pub advisories: usize,
     pub withdrawn: usize,
@@ -89,6 +89,7 @@ pub struct BuildStats {
     /// Files that could not be converted (the build goes on without them).
     pub errors: Vec<FileError>,
     pub skipped: usize,
+    #[serde(skip)]
     pub elapsed: Duration,
 }
 

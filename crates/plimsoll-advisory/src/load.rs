@@ -168,7 +168,7 @@ pub enum LoadError {
 }
 
 /// A file that could not be converted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FileError {
     pub path: PathBuf,
     /// The converter's name, when the format was recognised.

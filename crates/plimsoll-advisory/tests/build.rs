@@ -169,6 +169,8 @@ fn rustsec_markdown_is_converted_and_summarised() {
     assert_eq!(s.advisories, converted);
     // The toolchain advisories (`rust/std/...`) name no crate: skipped with that reason.
     assert!(s.skipped_reasons.keys().any(|r| r.contains("Rust toolchain")), "{:?}", s.skipped_reasons);
+    let json = serde_json::to_value(&stats).unwrap();
+    assert_eq!(json["sources"][0]["files"]["rustsec-md"], converted);
     let summary = stats.summary();
     assert!(summary.contains(&format!("rustsec-md: {converted} rustsec-md; {converted} advisories")), "{summary}");
     let db = Database::open(&dir.path().join("adv.db")).unwrap();
