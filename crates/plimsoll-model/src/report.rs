@@ -5,7 +5,7 @@ use crate::{Digest, OsRelease, Package};
 
 /// Version of the JSON report layout (`docs/json-report.md`). Bump the minor part for additions,
 /// the major part for anything that can break a consumer.
-pub const REPORT_SCHEMA_VERSION: &str = "1.3";
+pub const REPORT_SCHEMA_VERSION: &str = "1.4";
 
 /// The result of one scan: what every output format renders.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
