@@ -38,6 +38,9 @@ pub struct ScanReport {
     /// that a suppression stays visible and auditable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressed: Vec<Suppressed>,
+    /// The advisory database used and what it covered; `None` when no database was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vulnerability_scan: Option<crate::coverage::VulnerabilityCoverage>,
 }
 
 /// Which list a suppressed finding came from.

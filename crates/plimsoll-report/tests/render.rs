@@ -228,6 +228,7 @@ fn sample() -> ScanReport {
             path: Some("var/lib/rpm/Packages".into()),
         }],
         suppressed: vec![],
+        vulnerability_scan: None,
     }
 }
 
@@ -315,6 +316,7 @@ fn filesystem() -> ScanReport {
         misconfigurations: vec![],
         diagnostics: vec![],
         suppressed: vec![],
+        vulnerability_scan: None,
     }
 }
 
@@ -936,6 +938,7 @@ fn report_from_ground_truth(dir: &Path, truth: &Value) -> ScanReport {
         misconfigurations: vec![],
         diagnostics: vec![],
         suppressed: vec![],
+        vulnerability_scan: None,
     }
 }
 
