@@ -48,6 +48,30 @@ pub enum DbError {
     Corrupt { path: PathBuf, message: String },
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// Nothing in the sources was an advisory we could read: a database without advisories would
+    /// make every scan pass, so none is written.
+    #[error(
+        "no advisories found in {} ({} files read, {files_skipped} skipped, {files_failed} failed); \
+         the database {path} was not written{}",
+        roots.join(", "), files_read, skip_summary(skipped_reasons)
+    )]
+    Empty {
+        path: PathBuf,
+        roots: Vec<String>,
+        files_read: usize,
+        files_skipped: usize,
+        files_failed: usize,
+        /// Skipped files per reason.
+        skipped_reasons: BTreeMap<String, usize>,
+    },
+}
+
+fn skip_summary(reasons: &BTreeMap<String, usize>) -> String {
+    if reasons.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    format!("; skipped: {}", list.join(", "))
 }
 
 fn store_err(path: &Path, what: &'static str) -> impl FnOnce(rusqlite::Error) -> DbError {
@@ -55,8 +79,8 @@ fn store_err(path: &Path, what: &'static str) -> impl FnOnce(rusqlite::Error) ->
     move |e| DbError::Store { path, message: format!("{what}: {e}"), source: Some(Box::new(e)) }
 }
 
-/// What a build produced.
-#[derive(Debug)]
+/// What a build produced; serialisable for `db build --format json`.
+#[derive(Debug, serde::Serialize)]
 pub struct BuildStats {
     pub advisories: usize,
     pub withdrawn: usize,
@@ -65,7 +89,43 @@ pub struct BuildStats {
     /// Files that could not be converted (the build goes on without them).
     pub errors: Vec<FileError>,
     pub skipped: usize,
+    #[serde(skip)]
     pub elapsed: Duration,
+}
+
+impl BuildStats {
+    /// A human summary, one line per source: files read per format, advisories loaded, files
+    /// skipped (with reasons) and failed.
+    pub fn summary(&self) -> String {
+        let mut out = format!(
+            "{} advisories ({} withdrawn), {} affected entries, {} files skipped, {} failed\n",
+            self.advisories,
+            self.withdrawn,
+            self.affected,
+            self.skipped,
+            self.errors.len()
+        );
+        for s in &self.sources {
+            let files: Vec<String> = s.files.iter().map(|(f, n)| format!("{n} {f}")).collect();
+            let files = if files.is_empty() { "no advisory files".to_owned() } else { files.join(", ") };
+            out.push_str(&format!("  {}: {files}; {} advisories", s.name, s.advisories));
+            if s.skipped > 0 {
+                let reasons: Vec<String> = s.skipped_reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+                out.push_str(&format!("; skipped {} ({})", s.skipped, reasons.join(", ")));
+            }
+            if s.errors > 0 {
+                out.push_str(&format!("; {} failed", s.errors));
+            }
+            out.push('\n');
+        }
+        for e in self.errors.iter().take(20) {
+            out.push_str(&format!("  failed: {}: {}\n", e.path.display(), e.message));
+        }
+        if self.errors.len() > 20 {
+            out.push_str(&format!("  ... and {} more failed files\n", self.errors.len() - 20));
+        }
+        out
+    }
 }
 
 /// The database's metadata (`plimsoll db info`).
@@ -220,6 +280,20 @@ impl Database {
     pub fn build_with(from: &[PathBuf], out: &Path, limits: &ZipLimits) -> Result<BuildStats, DbError> {
         let start = Instant::now();
         let loaded = load_with(from, limits)?;
+        if loaded.advisories.is_empty() {
+            let mut skipped_reasons: BTreeMap<String, usize> = BTreeMap::new();
+            for (_, r) in &loaded.skipped {
+                *skipped_reasons.entry((*r).to_owned()).or_default() += 1;
+            }
+            return Err(DbError::Empty {
+                path: out.to_owned(),
+                roots: from.iter().map(|p| p.display().to_string()).collect(),
+                files_read: loaded.sources.iter().map(|s| s.files.values().sum::<usize>()).sum(),
+                files_skipped: loaded.skipped.len(),
+                files_failed: loaded.errors.len(),
+                skipped_reasons,
+            });
+        }
         let encoded: Vec<Encoded> = loaded
             .advisories
             .par_iter()
@@ -446,6 +520,20 @@ impl Reader<'_> {
             rows.next().map_err(store_err(path, "advisory"))?.ok_or_else(|| self.db.corrupt("missing advisory row"))?;
         let data = row.get_ref(0).map_err(store_err(path, "advisory"))?.as_str().map_err(|e| self.db.corrupt(e))?;
         serde_json::from_str(data).map_err(|e| self.db.corrupt(e))
+    }
+
+    /// The advisories (without affected entries) that have `id` as their id or an alias.
+    pub(crate) fn heads_with_id(&self, id: &str) -> Result<Vec<Advisory>, DbError> {
+        let path = &self.db.path;
+        let rowids: Vec<i64> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT DISTINCT advisory FROM alias WHERE id = ?1 ORDER BY advisory")
+                .map_err(store_err(path, "alias"))?;
+            let it = stmt.query_map([id], |r| r.get(0)).map_err(store_err(path, "alias"))?;
+            it.collect::<Result<_, _>>().map_err(store_err(path, "alias"))?
+        };
+        rowids.into_iter().map(|r| self.advisory_head(r)).collect()
     }
 }
 

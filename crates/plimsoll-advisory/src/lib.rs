@@ -18,6 +18,7 @@
 //! # let _ = (stats, findings); Ok(()) }
 //! ```
 
+pub mod coverage;
 pub mod cvss;
 pub mod distro;
 pub mod ecosystem;
@@ -31,6 +32,7 @@ pub mod range;
 pub mod update;
 pub mod version;
 
+pub use coverage::coverage;
 pub use index::{BuildStats, Database, DbError, DbInfo};
 pub use model::{Advisory, Affected};
 pub use query::{match_packages, match_packages_detailed, MatchOutput};

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::model::Advisory;
-use crate::native::{alpine_secdb, debian_dsa, debian_tracker, friendsofphp, rubysec};
+use crate::native::{alpine_secdb, debian_dsa, debian_tracker, friendsofphp, nvd, rubysec, rustsec_md};
 use crate::osv;
 
 /// Files larger than this are not advisories (the largest real one, Debian's DSA list, is
@@ -83,19 +83,74 @@ pub fn check_zip<R: Read + Seek>(reader: R, limits: &ZipLimits) -> Result<zip::Z
 /// Directory depth bound (the real trees are 4 deep).
 const MAX_DEPTH: usize = 32;
 
-/// The formats we read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    OsvJson,
-    OsvYaml,
-    AlpineSecdb,
-    DebianDsaList,
-    /// The security tracker's whole-archive JSON export (`tracker/data/json`).
-    DebianTracker,
-    RubySec,
-    FriendsOfPhp,
+/// An advisory source format: how to recognise its files and how to convert one.
+///
+/// Adding a format is one converter file (with its `Converter` static) plus one line in
+/// [`CONVERTERS`].
+#[derive(Debug)]
+pub struct Converter {
+    /// Stable name, as `db build` reports files per format (`osv-json`, `rustsec-md`).
+    pub name: &'static str,
+    pub detect: fn(&Candidate<'_>) -> Claim,
+    /// The advisories of one file (`Err` is the reason it could not be converted).
+    pub convert: fn(&Candidate<'_>) -> Result<Vec<Advisory>, String>,
 }
+
+impl PartialEq for Converter {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// A file offered to the converters.
+#[derive(Debug)]
+pub struct Candidate<'a> {
+    pub path: &'a Path,
+    pub name: &'a str,
+    /// Lowercase extension, `""` when none.
+    pub ext: &'a str,
+    /// The name of the parent directory.
+    pub parent: &'a str,
+    pub text: &'a str,
+    /// The file name without extension (many formats use it as the advisory id).
+    pub stem: &'a str,
+}
+
+impl Candidate<'_> {
+    /// Top-level YAML keys (lines at column 0 up to a `:`), enough to tell formats apart.
+    pub fn top_keys(&self) -> Vec<&str> {
+        top_keys(self.text)
+    }
+}
+
+/// A converter's answer for a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Not this format.
+    No,
+    /// This format: convert it.
+    Yes,
+    /// This format's file, but one that holds no package advisory (the reason is reported).
+    Skip(&'static str),
+}
+
+/// Every format `db build` reads, tried in order: the first converter that claims a file reads
+/// it, so more specific formats come before generic ones (the Debian tracker export before OSV
+/// JSON).
+pub static CONVERTERS: &[&Converter] = &[
+    &debian_dsa::CONVERTER,
+    &debian_tracker::CONVERTER,
+    &nvd::CONVERTER,
+    &osv::JSON_CONVERTER,
+    &alpine_secdb::CONVERTER,
+    &rubysec::CONVERTER,
+    &friendsofphp::CONVERTER,
+    &osv::YAML_CONVERTER,
+    &rustsec_md::CONVERTER,
+];
+
+/// A converter, by its name.
+pub type Format = &'static Converter;
 
 /// Why a whole root could not be read (a bad file is only a [`FileError`]).
 #[derive(Debug, thiserror::Error)]
@@ -113,10 +168,11 @@ pub enum LoadError {
 }
 
 /// A file that could not be converted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FileError {
     pub path: PathBuf,
-    pub format: Option<Format>,
+    /// The converter's name, when the format was recognised.
+    pub format: Option<&'static str>,
     pub message: String,
 }
 
@@ -132,8 +188,11 @@ pub struct SourceStats {
     pub files: BTreeMap<String, usize>,
     pub advisories: usize,
     pub errors: usize,
-    /// Files that are not advisories in a format we read (READMEs, RustSec Markdown, ...).
+    /// Files that are not advisories in a format we read (READMEs, licences, ...).
     pub skipped: usize,
+    /// Skipped files per reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped_reasons: BTreeMap<String, usize>,
 }
 
 /// The result of loading roots.
@@ -222,59 +281,38 @@ fn top_keys(text: &str) -> Vec<&str> {
 
 /// Detects a file's format from its path and content; `Err(reason)` for files to skip.
 pub fn detect(path: &Path, text: &str) -> Result<Format, &'static str> {
+    with_candidate(path, text, |c| {
+        for &conv in CONVERTERS {
+            match (conv.detect)(c) {
+                Claim::No => {}
+                Claim::Yes => return Ok(conv),
+                Claim::Skip(reason) => return Err(reason),
+            }
+        }
+        Err(match c.ext {
+            "yaml" | "yml" => "YAML in no known advisory format",
+            _ => "not an advisory file",
+        })
+    })
+}
+
+fn with_candidate<T>(path: &Path, text: &str, f: impl FnOnce(&Candidate<'_>) -> T) -> T {
     let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     let parent = path.parent().and_then(Path::file_name).map(|n| n.to_string_lossy()).unwrap_or_default();
-    if name == "list" && (parent == "DSA" || parent == "DLA") {
-        return Ok(Format::DebianDsaList);
-    }
-    // The tracker export (served as `tracker/data/json`, so often saved without an extension) is
-    // one JSON object keyed by source package; OSV records are not.
-    if (ext == "json" || name == "json") && debian_tracker::looks_like(text) {
-        return Ok(Format::DebianTracker);
-    }
-    match ext.as_str() {
-        "json" => Ok(Format::OsvJson),
-        "yaml" | "yml" => {
-            let keys = top_keys(text);
-            let has = |k: &str| keys.contains(&k);
-            if has("distroversion") && has("packages") {
-                Ok(Format::AlpineSecdb)
-            } else if has("gem") {
-                Ok(Format::RubySec)
-            } else if has("engine") {
-                Err("RubySec interpreter advisory (no package ecosystem)")
-            } else if has("reference") && has("branches") {
-                Ok(Format::FriendsOfPhp)
-            } else if has("id") && (has("affected") || has("modified")) {
-                Ok(Format::OsvYaml)
-            } else {
-                Err("YAML in no known advisory format")
-            }
-        }
-        "md" if text.starts_with("```toml") => Err("RustSec Markdown advisory (read the OSV export instead)"),
-        _ => Err("not an advisory file"),
-    }
+    let stem = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+    f(&Candidate { path, name: &name, ext: &ext, parent: &parent, text, stem: &stem })
 }
 
 /// Parses one file of a known format.
 pub fn parse(format: Format, path: &Path, text: &str) -> Result<Vec<Advisory>, String> {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    match format {
-        Format::OsvJson => osv::parse_json(text.as_bytes()).map(|a| vec![a]).map_err(|e| e.to_string()),
-        Format::OsvYaml => osv::parse_yaml(text).map(|a| vec![a]).map_err(|e| e.to_string()),
-        Format::AlpineSecdb => alpine_secdb::convert(text).map_err(|e| e.to_string()),
-        Format::DebianDsaList => debian_dsa::convert(text).map_err(|e| e.to_string()),
-        Format::DebianTracker => debian_tracker::convert(text).map_err(|e| e.to_string()),
-        Format::RubySec => rubysec::convert(text, &stem).map_err(|e| e.to_string()),
-        Format::FriendsOfPhp => friendsofphp::convert(text, &stem).map_err(|e| e.to_string()),
-    }
+    with_candidate(path, text, |c| (format.convert)(c))
 }
 
 enum Outcome {
     Parsed(Format, Vec<Advisory>),
     Skipped(&'static str),
-    Failed(Option<Format>, String),
+    Failed(Option<&'static str>, String),
 }
 
 /// Reads one zip entry through a cap (the declared size is not trusted).
@@ -299,14 +337,14 @@ fn process_entry(job: &Job, archive: &Archive, index: usize) -> Outcome {
     }
     let text = match read_entry(archive, index).map(String::from_utf8) {
         Ok(Ok(t)) => t,
-        Ok(Err(_)) => return Outcome::Failed(detect(&job.path, "").ok(), "not UTF-8".into()),
+        Ok(Err(_)) => return Outcome::Failed(detect(&job.path, "").ok().map(|f| f.name), "not UTF-8".into()),
         Err(e) => return Outcome::Failed(None, e),
     };
     match detect(&job.path, &text) {
         Err(reason) => Outcome::Skipped(reason),
         Ok(format) => match parse(format, &job.path, &text) {
             Ok(list) => Outcome::Parsed(format, list),
-            Err(e) => Outcome::Failed(Some(format), e),
+            Err(e) => Outcome::Failed(Some(format.name), e),
         },
     }
 }
@@ -377,7 +415,7 @@ fn process(job: &Job, archives: &[Archive]) -> Outcome {
     };
     let Ok(text) = String::from_utf8(bytes) else {
         return match detect(&job.path, "") {
-            Ok(f) => Outcome::Failed(Some(f), "not UTF-8".into()),
+            Ok(f) => Outcome::Failed(Some(f.name), "not UTF-8".into()),
             Err(_) => Outcome::Skipped("not an advisory file"),
         };
     };
@@ -385,20 +423,8 @@ fn process(job: &Job, archives: &[Archive]) -> Outcome {
         Err(reason) => Outcome::Skipped(reason),
         Ok(format) => match parse(format, &job.path, &text) {
             Ok(list) => Outcome::Parsed(format, list),
-            Err(e) => Outcome::Failed(Some(format), e),
+            Err(e) => Outcome::Failed(Some(format.name), e),
         },
-    }
-}
-
-fn format_name(f: Format) -> &'static str {
-    match f {
-        Format::OsvJson => "osv-json",
-        Format::OsvYaml => "osv-yaml",
-        Format::AlpineSecdb => "alpine-secdb",
-        Format::DebianDsaList => "debian-dsa-list",
-        Format::DebianTracker => "debian-tracker",
-        Format::RubySec => "rubysec",
-        Format::FriendsOfPhp => "friendsofphp",
     }
 }
 
@@ -484,7 +510,7 @@ pub fn load_with(roots: &[PathBuf], limits: &ZipLimits) -> Result<Loaded, LoadEr
         let stats = &mut sources[job.source];
         match outcome {
             Outcome::Parsed(format, list) => {
-                *stats.files.entry(format_name(format).to_owned()).or_default() += 1;
+                *stats.files.entry(format.name.to_owned()).or_default() += 1;
                 for mut a in list {
                     a.source = stats.name.clone();
                     match merged.entry((job.source, a.id.clone())) {
@@ -497,6 +523,7 @@ pub fn load_with(roots: &[PathBuf], limits: &ZipLimits) -> Result<Loaded, LoadEr
             }
             Outcome::Skipped(reason) => {
                 stats.skipped += 1;
+                *stats.skipped_reasons.entry(reason.to_owned()).or_default() += 1;
                 loaded.skipped.push((job.path, reason));
             }
             Outcome::Failed(format, message) => {
@@ -522,22 +549,23 @@ mod tests {
     #[test]
     fn detects_formats() {
         let p = |s: &str| PathBuf::from(s);
-        assert_eq!(detect(&p("a/DSA/list"), ""), Ok(Format::DebianDsaList));
-        assert_eq!(detect(&p("x/GO-1.json"), "{}"), Ok(Format::OsvJson));
+        let detect = |p: &Path, t: &str| detect(p, t).map(|c| c.name);
+        assert_eq!(detect(&p("a/DSA/list"), ""), Ok("debian-dsa-list"));
+        assert_eq!(detect(&p("x/GO-1.json"), "{}"), Ok("osv-json"));
         assert_eq!(
             detect(&p("tracker/data.json"), r#"{"zlib": {"CVE-2018-25032": {"releases": {}}}}"#),
-            Ok(Format::DebianTracker)
+            Ok("debian-tracker")
         );
-        assert_eq!(detect(&p("x/CVE-1.json"), r#"{"id": "CVE-1", "affected": []}"#), Ok(Format::OsvJson));
-        assert_eq!(detect(&p("debian/json"), r#"{"a": {"TEMP-1": {"releases": {}}}}"#), Ok(Format::DebianTracker));
-        assert_eq!(detect(&p("v3.10/main.yaml"), "---\ndistroversion: v3.10\npackages:\n"), Ok(Format::AlpineSecdb));
-        assert_eq!(detect(&p("gems/x/CVE-1.yml"), "---\ngem: x\ncve: 1\n"), Ok(Format::RubySec));
+        assert_eq!(detect(&p("x/CVE-1.json"), r#"{"id": "CVE-1", "affected": []}"#), Ok("osv-json"));
+        assert_eq!(detect(&p("debian/json"), r#"{"a": {"TEMP-1": {"releases": {}}}}"#), Ok("debian-tracker"));
+        assert_eq!(detect(&p("v3.10/main.yaml"), "---\ndistroversion: v3.10\npackages:\n"), Ok("alpine-secdb"));
+        assert_eq!(detect(&p("gems/x/CVE-1.yml"), "---\ngem: x\ncve: 1\n"), Ok("rubysec"));
         assert!(detect(&p("rubies/ruby/CVE-1.yml"), "---\nengine: ruby\n").is_err());
         assert_eq!(
             detect(&p("a/b/CVE-1.yaml"), "title: t\nbranches:\nreference: composer://a/b\n"),
-            Ok(Format::FriendsOfPhp)
+            Ok("friendsofphp")
         );
-        assert_eq!(detect(&p("vulns/x/PYSEC-1.yaml"), "id: PYSEC-1\nmodified: x\n"), Ok(Format::OsvYaml));
+        assert_eq!(detect(&p("vulns/x/PYSEC-1.yaml"), "id: PYSEC-1\nmodified: x\n"), Ok("osv-yaml"));
         assert!(detect(&p("README.md"), "# hi").is_err());
     }
 

@@ -229,6 +229,30 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or(s).chars().take(300).collect()
 }
 
+/// OSV records as JSON (any `.json` file no earlier converter claimed).
+pub static JSON_CONVERTER: crate::load::Converter = crate::load::Converter {
+    name: "osv-json",
+    detect: |c| if c.ext == "json" { crate::load::Claim::Yes } else { crate::load::Claim::No },
+    convert: |c| parse_json(c.text.as_bytes()).map(|a| vec![a]).map_err(|e| e.to_string()),
+};
+
+/// OSV records as YAML (PyPA's advisory database writes them so).
+pub static YAML_CONVERTER: crate::load::Converter = crate::load::Converter {
+    name: "osv-yaml",
+    detect: |c| {
+        let keys = c.top_keys();
+        let yes = matches!(c.ext, "yaml" | "yml")
+            && keys.contains(&"id")
+            && (keys.contains(&"affected") || keys.contains(&"modified"));
+        if yes {
+            crate::load::Claim::Yes
+        } else {
+            crate::load::Claim::No
+        }
+    },
+    convert: |c| parse_yaml(c.text).map(|a| vec![a]).map_err(|e| e.to_string()),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,10 +12,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use plimsoll_model::vuln::{CvssScore, VulnStatus, Vulnerability};
-use plimsoll_model::{Diagnostic, DiagnosticLevel, OsRelease, Package, PackageKind, PackageOrigin, Severity};
+use plimsoll_model::{Diagnostic, DiagnosticLevel, OsRelease, Package, PackageOrigin, Severity};
 
 use crate::cvss;
-use crate::distro::{self, NameKey};
+use crate::distro::{DistroTable, NameKey};
 use crate::ecosystem::{for_language_kind, normalize_name};
 use crate::index::{AffectedRow, Database, DbError, Reader};
 use crate::model::{evaluate, Advisory, ScoreKind, SeverityScore, Verdict};
@@ -49,30 +49,36 @@ fn rpm_evr(pkg: &Package) -> String {
 
 /// How a package is looked up, or why it is not (`Err` is a reason, for diagnostics).
 pub fn query_for(pkg: &Package, os: Option<&OsRelease>) -> Result<PackageQuery, &'static str> {
+    query_for_with(&DistroTable::builtin(), pkg, os)
+}
+
+/// [`query_for`] against another distribution table.
+pub fn query_for_with(
+    table: &DistroTable<'_>,
+    pkg: &Package,
+    os: Option<&OsRelease>,
+) -> Result<PackageQuery, &'static str> {
     if pkg.origin == Some(PackageOrigin::Local) {
         return Err("local package (not from its registry)");
     }
     if pkg.kind.is_os() {
         let os = os.ok_or("OS package but the OS is unknown")?;
-        let d = distro::for_os(os).ok_or("no advisory mapping for this distribution")?;
-        let expected = match pkg.kind {
-            PackageKind::Dpkg => Scheme::Dpkg,
-            PackageKind::Apk => Scheme::Apk,
-            _ => Scheme::Rpm,
-        };
-        if d.scheme != expected {
+        let d = table.get(os.family).ok_or("unknown distribution")?;
+        let feed = d.advisory.as_ref().ok_or("no advisory source for this distribution")?;
+        if d.package_kind != pkg.kind {
             return Err("package kind does not belong to this distribution");
         }
-        let ecosystem = (d.ecosystem)(os).ok_or("the distribution release is unknown")?;
-        let (name, version) = match (d.names, &pkg.source_name) {
+        let scheme = Scheme::for_package_kind(pkg.kind).ok_or("no version scheme for this package kind")?;
+        let ecosystem = (feed.namespace)(os).ok_or("the distribution release is unknown")?;
+        let (name, version) = match (feed.names, &pkg.source_name) {
             (NameKey::Source, Some(src)) if !src.is_empty() => {
                 let v = pkg.source_version.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| pkg.version.clone());
                 (src.clone(), v)
             }
             _ => (pkg.name.clone(), pkg.version.clone()),
         };
-        let version = if expected == Scheme::Rpm && version == pkg.version { rpm_evr(pkg) } else { version };
-        return Ok(PackageQuery { ecosystem, name, version, scheme: d.scheme });
+        let version = if scheme == Scheme::Rpm && version == pkg.version { rpm_evr(pkg) } else { version };
+        return Ok(PackageQuery { ecosystem, name, version, scheme });
     }
     let ecosystem = for_language_kind(pkg.kind).ok_or("unsupported package kind")?;
     let scheme = Scheme::for_ecosystem(ecosystem).ok_or("unsupported ecosystem")?;
@@ -105,6 +111,16 @@ pub fn match_packages_detailed(
     os: Option<&OsRelease>,
     pkgs: &[Package],
 ) -> Result<MatchOutput, DbError> {
+    match_packages_with(&DistroTable::builtin(), db, os, pkgs)
+}
+
+/// [`match_packages_detailed`] against another distribution table.
+pub fn match_packages_with(
+    table: &DistroTable<'_>,
+    db: &Database,
+    os: Option<&OsRelease>,
+    pkgs: &[Package],
+) -> Result<MatchOutput, DbError> {
     let mut out = MatchOutput::default();
     let reader = db.reader()?;
     let mut rows_cache: HashMap<(String, String), Rc<Vec<AffectedRow>>> = HashMap::new();
@@ -114,9 +130,10 @@ pub fn match_packages_detailed(
     let mut verdicts: HashMap<(String, String, String), Rc<Vec<Hit>>> = HashMap::new();
     let mut skipped_os = 0usize;
     let mut skip_reason = "";
+    let mut alias_cache: HashMap<String, Rc<Vec<Advisory>>> = HashMap::new();
 
     for pkg in pkgs {
-        let q = match query_for(pkg, os) {
+        let q = match query_for_with(table, pkg, os) {
             Ok(q) => q,
             Err(reason) => {
                 if pkg.kind.is_os() {
@@ -148,11 +165,18 @@ pub fn match_packages_detailed(
             continue;
         }
         for group in group_by_alias(&reader, &mut heads, &hits)? {
-            out.vulnerabilities.push(finding(pkg, &q, &group, &heads));
+            let mut v = finding(pkg, &q, &group, &heads);
+            if v.severity == Severity::Unknown {
+                // Through the open reader: it holds the connection for this call.
+                rate_from_aliases(&reader, &mut alias_cache, &mut v)?;
+            }
+            out.vulnerabilities.push(v);
         }
     }
     if skipped_os > 0 {
-        let family = os.map(|o| format!("{:?}", o.family)).unwrap_or_else(|| "unknown OS".into());
+        let family = os
+            .map(|o| table.get(o.family).map_or_else(|| o.family.to_string(), |d| d.name.to_owned()))
+            .unwrap_or_else(|| "unknown OS".into());
         out.diagnostics.push(Diagnostic {
             level: DiagnosticLevel::Warning,
             message: format!("{skipped_os} OS packages not matched ({family}): {skip_reason}"),
@@ -161,6 +185,73 @@ pub fn match_packages_detailed(
         });
     }
     Ok(out)
+}
+
+/// How much a rating is trusted when a finding's own advisory has none: GHSA's CVSS (reviewed
+/// per package), then NVD's CVSS for the CVE, then any other rating (distribution priorities,
+/// other sources' CVSS). Lower is better; `None` when the advisory rates nothing.
+fn alias_rating(a: &Advisory) -> Option<(u8, Severity)> {
+    let scored = severity_from_scores(&a.severity).filter(|s| *s != Severity::Unknown);
+    let label = a.severity_label.filter(|s| *s != Severity::Unknown);
+    if a.id.starts_with("GHSA-") {
+        if let Some(s) = scored.or(label) {
+            return Some((0, s));
+        }
+    }
+    if a.id.starts_with("CVE-") {
+        if let Some(s) = scored {
+            return Some((1, s));
+        }
+    }
+    label.or(scored).map(|s| (2, s))
+}
+
+/// Gives an unrated finding the most trusted rating among the advisories in the database that
+/// share one of its ids (the highest severity within the best tier), recording where it came
+/// from and adding that advisory's CVSS vectors.
+fn rate_from_aliases(
+    reader: &Reader<'_>,
+    cache: &mut HashMap<String, Rc<Vec<Advisory>>>,
+    v: &mut Vulnerability,
+) -> Result<(), DbError> {
+    // (tier, severity), the advisories of one id, the index of the rated one.
+    type Best = ((u8, Severity), Rc<Vec<Advisory>>, usize);
+    let mut best: Option<Best> = None;
+    for id in std::iter::once(&v.id).chain(&v.aliases) {
+        let list = match cache.get(id) {
+            Some(l) => Rc::clone(l),
+            None => {
+                let l = Rc::new(reader.heads_with_id(id)?);
+                cache.insert(id.clone(), Rc::clone(&l));
+                l
+            }
+        };
+        for (i, a) in list.iter().enumerate() {
+            let Some((tier, sev)) = alias_rating(a) else { continue };
+            let better = match &best {
+                None => true,
+                Some(((bt, bs), _, _)) => tier < *bt || (tier == *bt && sev > *bs),
+            };
+            if better {
+                best = Some(((tier, sev), Rc::clone(&list), i));
+            }
+        }
+    }
+    let Some(((_, severity), list, i)) = best else { return Ok(()) };
+    let a = &list[i];
+    v.severity = severity;
+    v.severity_source = Some(format!("{} ({})", a.id, a.source));
+    for sc in &a.severity {
+        let Some(version) = cvss_version(&sc.kind, &sc.score) else { continue };
+        if !v.cvss.iter().any(|c| c.vector == sc.score) {
+            v.cvss.push(CvssScore {
+                version: version.to_owned(),
+                vector: sc.score.clone(),
+                score: cvss::base_score(&sc.score).ok(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Evaluates a package's version against the affected rows of its name.
@@ -380,6 +471,7 @@ fn finding(pkg: &Package, q: &PackageQuery, group: &[&Hit], heads: &HashMap<i64,
         }
     }
     let sources: BTreeSet<&str> = advisories.iter().map(|a| a.source.as_str()).collect();
+    let data_source = sources.into_iter().collect::<Vec<_>>().join(",");
     Vulnerability {
         id: primary,
         aliases,
@@ -396,14 +488,15 @@ fn finding(pkg: &Package, q: &PackageQuery, group: &[&Hit], heads: &HashMap<i64,
         description,
         references,
         layer: pkg.layer.clone(),
-        data_source: sources.into_iter().collect::<Vec<_>>().join(","),
+        severity_source: (severity != Severity::Unknown).then(|| data_source.clone()),
+        data_source,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plimsoll_model::OsFamily;
+    use plimsoll_model::{OsFamily, PackageKind};
 
     fn os(family: OsFamily, id: &str, v: &str) -> OsRelease {
         OsRelease {

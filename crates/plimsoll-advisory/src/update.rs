@@ -21,30 +21,28 @@ use crate::load::{self, LoadError, ZipLimits};
 /// osv.dev's public export bucket.
 pub const DEFAULT_BASE_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 
-/// The osv.dev ecosystems the matcher understands (language ecosystems and the distributions
-/// in [`crate::distro`]).
-pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
-    "PyPI",
-    "npm",
-    "Go",
-    "crates.io",
-    "Maven",
-    "NuGet",
-    "RubyGems",
-    "Packagist",
-    "Hex",
-    "Pub",
-    "Debian",
-    "Ubuntu",
-    "Alpine",
-    "AlmaLinux",
-    "Rocky Linux",
-    "SUSE",
-    "openSUSE",
-    "Photon OS",
-    "Wolfi",
-    "Chainguard",
-];
+/// The osv.dev language ecosystems the matcher understands; [`default_ecosystems`] adds the
+/// distributions of the table ([`crate::distro`]).
+pub const LANGUAGE_ECOSYSTEMS: &[&str] =
+    &["PyPI", "npm", "Go", "crates.io", "Maven", "NuGet", "RubyGems", "Packagist", "Hex", "Pub"];
+
+/// Every osv.dev ecosystem `db update` fetches by default: the language ecosystems, then each
+/// distribution with an advisory feed in the table.
+pub fn default_ecosystems() -> Vec<&'static str> {
+    let distros = crate::distro::DistroTable::builtin().advisory_ecosystems().collect::<Vec<_>>();
+    LANGUAGE_ECOSYSTEMS.iter().copied().chain(distros).collect()
+}
+
+/// `Ok` when `ecosystem` is one the matcher understands (a [`default_ecosystems`] entry); a typo
+/// would otherwise fetch nothing and leave the gate silently uncovered.
+pub fn check_ecosystem(ecosystem: &str) -> Result<(), UpdateError> {
+    let known = default_ecosystems();
+    if known.contains(&ecosystem) {
+        Ok(())
+    } else {
+        Err(UpdateError::UnknownEcosystem { given: ecosystem.to_owned(), known })
+    }
+}
 
 /// What to fetch and the bounds on what is accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +68,7 @@ impl Default for UpdateOptions {
         let zip = ZipLimits::default();
         UpdateOptions {
             base_url: DEFAULT_BASE_URL.to_owned(),
-            ecosystems: DEFAULT_ECOSYSTEMS.iter().map(|&e| e.to_owned()).collect(),
+            ecosystems: default_ecosystems().into_iter().map(str::to_owned).collect(),
             insecure: false,
             ca_files: Vec::new(),
             max_zip_bytes: zip.max_archive_bytes,
@@ -127,6 +125,8 @@ pub enum UpdateError {
     TooLarge { ecosystem: String, url: String, limit: u64 },
     #[error("the {ecosystem} advisory archive {url} is rejected: {message}")]
     Archive { ecosystem: String, url: String, message: String },
+    #[error("unknown ecosystem `{given}`; known: {}", known.join(", "))]
+    UnknownEcosystem { given: String, known: Vec<&'static str> },
     #[error("none of the ecosystems ({0}) has an archive at the base URL; the database was not changed")]
     NothingFound(String),
     #[error("cannot write {path}: {source}")]
@@ -343,6 +343,9 @@ fn archive_name(ecosystem: &str) -> String {
 /// An ecosystem without an archive (HTTP 404, or no file in a mirror) is skipped with a warning;
 /// any other failure aborts the update and leaves `out` as it was.
 pub fn update(opts: &UpdateOptions, out: &Path) -> Result<UpdateStats, UpdateError> {
+    for e in &opts.ecosystems {
+        check_ecosystem(e)?;
+    }
     let base = Base::parse(opts)?;
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|source| UpdateError::Io { path: dir.to_owned(), source })?;

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use plimsoll_advisory::load::{load, Format};
+use plimsoll_advisory::load::load;
 use plimsoll_advisory::model::Advisory;
 use plimsoll_model::Severity;
 
@@ -44,8 +44,8 @@ fn owned(
 fn vunnel_sample_export() {
     let Some(path) = sample() else { return };
     assert_eq!(
-        plimsoll_advisory::load::detect(&path, &std::fs::read_to_string(&path).unwrap()),
-        Ok(Format::DebianTracker)
+        plimsoll_advisory::load::detect(&path, &std::fs::read_to_string(&path).unwrap()).map(|c| c.name),
+        Ok("debian-tracker")
     );
     let loaded = load(&[path]).expect("load");
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);

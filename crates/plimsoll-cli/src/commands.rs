@@ -47,7 +47,7 @@ fn db(cmd: DbCommand) -> Result<ExitCode> {
             }
             let stats = Database::build(&from, &output)
                 .with_context(|| format!("cannot build the advisory database {}", output.display()))?;
-            writeln!(out, "wrote {}: {stats:?}", output.display())?;
+            write!(out, "wrote {}: {}", output.display(), stats.summary())?;
         }
         DbCommand::Update { base_url, ecosystems, insecure, ca_files, max_zip_mib, output } => {
             let output = output.or_else(default_db_path).context("no --output given and no cache directory known")?;

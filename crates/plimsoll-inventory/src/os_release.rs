@@ -7,30 +7,17 @@
 //! `etc/debian_version`, ...) rank below it ([`priority`]) and fill the gaps it leaves, e.g. the
 //! codename of Debian testing, or the whole answer on images too old to have os-release.
 
+use plimsoll_model::distro::DistroTable;
 use plimsoll_model::{OsFamily, OsRelease};
 
 use crate::{AnalyzeError, Analyzer, Facts};
 
 pub struct OsReleaseAnalyzer;
 
-/// Release files named after one distribution: what they say is specific to it.
-const DISTRO_FILES: &[&str] = &[
-    "etc/alpine-release",
-    "etc/centos-release",
-    "etc/rocky-release",
-    "etc/almalinux-release",
-    "etc/fedora-release",
-    "etc/oracle-release",
-    "etc/SuSE-release",
-    "etc/photon-release",
-    "etc/mariner-release",
-    "etc/azurelinux-release",
-    "etc/amazon-linux-release",
-];
-
 /// Rank of a release file when several are visible: lower is better.
 ///
-/// os-release first. Then the files named after one distribution; then `redhat-release` and
+/// os-release first. Then the files named after one distribution (the table's
+/// `release_files`); then `redhat-release` and
 /// `lsb-release`, which derivatives also ship (Oracle Linux's `redhat-release` names RHEL); last
 /// `system-release` (a generic alias) and `debian_version`, which Ubuntu and other Debian
 /// derivatives carry too, naming the Debian release they branched from.
@@ -38,7 +25,7 @@ pub fn priority(path: &str) -> u8 {
     match path {
         "etc/os-release" => 0,
         "usr/lib/os-release" => 1,
-        p if DISTRO_FILES.contains(&p) => 2,
+        p if DistroTable::builtin().is_release_file(p) => 2,
         "etc/redhat-release" | "etc/lsb-release" => 3,
         "etc/system-release" | "etc/debian_version" => 4,
         _ => 5,
@@ -73,41 +60,35 @@ impl Analyzer for OsReleaseAnalyzer {
     }
 }
 
-/// The family an os-release `ID` (or one of the `ID_LIKE` words) stands for.
+/// The family an os-release `ID` (or one of the `ID_LIKE` words) stands for, from the
+/// distribution table.
 pub fn family_from_id(id: &str) -> Option<OsFamily> {
-    Some(match id {
-        "debian" => OsFamily::Debian,
-        "ubuntu" => OsFamily::Ubuntu,
-        "alpine" => OsFamily::Alpine,
-        "wolfi" => OsFamily::Wolfi,
-        "chainguard" => OsFamily::Chainguard,
-        "rhel" => OsFamily::Rhel,
-        "centos" => OsFamily::Centos,
-        "rocky" => OsFamily::Rocky,
-        "almalinux" => OsFamily::Almalinux,
-        "fedora" => OsFamily::Fedora,
-        "ol" => OsFamily::Oracle,
-        "amzn" => OsFamily::Amazon,
-        "sles" | "sled" | "sles_sap" | "sle_hpc" | "sle-micro" => OsFamily::Sles,
-        "opensuse" | "opensuse-leap" | "opensuse-tumbleweed" | "opensuse-microos" => OsFamily::Opensuse,
-        "mariner" => OsFamily::Mariner,
-        "azurelinux" => OsFamily::Azurelinux,
-        "photon" => OsFamily::Photon,
-        _ => return None,
-    })
+    DistroTable::builtin().family_from_id(id)
 }
 
 /// The family of `id`, else of the first `ID_LIKE` word that has one (os-release(5) lists them
 /// from the closest relative on), else [`OsFamily::Unknown`].
-fn family(id: &str, id_like: Option<&str>) -> OsFamily {
-    family_from_id(id)
-        .or_else(|| id_like.and_then(|like| like.split_whitespace().find_map(|w| family_from_id(&w.to_lowercase()))))
+fn family(table: &DistroTable<'_>, id: &str, id_like: Option<&str>) -> OsFamily {
+    table
+        .family_from_id(id)
+        .or_else(|| {
+            id_like.and_then(|like| like.split_whitespace().find_map(|w| table.family_from_id(&w.to_lowercase())))
+        })
         .unwrap_or(OsFamily::Unknown)
 }
 
 /// Parses `os-release` (os-release(5)). `None` when the file assigns nothing at all (an empty
 /// file); an error when it has content but not a single assignment.
 pub fn parse_os_release(path: &str, text: &str) -> Result<Option<OsRelease>, AnalyzeError> {
+    parse_os_release_with(&DistroTable::builtin(), path, text)
+}
+
+/// [`parse_os_release`] against another distribution table.
+pub fn parse_os_release_with(
+    table: &DistroTable<'_>,
+    path: &str,
+    text: &str,
+) -> Result<Option<OsRelease>, AnalyzeError> {
     let vars = parse_env_file(text);
     if vars.is_empty() {
         if text.trim().is_empty() {
@@ -118,7 +99,7 @@ pub fn parse_os_release(path: &str, text: &str) -> Result<Option<OsRelease>, Ana
     let get = |key: &str| vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
     // os-release(5): "If not set, a default of ID=linux may be used."
     let id = get("ID").map_or_else(|| "linux".to_owned(), str::to_lowercase);
-    let family = family(&id, get("ID_LIKE"));
+    let family = family(table, &id, get("ID_LIKE"));
     let codename = get("VERSION_CODENAME").or_else(|| get("UBUNTU_CODENAME")).map(str::to_lowercase).or_else(|| {
         // Debian before 9 had no VERSION_CODENAME; VERSION is "8 (jessie)".
         (family == OsFamily::Debian).then(|| get("VERSION").and_then(parenthesized)).flatten().map(str::to_lowercase)
@@ -219,7 +200,7 @@ fn release_file(
     pretty_name: Option<&str>,
 ) -> OsRelease {
     OsRelease {
-        family: family(id, None),
+        family: family(&DistroTable::builtin(), id, None),
         id: id.to_owned(),
         version_id: version_id.map(str::to_owned),
         codename: codename.map(str::to_owned),
@@ -277,23 +258,7 @@ fn parse_suse_release(path: &str, text: &str) -> Option<OsRelease> {
 fn parse_release_line(path: &str, text: &str) -> Option<OsRelease> {
     let line = first_line(text)?;
     let lower = line.to_lowercase();
-    // Ordered so that more specific names come first.
-    const NAMES: &[(&str, &str)] = &[
-        ("red hat", "rhel"),
-        ("centos", "centos"),
-        ("rocky", "rocky"),
-        ("almalinux", "almalinux"),
-        ("fedora", "fedora"),
-        ("oracle", "ol"),
-        ("enterprise linux", "ol"),
-        ("amazon", "amzn"),
-        ("scientific", "scientific"),
-        ("cbl-mariner", "mariner"),
-        ("common base linux mariner", "mariner"),
-        ("azure linux", "azurelinux"),
-        ("photon", "photon"),
-    ];
-    let &(_, id) = NAMES.iter().find(|(name, _)| lower.starts_with(name) || lower.contains(name))?;
+    let (spec, id) = DistroTable::builtin().from_release_line(&lower)?;
     let after = match lower.find(" release ") {
         Some(i) => line.get(i + " release ".len()..).unwrap_or(""),
         // No "release" keyword: the version is the first word that starts with a digit.
@@ -307,10 +272,8 @@ fn parse_release_line(path: &str, text: &str) -> Option<OsRelease> {
     });
     let codename = parenthesized(after).map(str::to_lowercase);
     let mut os = release_file(path, id, version.as_deref(), codename.as_deref(), Some(line));
-    if id == "scientific" {
-        // A RHEL rebuild without advisories of its own, as its os-release ID_LIKE says.
-        os.family = OsFamily::Rhel;
-    }
+    // The table entry decides, also for an id it does not list (`scientific` is RHEL).
+    os.family = spec.family;
     Some(os)
 }
 

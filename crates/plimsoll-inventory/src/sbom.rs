@@ -560,13 +560,7 @@ fn os_from_purl(p: &str) -> Option<OsRelease> {
 
 /// The inverse of [`OsFamily::purl_namespace`] (`redhat` -> RHEL, `amazon` -> Amazon Linux).
 fn family_from_namespace(ns: &str) -> Option<OsFamily> {
-    use OsFamily::*;
-    [
-        Debian, Ubuntu, Alpine, Wolfi, Chainguard, Rhel, Centos, Rocky, Almalinux, Fedora, Oracle, Amazon, Sles,
-        Opensuse, Mariner, Azurelinux, Photon,
-    ]
-    .into_iter()
-    .find(|f| f.purl_namespace() == ns)
+    plimsoll_model::distro::DistroTable::builtin().family_from_purl_namespace(ns)
 }
 
 /// The package a purl names, with what else the record says. `Err` is the reason to skip it.

@@ -5,7 +5,9 @@
 //! values that travel along it: [`Digest`], [`LayerRef`], [`OsRelease`], [`Package`] (with its
 //! [`purl`]), [`Diagnostic`], and the versioned [`ScanReport`] that every output format renders.
 
+pub mod coverage;
 mod digest;
+pub mod distro;
 pub mod fleet;
 pub mod misconfig;
 mod os;

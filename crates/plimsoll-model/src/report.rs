@@ -5,7 +5,7 @@ use crate::{Digest, OsRelease, Package};
 
 /// Version of the JSON report layout (`docs/json-report.md`). Bump the minor part for additions,
 /// the major part for anything that can break a consumer.
-pub const REPORT_SCHEMA_VERSION: &str = "1.3";
+pub const REPORT_SCHEMA_VERSION: &str = "1.4";
 
 /// The result of one scan: what every output format renders.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -38,6 +38,9 @@ pub struct ScanReport {
     /// that a suppression stays visible and auditable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressed: Vec<Suppressed>,
+    /// The advisory database used and what it covered; `None` when no database was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vulnerability_scan: Option<crate::coverage::VulnerabilityCoverage>,
 }
 
 /// Which list a suppressed finding came from.

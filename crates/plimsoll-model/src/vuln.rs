@@ -48,6 +48,12 @@ pub struct Vulnerability {
     pub fixed_version: Option<String>,
     pub status: VulnStatus,
     pub severity: Severity,
+    /// Where `severity` came from: the finding's own advisory data (its source, e.g.
+    /// `pypi-osv`), or, when that has no rating, `<alias id> (<source>)` for the alias in the
+    /// database whose rating was taken (GHSA and NVD CVSS first, then distribution ratings).
+    /// `None` while the severity is unknown.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub severity_source: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub cvss: Vec<CvssScore>,
     #[serde(skip_serializing_if = "Option::is_none", default)]

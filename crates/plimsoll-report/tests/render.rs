@@ -228,6 +228,7 @@ fn sample() -> ScanReport {
             path: Some("var/lib/rpm/Packages".into()),
         }],
         suppressed: vec![],
+        vulnerability_scan: None,
     }
 }
 
@@ -249,6 +250,7 @@ fn vuln(pkg: &Package, id: &str, severity: Severity, fixed: Option<&str>) -> Vul
         references: vec![],
         layer: pkg.layer.clone(),
         data_source: "test-osv".into(),
+        severity_source: None,
     }
 }
 
@@ -314,6 +316,7 @@ fn filesystem() -> ScanReport {
         misconfigurations: vec![],
         diagnostics: vec![],
         suppressed: vec![],
+        vulnerability_scan: None,
     }
 }
 
@@ -938,6 +941,7 @@ fn report_from_ground_truth(dir: &Path, truth: &Value) -> ScanReport {
         misconfigurations: vec![],
         diagnostics: vec![],
         suppressed: vec![],
+        vulnerability_scan: None,
     }
 }
 

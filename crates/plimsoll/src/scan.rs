@@ -252,8 +252,10 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
         p.purl = purl::for_package(p, inventory.os.as_ref());
     }
     let vulnerabilities = match_vulnerabilities(opts, inventory.os.as_ref(), &packages, &mut diagnostics)?;
+    let vulnerability_scan = vulnerability_coverage(opts, inventory.os.as_ref(), &packages)?;
     let base = empty_report(&image.reference, ArtifactKind::ContainerImage);
     Ok(ScanReport {
+        vulnerability_scan,
         artifact: Artifact {
             image_id: Some(image.config_digest.clone()),
             manifest_digest: Some(image.manifest_digest.clone()),
@@ -296,6 +298,16 @@ pub fn match_vulnerabilities(
     Ok(out.vulnerabilities)
 }
 
+/// What the advisory database covered of `packages`, when one is configured.
+pub fn vulnerability_coverage(
+    opts: &ScanOptions,
+    os: Option<&OsRelease>,
+    packages: &[Package],
+) -> Result<Option<plimsoll_model::coverage::VulnerabilityCoverage>, ScanError> {
+    let Some(db) = &opts.advisories else { return Ok(None) };
+    plimsoll_advisory::coverage(db, os, packages).map(Some).map_err(ScanError::Advisories)
+}
+
 /// A report with nothing found yet, for `name` of the given kind.
 pub fn empty_report(name: &str, kind: ArtifactKind) -> ScanReport {
     ScanReport {
@@ -318,6 +330,7 @@ pub fn empty_report(name: &str, kind: ArtifactKind) -> ScanReport {
         misconfigurations: Vec::new(),
         diagnostics: Vec::new(),
         suppressed: Vec::new(),
+        vulnerability_scan: None,
     }
 }
 
@@ -342,7 +355,9 @@ pub fn scan_dir(path: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError
     }
     let mut diagnostics = scan.diagnostics;
     let vulnerabilities = match_vulnerabilities(opts, inventory.os.as_ref(), &packages, &mut diagnostics)?;
+    let vulnerability_scan = vulnerability_coverage(opts, inventory.os.as_ref(), &packages)?;
     Ok(ScanReport {
+        vulnerability_scan,
         os: inventory.os,
         packages,
         vulnerabilities,

@@ -89,6 +89,21 @@ pub fn convert(text: &str) -> Result<Vec<Advisory>, ConvertError> {
         .collect())
 }
 
+/// Alpine secdb YAML (`v3.19/main.yaml`).
+pub static CONVERTER: crate::load::Converter = crate::load::Converter {
+    name: "alpine-secdb",
+    detect: |c| {
+        let keys = c.top_keys();
+        let yes = matches!(c.ext, "yaml" | "yml") && keys.contains(&"distroversion") && keys.contains(&"packages");
+        if yes {
+            crate::load::Claim::Yes
+        } else {
+            crate::load::Claim::No
+        }
+    },
+    convert: |c| convert(c.text).map_err(|e| e.to_string()),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

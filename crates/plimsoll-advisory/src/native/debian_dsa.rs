@@ -20,34 +20,7 @@ use super::{advisory, ConvertError};
 use crate::model::{Advisory, Affected, Reference};
 use crate::range::{Range, RangeKind};
 
-/// Debian code names and their release numbers (distro-info-data's debian.csv).
-pub const DEBIAN_RELEASES: &[(&str, &str)] = &[
-    ("buzz", "1.1"),
-    ("rex", "1.2"),
-    ("bo", "1.3"),
-    ("hamm", "2.0"),
-    ("slink", "2.1"),
-    ("potato", "2.2"),
-    ("woody", "3.0"),
-    ("sarge", "3.1"),
-    ("etch", "4"),
-    ("lenny", "5"),
-    ("squeeze", "6"),
-    ("wheezy", "7"),
-    ("jessie", "8"),
-    ("stretch", "9"),
-    ("buster", "10"),
-    ("bullseye", "11"),
-    ("bookworm", "12"),
-    ("trixie", "13"),
-    ("forky", "14"),
-    ("duke", "15"),
-];
-
-/// The release number for a code name (`bookworm` -> `12`).
-pub fn release_number(codename: &str) -> Option<&'static str> {
-    DEBIAN_RELEASES.iter().find(|(c, _)| *c == codename).map(|(_, n)| *n)
-}
+pub use plimsoll_model::distro::debian_release_number as release_number;
 
 struct Announcement {
     id: String,
@@ -174,6 +147,19 @@ pub fn convert(text: &str) -> Result<Vec<Advisory>, ConvertError> {
     }
     Ok(by_id.into_values().collect())
 }
+
+/// The DSA/DLA `list` files of the security tracker (`data/DSA/list`, `data/DLA/list`).
+pub static CONVERTER: crate::load::Converter = crate::load::Converter {
+    name: "debian-dsa-list",
+    detect: |c| {
+        if c.name == "list" && (c.parent == "DSA" || c.parent == "DLA") {
+            crate::load::Claim::Yes
+        } else {
+            crate::load::Claim::No
+        }
+    },
+    convert: |c| convert(c.text).map_err(|e| e.to_string()),
+};
 
 #[cfg(test)]
 mod tests {

@@ -32,8 +32,8 @@ use serde::Deserialize;
 
 use super::{advisory, ConvertError};
 use crate::model::{severity_from_label, Advisory, Affected, Reference};
-use crate::native::debian_dsa::release_number;
 use crate::range::{Range, RangeKind};
+use plimsoll_model::distro::debian_release_number as release_number;
 
 const FORMAT: &str = "Debian security tracker JSON";
 
@@ -181,6 +181,20 @@ pub fn looks_like(text: &str) -> bool {
     };
     check().unwrap_or(false)
 }
+
+/// The tracker export (served as `tracker/data/json`, so often saved without an extension) is one
+/// JSON object keyed by source package; OSV records are not.
+pub static CONVERTER: crate::load::Converter = crate::load::Converter {
+    name: "debian-tracker",
+    detect: |c| {
+        if (c.ext == "json" || c.name == "json") && looks_like(c.text) {
+            crate::load::Claim::Yes
+        } else {
+            crate::load::Claim::No
+        }
+    },
+    convert: |c| convert(c.text).map_err(|e| e.to_string()),
+};
 
 #[cfg(test)]
 mod tests {

@@ -95,6 +95,21 @@ pub fn convert(text: &str, stem: &str) -> Result<Vec<Advisory>, ConvertError> {
     Ok(vec![a])
 }
 
+/// FriendsOfPHP security-advisories YAML.
+pub static CONVERTER: crate::load::Converter = crate::load::Converter {
+    name: "friendsofphp",
+    detect: |c| {
+        let keys = c.top_keys();
+        let yes = matches!(c.ext, "yaml" | "yml") && keys.contains(&"reference") && keys.contains(&"branches");
+        if yes {
+            crate::load::Claim::Yes
+        } else {
+            crate::load::Claim::No
+        }
+    },
+    convert: |c| convert(c.text, c.stem).map_err(|e| e.to_string()),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,9 @@ pub mod alpine_secdb;
 pub mod debian_dsa;
 pub mod debian_tracker;
 pub mod friendsofphp;
+pub mod nvd;
 pub mod rubysec;
+pub mod rustsec_md;
 
 use std::cmp::Ordering;
 

@@ -178,6 +178,25 @@ pub fn convert(text: &str, stem: &str) -> Result<Vec<Advisory>, ConvertError> {
     Ok(vec![a])
 }
 
+/// ruby-advisory-db YAML (`gems/<gem>/<id>.yml`); interpreter advisories are skipped.
+pub static CONVERTER: crate::load::Converter = crate::load::Converter {
+    name: "rubysec",
+    detect: |c| {
+        if !matches!(c.ext, "yaml" | "yml") {
+            return crate::load::Claim::No;
+        }
+        let keys = c.top_keys();
+        if keys.contains(&"gem") {
+            crate::load::Claim::Yes
+        } else if keys.contains(&"engine") {
+            crate::load::Claim::Skip("RubySec interpreter advisory (no package ecosystem)")
+        } else {
+            crate::load::Claim::No
+        }
+    },
+    convert: |c| convert(c.text, c.stem).map_err(|e| e.to_string()),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,10 +104,33 @@ pub enum Version {
 }
 
 impl Scheme {
+    /// The ordering of a package kind's versions; `None` for a kind with no known scheme (never a
+    /// guess: comparing with the wrong ordering gives wrong verdicts silently).
+    pub fn for_package_kind(kind: plimsoll_model::PackageKind) -> Option<Scheme> {
+        use plimsoll_model::PackageKind as K;
+        Some(match kind {
+            K::Dpkg => Scheme::Dpkg,
+            K::Apk => Scheme::Apk,
+            K::Rpm => Scheme::Rpm,
+            K::Python => Scheme::Pep440,
+            K::Npm | K::Cargo => Scheme::Semver,
+            K::Go => Scheme::Go,
+            K::Maven => Scheme::Maven,
+            K::Gem => Scheme::RubyGems,
+            K::Composer => Scheme::Composer,
+            K::Nuget => Scheme::NuGet,
+            _ => return None,
+        })
+    }
+
     /// The ordering an OSV ecosystem string uses for `ECOSYSTEM` ranges (the part before the
     /// first `:` decides: `Debian:12` -> dpkg). `None` for ecosystems we cannot order.
     pub fn for_ecosystem(ecosystem: &str) -> Option<Scheme> {
         let base = ecosystem.split(':').next().unwrap_or(ecosystem);
+        // The distribution table first, so that a distribution added there needs nothing here.
+        if let Some(d) = plimsoll_model::distro::DistroTable::builtin().for_advisory_ecosystem(base) {
+            return Scheme::for_package_kind(d.package_kind);
+        }
         Some(match base {
             "Debian" | "Ubuntu" => Scheme::Dpkg,
             "Alpine" | "Wolfi" | "Chainguard" | "Alpaquita" | "BellSoft Hardened Containers" | "MinimOS" => Scheme::Apk,
