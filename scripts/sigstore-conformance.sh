@@ -9,11 +9,15 @@
 # PLIMSOLL_SIGSTORE_VENV:   where pytest, the suite's imports and sigstore-python are installed
 #                           (default ~/.cache/plimsoll/sigstore-venv)
 set -euo pipefail
+# Under CI (CI=true) a skip is a failure: the suite and its Python packages must be there.
+skip() {
+  echo "skipped: $*"
+  case "${CI:-}" in "" | 0 | false | FALSE | False) exit 0 ;; *) echo "CI is set: failing instead" >&2; exit 1 ;; esac
+}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 suite=$(cd "$repo" && realpath -m "${SIGSTORE_CONFORMANCE_DIR:-../shared/sigstore/conformance}")
 if [ ! -f "$suite/test/test_bundle.py" ]; then
-  echo "skipped: the sigstore-conformance suite is not at $suite"
-  exit 0
+  skip "the sigstore-conformance suite is not at $suite"
 fi
 
 venv=${PLIMSOLL_SIGSTORE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/plimsoll/sigstore-venv}
@@ -22,8 +26,7 @@ venv=${PLIMSOLL_SIGSTORE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/plimsoll/sigstore
 if ! "$venv/bin/python" -c 'import pytest, urllib3, cryptography, platformdirs, sigstore_protobuf_specs, sigstore' 2>/dev/null; then
   echo "installing the conformance harness's Python dependencies and sigstore-python into $venv"
   if ! { python3 -m venv "$venv" && "$venv/bin/pip" install -q pytest urllib3 cryptography platformdirs sigstore-protobuf-specs sigstore; }; then
-    echo "skipped: cannot install pytest and the suite's dependencies"
-    exit 0
+    skip "cannot install pytest and the suite's dependencies"
   fi
 fi
 

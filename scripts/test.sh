@@ -78,6 +78,10 @@ for fuzz in crates/*/fuzz/Cargo.toml; do
   cargo check --manifest-path "$fuzz" --all-targets
 done
 
+log "sigstore conformance suite (pytest harness against plimsoll verify-blob)"
+# Also installs sigstore-python into its venv, for the differential test that cargo test runs.
+./scripts/sigstore-conformance.sh -q
+
 log "cargo test --workspace"
 # With the validators installed, schema validation must really run: a validator that fails to
 # start is then a test failure, not a skip.

@@ -157,7 +157,7 @@ fn a_build_that_finds_no_advisory_fails_and_writes_nothing() {
 fn rustsec_markdown_is_converted_and_summarised() {
     let md = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/advisories/rustsec-md");
     if !md.is_dir() {
-        eprintln!("SKIP: {} is absent", md.display());
+        plimsoll_test_support::require(&format!("{} is absent", md.display()));
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -17,7 +17,7 @@ fn shared(rel: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipped: {} is absent", p.display());
+        plimsoll_test_support::require(&format!("{} is absent", p.display()));
         None
     }
 }

@@ -244,7 +244,7 @@ fn hostile_cases() -> Vec<(&'static str, Vec<Vec<u8>>)> {
 #[test]
 fn hostile_layers_match_umoci() {
     if !have("umoci") {
-        eprintln!("skipped: umoci is not installed (scripts/test.sh installs it)");
+        plimsoll_test_support::require("umoci is not installed (scripts/test.sh installs it)");
         return;
     }
     for (name, layers) in hostile_cases() {
@@ -255,7 +255,7 @@ fn hostile_layers_match_umoci() {
 #[test]
 fn gnu_tar_layers_match_umoci() {
     if !have("umoci") || !have("tar") {
-        eprintln!("skipped: umoci or GNU tar is not installed");
+        plimsoll_test_support::require("umoci or GNU tar is not installed");
         return;
     }
     let src = tempfile::tempdir().unwrap();
@@ -289,7 +289,7 @@ fn gnu_tar_layers_match_umoci() {
 #[test]
 fn python_tarfile_layers_match_umoci() {
     if !have("umoci") || !have("python3") {
-        eprintln!("skipped: umoci or python3 is not installed");
+        plimsoll_test_support::require("umoci or python3 is not installed");
         return;
     }
     const SCRIPT: &str = r#"

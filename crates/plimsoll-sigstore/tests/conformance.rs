@@ -18,7 +18,7 @@ fn suite() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipped: {} is absent", dir.display());
+        plimsoll_test_support::require(&format!("{} is absent", dir.display()));
         None
     }
 }

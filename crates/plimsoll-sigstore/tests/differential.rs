@@ -135,11 +135,13 @@ fn corruptions(json: &[u8]) -> Vec<(String, Vec<u8>)> {
 fn agrees_with_sigstore_python_on_real_and_corrupted_bundles() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore");
     if !shared.is_dir() {
-        eprintln!("skipped: {} is absent", shared.display());
+        plimsoll_test_support::require(&format!("{} is absent", shared.display()));
         return;
     }
     let Some(bin) = sigstore_python() else {
-        eprintln!("skipped: sigstore-python is not installed (scripts/sigstore-conformance.sh installs it)");
+        plimsoll_test_support::require(
+            "sigstore-python is not installed (scripts/sigstore-conformance.sh installs it)",
+        );
         return;
     };
     let py = shared.join("python-assets");

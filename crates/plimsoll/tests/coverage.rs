@@ -17,7 +17,7 @@ use plimsoll_model::{PackageKind, PackageOrigin, Severity};
 fn debian_12_npm_and_maven_are_not_covered_by_the_shared_advisories() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
     if !shared.join("advisories").is_dir() || !shared.join("images/debian-app.oci.tar").is_file() {
-        eprintln!("skipping: {} is absent", shared.display());
+        plimsoll_test_support::require(&format!("{} is absent", shared.display()));
         return;
     }
     let dir = tempfile::tempdir().unwrap();
