@@ -237,13 +237,25 @@ pub struct CommonArgs {
     /// OpenVEX document; `not_affected` and `fixed` statements suppress findings (repeatable).
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
-    /// Warn when the advisory database is older than this many days.
+    /// An advisory database built more than this many days ago is stale: a warning, and with
+    /// --exit-code the gate fails with exit code 3 unless --allow-stale-db.
     #[arg(long, default_value_t = 7, value_name = "DAYS", env = "PLIMSOLL_DB_MAX_AGE")]
     pub db_max_age: u64,
+    /// With --exit-code, do not fail (exit code 3) when the vulnerability scan was skipped (no
+    /// database) or the database has no advisory for an OS release or ecosystem of the target;
+    /// the report still says what was not checked.
+    #[arg(long)]
+    pub allow_uncovered: bool,
+    /// With --exit-code, do not fail (exit code 3) when the advisory database is older than
+    /// --db-max-age; the report still says so.
+    #[arg(long)]
+    pub allow_stale_db: bool,
     /// Severities to report, comma-separated (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
     #[arg(short, long, value_delimiter = ',', default_value = "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL", value_name = "LIST")]
     pub severity: Vec<String>,
-    /// Exit with this code when any finding of the selected severities is reported.
+    /// Exit with this code when any finding of the selected severities is reported; with no
+    /// finding, exit 3 when the vulnerability scan could not check everything (no or stale
+    /// database, uncovered OS release or ecosystem; see --allow-uncovered, --allow-stale-db).
     #[arg(long, default_value_t = 0, value_name = "CODE")]
     pub exit_code: u8,
     /// Also report secrets in files installed by OS packages.

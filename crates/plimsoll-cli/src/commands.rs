@@ -122,6 +122,8 @@ pub(crate) fn resolve_settings(
         db,
         ignore_unfixed,
         db_max_age,
+        allow_uncovered,
+        allow_stale_db,
         ignorefile,
         vex,
         severity,
@@ -149,13 +151,9 @@ pub(crate) fn resolve_settings(
     }
     let advisories = if vuln {
         let max_age = std::time::Duration::from_secs(db_max_age.saturating_mul(86_400));
-        let found = settings::open_advisories(db, explicit, max_age)?;
-        if !quiet {
-            for w in &found.warnings {
-                eprintln!("warning: {w}");
-            }
-        }
-        found.db
+        // Its warnings (no database, stale database) are left out: the policy states them in
+        // the report and on standard error (see `coverage_to_stderr`), as the gate decides.
+        settings::open_advisories(db, explicit, max_age)?.db
     } else {
         None
     };
@@ -167,7 +165,13 @@ pub(crate) fn resolve_settings(
         true => Some(settings::lint_config(rules_config.as_deref(), &skip_rule)?),
         false => None,
     };
-    let policy = settings::policy(ignorefile, &vex, &severity, ignore_unfixed)?;
+    let mut policy = settings::policy(ignorefile, &vex, &severity, ignore_unfixed)?;
+    policy.coverage = policy::CoverageGate {
+        vulnerabilities_expected: vuln,
+        max_db_age_days: Some(db_max_age),
+        allow_uncovered,
+        allow_stale_db,
+    };
     Ok(Settings {
         format,
         output,
@@ -226,9 +230,22 @@ fn finish(scanned: Scanned, settings: &Settings) -> Result<ExitCode> {
     Ok(exit(&scanned.verdict, settings))
 }
 
+/// What the vulnerability scan did not check goes to standard error too, `-q` or not: it is
+/// what decides whether a clean report means anything.
+fn coverage_to_stderr(verdict: &plimsoll::Verdict) {
+    for d in &verdict.coverage {
+        let level = match d.level {
+            plimsoll_model::DiagnosticLevel::Error => "error",
+            _ => "warning",
+        };
+        eprintln!("{level}: {}", d.message);
+    }
+}
+
 fn exit(verdict: &plimsoll::Verdict, settings: &Settings) -> ExitCode {
+    coverage_to_stderr(verdict);
     let codes = ExitCodes { findings: settings.exit_code, ..ExitCodes::default() };
-    ExitCode::from(policy::exit_code(codes, 0, verdict.failed))
+    ExitCode::from(policy::exit_code(codes, 0, verdict.failed, verdict.incomplete))
 }
 
 /// `plimsoll sbom FILE`: the SBOM's packages matched against the advisories. A CycloneDX input

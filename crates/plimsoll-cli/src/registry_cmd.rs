@@ -118,15 +118,14 @@ pub fn run_registry(args: RegistryScanArgs) -> Result<ExitCode> {
         }
         None => render(&mut BufWriter::new(std::io::stdout().lock()), stdout_color())?,
     }
-    if !quiet {
-        let mut err = std::io::stderr().lock();
-        for w in scan.common_warnings() {
-            writeln!(err, "warning: {w}")?;
-        }
-        if settings.format == Format::Json {
-            writeln!(err, "{}", plimsoll_report::fleet::summary_line(&scan))?;
-        }
+    let mut err = std::io::stderr().lock();
+    // Warnings (coverage among them) are never hidden by `-q`, which hides progress only.
+    for w in scan.common_warnings() {
+        writeln!(err, "warning: {w}")?;
     }
-    let codes = ExitCodes { findings: settings.exit_code, errors: error_exit_code };
+    if !quiet && settings.format == Format::Json {
+        writeln!(err, "{}", plimsoll_report::fleet::summary_line(&scan))?;
+    }
+    let codes = ExitCodes { findings: settings.exit_code, errors: error_exit_code, ..ExitCodes::default() };
     Ok(ExitCode::from(plimsoll::registry::exit_code(&scan, codes)))
 }

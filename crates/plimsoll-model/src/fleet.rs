@@ -40,6 +40,9 @@ pub struct FleetScanned {
     pub counts: FindingCounts,
     /// Some finding passed the policy (`--exit-code`).
     pub gate_failed: bool,
+    /// The vulnerability scan could not check everything and the policy does not allow it
+    /// (no database, an uncovered OS release or ecosystem, a stale database).
+    pub incomplete: bool,
     /// The policy's warnings (expired or unused ignore-file entries), as `origin: message`.
     pub policy_warnings: Vec<String>,
     /// The full report, when the caller asked to keep them.
@@ -100,6 +103,11 @@ impl FleetScan {
     /// Some scanned image has a finding that passed the policy.
     pub fn gate_failed(&self) -> bool {
         self.images.iter().any(|r| r.outcome.as_ref().is_ok_and(|s| s.gate_failed))
+    }
+
+    /// Some scanned image could not be checked completely (see [`FleetScanned::incomplete`]).
+    pub fn incomplete(&self) -> bool {
+        self.images.iter().any(|r| r.outcome.as_ref().is_ok_and(|s| s.incomplete))
     }
 
     /// The policy warnings every scanned image has (an ignore entry that matched nothing

@@ -169,6 +169,7 @@ mod tests {
                             misconfigurations: 3,
                         },
                         gate_failed: true,
+                        incomplete: false,
                         policy_warnings: Vec::new(),
                         report: None,
                     }),

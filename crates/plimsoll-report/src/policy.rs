@@ -83,6 +83,16 @@ impl Date {
         Date::from_unix_days(secs.div_euclid(86_400))
     }
 
+    /// Days since 1970-01-01 (Howard Hinnant's days-from-civil).
+    pub fn unix_days(self) -> i64 {
+        let (y, m, d) = (i64::from(self.year) - i64::from(self.month <= 2), i64::from(self.month), i64::from(self.day));
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// Howard Hinnant's days-to-civil.
     fn from_unix_days(days: i64) -> Date {
         let z = days + 719_468;
@@ -484,15 +494,7 @@ fn unix_seconds(s: &str) -> Option<i64> {
             sign * (n(1..3)? * 3600 + n(4..6)? * 60)
         }
     };
-    // Days from civil (Hinnant), the inverse of `Date::from_unix_days`.
-    let (y, mo, d) = (i64::from(date.year), i64::from(date.month), i64::from(date.day));
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = date.unix_days();
     Some(days * 86_400 + h * 3600 + m * 60 + sec - offset)
 }
 
@@ -505,6 +507,25 @@ pub struct Policy {
     pub severities: Vec<Severity>,
     /// Drop vulnerabilities without a fixed version (`--ignore-unfixed`).
     pub ignore_unfixed: bool,
+    /// What the vulnerability scan must have covered for the gate to pass.
+    pub coverage: CoverageGate,
+}
+
+/// Fail closed (issue 12): a report whose vulnerability scan did not look at everything it was
+/// asked to cannot pass the gate as if it had. `CoverageGate::default()` checks nothing (for
+/// callers that do not gate on vulnerabilities).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CoverageGate {
+    /// The vulnerability scanner was asked for: a report with packages but no
+    /// `vulnerability_scan` (no database) was not checked.
+    pub vulnerabilities_expected: bool,
+    /// A database built more than this many days (UTC calendar days) before today is stale.
+    pub max_db_age_days: Option<u64>,
+    /// `--allow-uncovered`: a skipped scan or an uncovered OS release or ecosystem is stated but
+    /// does not fail the gate.
+    pub allow_uncovered: bool,
+    /// `--allow-stale-db`: a stale database is stated but does not fail the gate.
+    pub allow_stale_db: bool,
 }
 
 /// The result of [`apply`].
@@ -519,6 +540,11 @@ pub struct PolicyOutcome {
     /// How many findings the severity and unfixed filters dropped, ignored ones included (these
     /// are recorded nowhere).
     pub filtered: usize,
+    /// What the vulnerability scan did not check (skipped, uncovered targets, stale database),
+    /// one statement each: errors when they fail the gate, warnings when the policy allows them.
+    pub coverage: Vec<Diagnostic>,
+    /// Some statement of `coverage` fails the gate: the scan could not check everything.
+    pub incomplete: bool,
 }
 
 /// Applies `policy` to `report` as of `today` (see the module docs).
@@ -628,7 +654,68 @@ pub fn apply(report: &mut ScanReport, policy: &Policy, today: Date) -> PolicyOut
 
     let failed =
         !report.vulnerabilities.is_empty() || !report.secrets.is_empty() || !report.misconfigurations.is_empty();
-    PolicyOutcome { warnings, failed, filtered }
+    let coverage = coverage_statements(report, &policy.coverage, today);
+    let incomplete = coverage.iter().any(|d| d.level == DiagnosticLevel::Error);
+    PolicyOutcome { warnings, failed, filtered, coverage, incomplete }
+}
+
+/// What the vulnerability scan of `report` did not check, per [`CoverageGate`]: each statement an
+/// error when it fails the gate, a warning when the gate allows it.
+fn coverage_statements(report: &ScanReport, gate: &CoverageGate, today: Date) -> Vec<Diagnostic> {
+    let statement = |allowed: bool, message: String, path: Option<String>| Diagnostic {
+        level: if allowed { DiagnosticLevel::Warning } else { DiagnosticLevel::Error },
+        message,
+        layer: None,
+        path,
+    };
+    let mut out = Vec::new();
+    let Some(cov) = &report.vulnerability_scan else {
+        // Nothing to look up means nothing was missed.
+        if gate.vulnerabilities_expected && !report.packages.is_empty() {
+            out.push(statement(
+                gate.allow_uncovered,
+                format!(
+                    "vulnerability scan skipped: no advisory database; {} packages not checked \
+                     (run `plimsoll db update` or pass --db; --allow-uncovered accepts this)",
+                    report.packages.len()
+                ),
+                None,
+            ));
+        }
+        return out;
+    };
+    let db = Some(cov.database.path.clone());
+    for t in cov.uncovered() {
+        let why = t.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+        out.push(statement(
+            gate.allow_uncovered,
+            format!(
+                "{} not covered by the advisory database: {} of {} packages not checked{why} \
+                 (--allow-uncovered accepts this)",
+                t.name, t.packages_not_covered, t.packages
+            ),
+            db.clone(),
+        ));
+    }
+    if let Some(max) = gate.max_db_age_days {
+        let built = unix_seconds(&cov.database.built_at).map(|s| s.div_euclid(86_400));
+        let age = built.map(|b| today.unix_days() - b);
+        let message = match age {
+            None => Some(format!(
+                "advisory database has no valid build time (`{}`); its age is unknown \
+                 (run `plimsoll db update`; --allow-stale-db accepts this)",
+                cov.database.built_at
+            )),
+            Some(days) if days > i64::try_from(max).unwrap_or(i64::MAX) => Some(format!(
+                "advisory database is stale: built {} ({days} days ago), more than --db-max-age {max} days \
+                 (run `plimsoll db update`; --allow-stale-db accepts this)",
+                cov.database.built_at
+            )),
+            Some(_) => None,
+        };
+        out.extend(message.map(|m| statement(gate.allow_stale_db, m, db.clone())));
+    }
+    out
 }
 
 /// The first live entry matching, counting a hit for every live entry that matches (so that an
@@ -951,5 +1038,8 @@ mod tests {
         assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(unix_seconds("2024-02-29T12:00:00.5+02:00"), Some(19_782 * 86_400 + 10 * 3600));
         assert_eq!(unix_seconds("2024-02-29"), None);
+        for days in [0, 19_782, -1, 60, 59, 11_016] {
+            assert_eq!(Date::from_unix_days(days).unix_days(), days);
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The gate: ignore file, OpenVEX and filters applied to a report.
 
-use plimsoll_model::{FindingKind, ScanReport, Severity, SuppressionSource, VexStatementInfo};
-use plimsoll_report::policy::{apply, Date, IgnoreFile, Policy, PolicyError, VexDocument};
+use plimsoll_model::{DiagnosticLevel, FindingKind, ScanReport, Severity, SuppressionSource, VexStatementInfo};
+use plimsoll_report::policy::{apply, CoverageGate, Date, IgnoreFile, Policy, PolicyError, VexDocument};
 use serde_json::json;
 
 const DIGEST: &str = "sha256:69ba0e9484422d6e3f7798fdc12c09a93510549e5e396a73d536f547a09e241a";
@@ -400,4 +400,70 @@ fn vex_v0_0_string_forms_and_errors() {
     assert!(err(json!({"@context": "https://www.w3.org/ns/csaf", "statements": []})).contains("is not OpenVEX"));
     assert!(err(json!({"document": {}})).contains("no `statements`"));
     assert!(VexDocument::parse("v.json", b"\xff").unwrap_err().to_string().starts_with("v.json: invalid OpenVEX JSON"));
+}
+
+/// The report without findings, with the given `vulnerability_scan`: Alpine 3.19 and PyPI,
+/// PyPI covered, Alpine as `alpine_covered` says, the database built on 2025-01-01.
+fn coverage_report(scan: Option<bool>) -> ScanReport {
+    let mut r = report();
+    r.vulnerabilities.clear();
+    r.secrets.clear();
+    r.misconfigurations.clear();
+    r.vulnerability_scan = scan.map(|alpine_covered| {
+        serde_json::from_value(json!({
+            "database": {"path": "/db/adv.db", "built_at": "2025-01-01T06:00:00Z", "sources": ["osv"], "advisories": 9},
+            "targets": [
+                {"kind": "os", "name": "Alpine 3.19", "namespace": "Alpine:v3.19", "packages": 2,
+                 "covered": alpine_covered, "packages_not_covered": if alpine_covered { 0 } else { 2 },
+                 "reason": if alpine_covered { None } else { Some("no advisory for Alpine:v3.19") }},
+                {"kind": "ecosystem", "name": "PyPI", "namespace": "PyPI", "packages": 1, "covered": true,
+                 "packages_not_covered": 0}
+            ]
+        }))
+        .unwrap()
+    });
+    r
+}
+
+fn gate(allow_uncovered: bool, allow_stale_db: bool) -> Policy {
+    let coverage =
+        CoverageGate { vulnerabilities_expected: true, max_db_age_days: Some(7), allow_uncovered, allow_stale_db };
+    Policy { coverage, ..Policy::default() }
+}
+
+#[test]
+fn coverage_gate_fails_closed_unless_allowed_by_name() {
+    let today = date("2025-01-05");
+    // Covered and fresh: complete, nothing stated.
+    let out = apply(&mut coverage_report(Some(true)), &gate(false, false), today);
+    assert!(!out.failed && !out.incomplete && out.coverage.is_empty(), "{out:?}");
+
+    // No database while packages exist.
+    let out = apply(&mut coverage_report(None), &gate(false, false), today);
+    assert!(out.incomplete && !out.failed);
+    assert_eq!(out.coverage.len(), 1);
+    assert!(out.coverage[0].message.contains("3 packages not checked"), "{:?}", out.coverage);
+    let out = apply(&mut coverage_report(None), &gate(true, false), today);
+    assert!(!out.incomplete && out.coverage[0].level == DiagnosticLevel::Warning);
+    // Nothing expected (no vuln scanner), nothing stated.
+    let out = apply(&mut coverage_report(None), &Policy::default(), today);
+    assert!(!out.incomplete && out.coverage.is_empty());
+
+    // An uncovered OS release: the one statement names it, the count and the database.
+    let out = apply(&mut coverage_report(Some(false)), &gate(false, false), today);
+    assert!(out.incomplete);
+    let [d] = out.coverage.as_slice() else { panic!("{:?}", out.coverage) };
+    assert!(d.message.starts_with("Alpine 3.19 not covered") && d.message.contains("2 of 2 packages"), "{d:?}");
+    assert_eq!((d.level, d.path.as_deref()), (DiagnosticLevel::Error, Some("/db/adv.db")));
+    assert!(!apply(&mut coverage_report(Some(false)), &gate(true, false), today).incomplete);
+
+    // Stale: 8 days after the build with a 7-day limit; 7 days is still fresh.
+    assert!(!apply(&mut coverage_report(Some(true)), &gate(false, false), date("2025-01-08")).incomplete);
+    let out = apply(&mut coverage_report(Some(true)), &gate(false, false), date("2025-01-09"));
+    assert!(out.incomplete && out.coverage[0].message.contains("stale") && out.coverage[0].message.contains("8 days"));
+    let out = apply(&mut coverage_report(Some(true)), &gate(false, true), date("2025-01-09"));
+    assert!(!out.incomplete && out.coverage[0].level == DiagnosticLevel::Warning);
+    // Allowing uncovered does not allow stale, and the other way round.
+    assert!(apply(&mut coverage_report(Some(true)), &gate(true, false), date("2025-01-09")).incomplete);
+    assert!(apply(&mut coverage_report(Some(false)), &gate(false, true), date("2025-01-09")).incomplete);
 }

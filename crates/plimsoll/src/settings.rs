@@ -148,5 +148,5 @@ pub fn policy(
         .iter()
         .map(|p| VexDocument::load(p).map_err(|source| Error::Vex { path: p.clone(), source }))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Policy { ignore, vex, severities: severities.into_iter().collect(), ignore_unfixed })
+    Ok(Policy { ignore, vex, severities: severities.into_iter().collect(), ignore_unfixed, ..Policy::default() })
 }

@@ -204,12 +204,17 @@ impl Ctx<'_> {
         let mut report = scan_image(image, self.scan)?;
         report.artifact.repo_tags = g.tags.iter().map(|t| format!("{}/{}:{t}", self.host, g.repo)).collect();
         let verdict = policy::apply_on(&mut report, self.policy, self.today);
-        let policy_warnings =
-            verdict.warnings.iter().map(|d| format!("{}: {}", d.path.as_deref().unwrap_or("-"), d.message)).collect();
+        let policy_warnings = verdict
+            .warnings
+            .iter()
+            .chain(&verdict.coverage)
+            .map(|d| format!("{}: {}", d.path.as_deref().unwrap_or("-"), d.message))
+            .collect();
         Ok(FleetScanned {
             manifest_digest: image.manifest_digest.clone(),
             counts: FindingCounts::of(&report, self.scan.advisories.is_some()),
             gate_failed: verdict.failed,
+            incomplete: verdict.incomplete,
             policy_warnings,
             report: self.keep_reports.then_some(report),
         })
@@ -388,9 +393,10 @@ pub fn scan_registry(
 }
 
 /// The exit code of a registry scan: `codes.errors` when some image failed, else
-/// `codes.findings` when some image has findings left after the policy.
+/// `codes.findings` when some image has findings left after the policy, else `codes.incomplete`
+/// when some image could not be checked completely.
 pub fn exit_code(scan: &FleetScan, codes: ExitCodes) -> u8 {
-    policy::exit_code(codes, scan.errors(), scan.gate_failed())
+    policy::exit_code(codes, scan.errors(), scan.gate_failed(), scan.incomplete())
 }
 
 #[cfg(test)]

@@ -1,0 +1,163 @@
+//! The gate fails closed (issue 12): with `--exit-code`, a vulnerability scan that was skipped
+//! (no database), that ran against a database with no advisory for an OS release or ecosystem of
+//! the target, or against a stale database exits with 3 (not 0, not the findings code, not 2)
+//! unless `--allow-uncovered` / `--allow-stale-db` accept it; the report and standard error say
+//! what was not checked, `-q` or not.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn plimsoll(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("PLIMSOLL_DB")
+        .env_remove("PLIMSOLL_DB_MAX_AGE")
+        // No database in the default location either.
+        .env("PLIMSOLL_CACHE_DIR", "/nonexistent/plimsoll-cache")
+        .env("XDG_CACHE_HOME", "/nonexistent/xdg-cache")
+        .output()
+        .expect("run plimsoll")
+}
+
+/// A database built from the demo advisories (Debian 12, PyPI and npm only).
+fn demo_db(dir: &Path) -> PathBuf {
+    let advisories = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/advisories");
+    let db = dir.join("adv.db");
+    let out = plimsoll(&["db", "build", "--from", advisories.to_str().unwrap(), "-o", db.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    db
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A project whose only packages are PyPI ones the demo database covers, none vulnerable.
+fn covered_project(root: &Path) {
+    write(root, "requirements.txt", "requests==2.31.0\n");
+}
+
+const CARGO_LOCK: &str = "version = 3\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.13.2\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(o)))
+}
+
+/// The error-level diagnostics of a JSON report.
+fn errors(rep: &Value) -> Vec<String> {
+    rep["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["level"] == "error")
+        .map(|d| d["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn covered_fresh_database_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let proj = dir.path().join("proj");
+    covered_project(&proj);
+    let out = plimsoll(&["fs", "-q", proj.to_str().unwrap(), "--db", db.to_str().unwrap(), "--exit-code", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn no_database_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    covered_project(dir.path());
+    let p = dir.path().to_str().unwrap();
+    // The reproduction of issue 12: this exited 0.
+    let out = plimsoll(&["fs", "-q", p, "--severity", "HIGH,CRITICAL", "--exit-code", "1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("vulnerability scan skipped: no advisory database"), "{}", stderr(&out));
+    let rep = json(&plimsoll(&["fs", "-q", p, "-f", "json", "--exit-code", "1"]));
+    assert!(errors(&rep).iter().any(|m| m.contains("1 packages not checked")), "{rep}");
+    // Opting out by name keeps the statement, as a warning, and passes.
+    let out = plimsoll(&["fs", "-q", p, "-f", "json", "--exit-code", "1", "--allow-uncovered"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("warning: vulnerability scan skipped"), "{}", stderr(&out));
+    // Without --exit-code nothing gates; without the vuln scanner nothing was expected.
+    assert_eq!(plimsoll(&["fs", "-q", p]).status.code(), Some(0));
+    assert_eq!(plimsoll(&["fs", "-q", p, "--scanners", "secret", "--exit-code", "1"]).status.code(), Some(0));
+}
+
+#[test]
+fn uncovered_distro_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let root = dir.path().join("rootfs");
+    write(&root, "etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME=\"Alpine Linux v3.19\"\n");
+    write(&root, "lib/apk/db/installed", "P:musl\nV:1.2.4-r2\nA:x86_64\no:musl\nL:MIT\n\n");
+    let (r, d) = (root.to_str().unwrap(), db.to_str().unwrap());
+    let out = plimsoll(&["fs", "-q", r, "--db", d, "-f", "json", "--exit-code", "1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let rep = json(&out);
+    let target = rep["vulnerability_scan"]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "os")
+        .cloned()
+        .unwrap_or_else(|| panic!("{rep}"));
+    assert_eq!((target["covered"].as_bool(), target["packages_not_covered"].as_u64()), (Some(false), Some(1)));
+    let errs = errors(&rep);
+    assert!(errs.iter().any(|m| m.contains("Alpine") && m.contains("1 of 1 packages not checked")), "{errs:?}");
+    assert!(stderr(&out).contains("not covered by the advisory database"), "{}", stderr(&out));
+    let out = plimsoll(&["fs", "-q", r, "--db", d, "--exit-code", "1", "--allow-uncovered"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn uncovered_ecosystem_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let proj = dir.path().join("proj");
+    covered_project(&proj);
+    write(&proj, "Cargo.lock", CARGO_LOCK);
+    let (p, d) = (proj.to_str().unwrap(), db.to_str().unwrap());
+    let out = plimsoll(&["fs", "-q", p, "--db", d, "-f", "json", "--exit-code", "1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let errs = errors(&json(&out));
+    assert_eq!(errs.len(), 1, "PyPI is covered, crates.io is not: {errs:?}");
+    assert!(errs[0].contains("crates.io") && errs[0].contains("1 of 1 packages"), "{errs:?}");
+    // Findings come first: a vulnerable covered package makes it the findings code.
+    write(&proj, "requirements.txt", "requests==2.19.0\n");
+    let out = plimsoll(&["fs", "-q", p, "--db", d, "--exit-code", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn stale_database_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    // 2020-01-01: years old.
+    conn.execute("UPDATE meta SET value = '2020-01-01T00:00:00Z' WHERE key = 'built_at'", []).unwrap();
+    conn.execute("UPDATE meta SET value = '1577836800' WHERE key = 'built_at_unix'", []).unwrap();
+    drop(conn);
+    let proj = dir.path().join("proj");
+    covered_project(&proj);
+    let (p, d) = (proj.to_str().unwrap(), db.to_str().unwrap());
+    let out = plimsoll(&["fs", "-q", p, "--db", d, "-f", "json", "--exit-code", "1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let errs = errors(&json(&out));
+    assert!(errs.len() == 1 && errs[0].contains("stale") && errs[0].contains("2020-01-01"), "{errs:?}");
+    let out = plimsoll(&["fs", "-q", p, "--db", d, "--exit-code", "1", "--allow-stale-db"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("warning: advisory database is stale"), "{}", stderr(&out));
+    // A large enough --db-max-age accepts it too.
+    let out = plimsoll(&["fs", "-q", p, "--db", d, "--exit-code", "1", "--db-max-age", "100000"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
