@@ -161,3 +161,39 @@ fn stale_database_fails_closed() {
     let out = plimsoll(&["fs", "-q", p, "--db", d, "--exit-code", "1", "--db-max-age", "100000"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn every_format_states_what_was_not_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let proj = dir.path().join("proj");
+    covered_project(&proj);
+    write(&proj, "Cargo.lock", CARGO_LOCK);
+    let (p, d) = (proj.to_str().unwrap(), db.to_str().unwrap());
+    let run = |format: &str| {
+        let out = plimsoll(&["fs", "-q", p, "--db", d, "-f", format, "--exit-code", "1"]);
+        assert_eq!(out.status.code(), Some(3), "{format}: {}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let table = run("table");
+    assert!(table.contains(&format!("Vulnerability database: {d}")), "{table}");
+    assert!(table.contains("Not covered (not checked for vulnerabilities): crates.io (1 of 1 packages)"), "{table}");
+
+    let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().unwrap().clone();
+    assert!(
+        notes.iter().any(|n| n["level"] == "error" && n["message"]["text"].as_str().unwrap().contains("crates.io")),
+        "{notes:?}"
+    );
+    assert!(notes.iter().any(|n| n["level"] == "note" && n["message"]["text"].as_str().unwrap().contains(d)));
+
+    let junit = run("junit");
+    let suite = junit.split("<testsuite name=\"scan\"").nth(1).unwrap_or_else(|| panic!("{junit}"));
+    assert!(suite.starts_with(" tests=\"1\" failures=\"1\""), "{junit}");
+    assert!(suite.contains("crates.io not covered") && suite.contains("crates.io (1 of 1 packages)"), "{junit}");
+
+    // No database: the JUnit scan suite fails too, rather than an empty passing report.
+    let out = plimsoll(&["fs", "-q", p, "-f", "junit", "--exit-code", "1"]);
+    let junit = String::from_utf8(out.stdout).unwrap();
+    assert!(junit.contains("vulnerability scan skipped: no advisory database; 2 packages not checked"), "{junit}");
+}

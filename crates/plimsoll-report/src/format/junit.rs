@@ -1,6 +1,7 @@
 //! JUnit XML, the test-report format every CI system displays.
 //!
-//! One `testsuite` per kind of finding (`vulnerabilities`, `secrets`, `misconfigurations`), one
+//! One `testsuite` per kind of finding (`vulnerabilities`, `secrets`, `misconfigurations`) and one
+//! (`scan`) for what the scan could not check (error-level diagnostics), one
 //! `testcase` per finding, each with a `failure` whose `type` is the severity: a CI run then
 //! shows every finding as a failed test with its details. A kind with no findings is an empty
 //! suite (no test case claims a check passed: the report cannot tell whether that scanner ran).
@@ -30,6 +31,7 @@ pub(crate) fn render(report: &ScanReport) -> String {
         ("vulnerabilities", vulnerabilities(report)),
         ("secrets", secrets(report)),
         ("misconfigurations", misconfigurations(report)),
+        ("scan", scan_errors(report)),
     ];
     let total: usize = suites.iter().map(|(_, c)| c.len()).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -60,6 +62,39 @@ pub(crate) fn render(report: &ScanReport) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// The error-level diagnostics (what the scan could not check: a skipped vulnerability scan, an
+/// uncovered OS release or ecosystem, a stale database, an unreadable file) as failing cases, so
+/// that a CI system shows an incomplete scan as failed rather than as an empty, passing suite.
+/// Each carries the database used and what it did not cover.
+fn scan_errors(report: &ScanReport) -> Vec<Case> {
+    let coverage = super::coverage_lines(report).map(|l| l.join("\n")).unwrap_or_default();
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == plimsoll_model::DiagnosticLevel::Error)
+        .map(|d| {
+            let mut details = String::new();
+            if let Some(p) = &d.path {
+                let _ = writeln!(details, "Path: {p}");
+            }
+            if let Some(l) = d.layer {
+                let _ = writeln!(details, "Layer: {l}");
+            }
+            let _ = writeln!(details, "{}", d.message);
+            if !coverage.is_empty() {
+                let _ = writeln!(details, "\n{coverage}");
+            }
+            Case {
+                classname: "plimsoll.scan".to_owned(),
+                name: d.message.split(':').next().unwrap_or("scan").to_owned(),
+                severity: Severity::Unknown,
+                message: d.message.clone(),
+                details,
+            }
+        })
+        .collect()
 }
 
 fn vulnerabilities(report: &ScanReport) -> Vec<Case> {

@@ -105,3 +105,28 @@ pub(crate) fn package_of<'a>(report: &'a ScanReport, v: &Vulnerability) -> Optio
         .collect();
     by_name.iter().find(same_layer).or(by_name.first()).copied()
 }
+
+/// What the vulnerability scan ran against and what it did not cover, in words, for the formats
+/// that have no field for it (table footer, SARIF notification, JUnit case): the database line,
+/// then the coverage line. `None` when no vulnerability scan ran (the diagnostics say why).
+pub(crate) fn coverage_lines(report: &ScanReport) -> Option<[String; 2]> {
+    let cov = report.vulnerability_scan.as_ref()?;
+    let db = &cov.database;
+    let database = format!(
+        "Vulnerability database: {} (built {}, {} advisories from {})",
+        db.path,
+        db.built_at,
+        db.advisories,
+        if db.sources.is_empty() { "no named source".to_owned() } else { db.sources.join(", ") }
+    );
+    let missed: Vec<String> = cov
+        .uncovered()
+        .map(|t| format!("{} ({} of {} packages)", t.name, t.packages_not_covered, t.packages))
+        .collect();
+    let coverage = if missed.is_empty() {
+        format!("Covered: all {} OS releases and ecosystems of the inventory", cov.targets.len())
+    } else {
+        format!("Not covered (not checked for vulnerabilities): {}", missed.join(", "))
+    };
+    Some([database, coverage])
+}

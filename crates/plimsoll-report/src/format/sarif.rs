@@ -81,6 +81,7 @@ fn build(report: &ScanReport) -> Log {
                     rules: rules.list,
                 },
             },
+            invocations: invocations(report),
             results,
             properties: props,
         }],
@@ -418,8 +419,52 @@ struct Log {
 #[derive(Serialize)]
 struct Run {
     tool: Tool,
+    /// What the scan could not check, and the database it used (SARIF 3.20.21).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation>,
     results: Vec<SarifResult>,
     properties: BTreeMap<&'static str, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+}
+
+/// The report's diagnostics and its coverage statement as SARIF notifications: errors,
+/// warnings, and the database used as a note.
+fn invocations(report: &ScanReport) -> Vec<Invocation> {
+    let mut notes: Vec<Notification> = report
+        .diagnostics
+        .iter()
+        .map(|d| Notification {
+            level: match d.level {
+                plimsoll_model::DiagnosticLevel::Error => "error",
+                plimsoll_model::DiagnosticLevel::Warning => "warning",
+            },
+            message: Text {
+                text: match &d.path {
+                    Some(p) => format!("{p}: {}", d.message),
+                    None => d.message.clone(),
+                },
+            },
+        })
+        .collect();
+    if let Some(lines) = super::coverage_lines(report) {
+        notes.push(Notification { level: "note", message: Text { text: lines.join("; ") } });
+    }
+    if notes.is_empty() {
+        return Vec::new();
+    }
+    vec![Invocation { execution_successful: true, tool_execution_notifications: notes }]
 }
 
 #[derive(Serialize)]

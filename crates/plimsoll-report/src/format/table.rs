@@ -33,6 +33,12 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     secrets(&mut out, report, style, opts.terminal_width);
     misconfigurations(&mut out, report, style, opts.terminal_width);
     diagnostics(&mut out, report, style);
+    if let Some(lines) = super::coverage_lines(report) {
+        let _ = writeln!(out);
+        for l in lines {
+            let _ = writeln!(out, "{}", clean(&l));
+        }
+    }
     out
 }
 
