@@ -250,6 +250,11 @@ pub struct CommonArgs {
     /// --db-max-age; the report still says so.
     #[arg(long)]
     pub allow_stale_db: bool,
+    /// With --exit-code, do not fail (exit code 3) when a file a scanner was asked to check was
+    /// skipped, whole or in part, at a limit (size, nesting, package count); the report still
+    /// lists each as an error.
+    #[arg(long)]
+    pub allow_skipped_files: bool,
     /// Severities to report, comma-separated (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
     #[arg(short, long, value_delimiter = ',', default_value = "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL", value_name = "LIST")]
     pub severity: Vec<String>,

@@ -124,6 +124,7 @@ pub(crate) fn resolve_settings(
         db_max_age,
         allow_uncovered,
         allow_stale_db,
+        allow_skipped_files,
         ignorefile,
         vex,
         severity,
@@ -171,6 +172,7 @@ pub(crate) fn resolve_settings(
         max_db_age_days: Some(db_max_age),
         allow_uncovered,
         allow_stale_db,
+        allow_skipped_files,
     };
     Ok(Settings {
         format,

@@ -197,3 +197,99 @@ fn every_format_states_what_was_not_checked() {
     let junit = String::from_utf8(out.stdout).unwrap();
     assert!(junit.contains("vulnerability scan skipped: no advisory database; 2 packages not checked"), "{junit}");
 }
+
+/// A privileged pod with one value nested past the YAML parser's depth limit (issue 17 item 5).
+fn deep_pod() -> String {
+    let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: deep\n  labels:\n    x: {deep}\nspec:\n  containers:\n  - name: c\n    image: busybox:1.36\n    securityContext:\n      privileged: true\n"
+    )
+}
+
+#[test]
+fn a_skipped_configuration_file_fails_closed_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "deploy/pod.yaml", &deep_pod());
+    let p = dir.path().to_str().unwrap();
+    let args = ["fs", "-q", p, "--scanners", "misconfig", "--exit-code", "1"];
+    let run = |format: &str, extra: &[&str]| {
+        let mut a = args.to_vec();
+        a.extend(["-f", format]);
+        a.extend(extra);
+        plimsoll(&a)
+    };
+    // It used to be 0 findings, no word, exit 0.
+    let out = run("json", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let rep = json(&out);
+    let errs = errors(&rep);
+    assert!(errs.iter().any(|m| m.starts_with("configuration not checked: nesting deeper than")), "{errs:?}");
+    assert!(errs.iter().any(|m| m.contains("1 file was not (fully) checked")), "{errs:?}");
+    let d = rep["diagnostics"].as_array().unwrap().iter().find(|d| d["path"] == "deploy/pod.yaml").cloned();
+    assert!(d.is_some(), "the diagnostic names the file: {rep}");
+
+    let sarif: Value = serde_json::from_slice(&run("sarif", &[]).stdout).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().unwrap().clone();
+    assert!(notes.iter().any(|n| n["level"] == "error"
+        && n["message"]["text"].as_str().unwrap().starts_with("deploy/pod.yaml: configuration not checked")));
+    let junit = String::from_utf8(run("junit", &[]).stdout).unwrap();
+    assert!(junit.contains("<testsuite name=\"scan\" tests=\"2\" failures=\"2\""), "{junit}");
+    let table = String::from_utf8(run("table", &[]).stdout).unwrap();
+    assert!(table.contains("deploy/pod.yaml") && table.contains("nesting deeper than"), "{table}");
+
+    // Accepted by name: still reported, the gate passes (nothing else was found).
+    let out = run("json", &["--allow-skipped-files"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(errors(&json(&out)).iter().any(|m| m.starts_with("configuration not checked")));
+}
+
+#[test]
+fn a_skipped_configuration_file_in_an_image_layer_fails_closed() {
+    use plimsoll::testing::{ImageBuilder, LayerBuilder};
+    let dir = tempfile::tempdir().unwrap();
+    ImageBuilder::new()
+        .layer(LayerBuilder::new().file("app/pod.yaml", deep_pod(), 0o644).created_by("COPY . /app"))
+        .write_oci_dir(dir.path(), Some("v1"))
+        .unwrap();
+    let r = format!("oci:{}:v1", dir.path().display());
+    let out = plimsoll(&["image", &r, "-q", "--no-cache", "--scanners", "misconfig", "-f", "json", "--exit-code", "1"]);
+    let rep = json(&out);
+    let skipped: Vec<&Value> =
+        rep["diagnostics"].as_array().unwrap().iter().filter(|d| d["path"] == "app/pod.yaml").collect();
+    assert!(skipped.iter().any(|d| d["level"] == "error" && d["layer"] == 0), "{rep}");
+    let ids: Vec<&str> =
+        rep["misconfigurations"].as_array().unwrap().iter().map(|m| m["rule_id"].as_str().unwrap()).collect();
+    // The image-config rules (root user, no healthcheck) find things, and findings come first.
+    assert_eq!(ids, ["PL-IMG-001", "PL-IMG-002"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // Without them, the skipped file alone fails the gate.
+    let skip = ["--skip-rule", "PL-IMG-001", "--skip-rule", "PL-IMG-002"];
+    let out = plimsoll(
+        &[&["image", &r, "-q", "--no-cache", "--scanners", "misconfig", "--exit-code", "1"][..], &skip].concat(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = plimsoll(
+        &[
+            &["image", &r, "-q", "--no-cache", "--scanners", "misconfig", "--exit-code", "1", "--allow-skipped-files"]
+                [..],
+            &skip,
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_lockfile_over_the_package_cap_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    // One more than `plimsoll_inventory::MAX_PACKAGES_PER_FILE` (65,536): refused whole.
+    let text: String = (0..65_537).map(|i| format!("pkg{i}==1.0\n")).collect();
+    write(dir.path(), "requirements.txt", &text);
+    let p = dir.path().to_str().unwrap();
+    let out = plimsoll(&["fs", "-q", p, "--scanners", "secret", "-f", "json", "--exit-code", "1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let errs = errors(&json(&out));
+    assert!(errs.iter().any(|m| m.contains("more than 65536")), "{errs:?}");
+    let out = plimsoll(&["fs", "-q", p, "--scanners", "secret", "--exit-code", "1", "--allow-skipped-files"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -511,9 +511,10 @@ pub struct Policy {
     pub coverage: CoverageGate,
 }
 
-/// Fail closed (issue 12): a report whose vulnerability scan did not look at everything it was
-/// asked to cannot pass the gate as if it had. `CoverageGate::default()` checks nothing (for
-/// callers that do not gate on vulnerabilities).
+/// Fail closed (issues 12 and 17): a report whose scanners did not look at everything they were
+/// asked to cannot pass the gate as if they had. `CoverageGate::default()` expects no
+/// vulnerability scan and sets no database age, but still fails on skipped files (the report
+/// itself records those).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CoverageGate {
     /// The vulnerability scanner was asked for: a report with packages but no
@@ -526,6 +527,10 @@ pub struct CoverageGate {
     pub allow_uncovered: bool,
     /// `--allow-stale-db`: a stale database is stated but does not fail the gate.
     pub allow_stale_db: bool,
+    /// `--allow-skipped-files`: files a scanner was asked to check but (partly) skipped at a
+    /// limit (the report's error-level diagnostics: a lint limit, a package count over its cap)
+    /// do not fail the gate.
+    pub allow_skipped_files: bool,
 }
 
 /// The result of [`apply`].
@@ -669,6 +674,20 @@ fn coverage_statements(report: &ScanReport, gate: &CoverageGate, today: Date) ->
         path,
     };
     let mut out = Vec::new();
+    // Error-level diagnostics are files a scanner was asked to check and did not (fully): the
+    // gate cannot pass on what was not looked at. Counted before this function adds its own.
+    let skipped = report.diagnostics.iter().filter(|d| d.level == DiagnosticLevel::Error).count();
+    if skipped > 0 && !gate.allow_skipped_files {
+        out.push(statement(
+            false,
+            format!(
+                "{skipped} {} not (fully) checked at a scanner limit (see the errors above; \
+                 --allow-skipped-files accepts this)",
+                if skipped == 1 { "file was" } else { "files were" }
+            ),
+            None,
+        ));
+    }
     let Some(cov) = &report.vulnerability_scan else {
         // Nothing to look up means nothing was missed.
         if gate.vulnerabilities_expected && !report.packages.is_empty() {

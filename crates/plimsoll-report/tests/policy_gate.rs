@@ -426,8 +426,13 @@ fn coverage_report(scan: Option<bool>) -> ScanReport {
 }
 
 fn gate(allow_uncovered: bool, allow_stale_db: bool) -> Policy {
-    let coverage =
-        CoverageGate { vulnerabilities_expected: true, max_db_age_days: Some(7), allow_uncovered, allow_stale_db };
+    let coverage = CoverageGate {
+        vulnerabilities_expected: true,
+        max_db_age_days: Some(7),
+        allow_uncovered,
+        allow_stale_db,
+        ..CoverageGate::default()
+    };
     Policy { coverage, ..Policy::default() }
 }
 
@@ -466,4 +471,23 @@ fn coverage_gate_fails_closed_unless_allowed_by_name() {
     // Allowing uncovered does not allow stale, and the other way round.
     assert!(apply(&mut coverage_report(Some(true)), &gate(true, false), date("2025-01-09")).incomplete);
     assert!(apply(&mut coverage_report(Some(false)), &gate(false, true), date("2025-01-09")).incomplete);
+
+    // A file skipped at a limit (an error-level diagnostic) fails even the default policy;
+    // warnings do not; --allow-skipped-files accepts it.
+    let skipped = |level: DiagnosticLevel| {
+        let mut r = coverage_report(Some(true));
+        r.diagnostics.push(plimsoll_model::Diagnostic {
+            level,
+            message: "configuration not checked: nesting deeper than 255 levels".into(),
+            layer: None,
+            path: Some("pod.yaml".into()),
+        });
+        r
+    };
+    let out = apply(&mut skipped(DiagnosticLevel::Error), &Policy::default(), today);
+    assert!(out.incomplete && out.coverage[0].message.starts_with("1 file was not (fully) checked"), "{out:?}");
+    assert!(!apply(&mut skipped(DiagnosticLevel::Warning), &Policy::default(), today).incomplete);
+    let allow =
+        Policy { coverage: CoverageGate { allow_skipped_files: true, ..CoverageGate::default() }, ..Policy::default() };
+    assert!(!apply(&mut skipped(DiagnosticLevel::Error), &allow, today).incomplete);
 }

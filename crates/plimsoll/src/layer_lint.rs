@@ -41,6 +41,25 @@ pub struct ConfigFileScan {
     /// Why the file could not be checked (a parse error, with its line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Limits hit: the whole file, or the part at a line, went unchecked (reported as errors:
+    /// a skipped file must not read as a clean one, issue 17).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_checked: Vec<String>,
+}
+
+/// A lint limit hit as the report's diagnostic: an error, since what the user asked to be
+/// checked was not (see `CoverageGate::allow_skipped_files`).
+pub(crate) fn limit_message(d: &plimsoll_lint::LintDiagnostic) -> String {
+    if d.whole_file {
+        format!("configuration not checked: {}", d.limit)
+    } else {
+        format!("configuration partly not checked (line {}): {}", d.line, d.limit)
+    }
+}
+
+/// [`limit_message`] as an error-level diagnostic.
+pub(crate) fn limit_diagnostic(d: &plimsoll_lint::LintDiagnostic, layer: Option<usize>) -> Diagnostic {
+    Diagnostic { level: DiagnosticLevel::Error, message: limit_message(d), layer, path: Some(d.path.clone()) }
 }
 
 /// Lints one configuration file of a layer on its own, with every rule but the set-wide ones.
@@ -49,10 +68,27 @@ pub(crate) fn lint(path: &str, data: &[u8], cfg: &LintConfig) -> Option<ConfigFi
     let kind = config_files::kind(path, data, Origin::Image)?;
     let mut linter = Linter::new(layer_config(cfg));
     let scan = match linter.add_as(path, data, kind) {
-        Ok(()) => ConfigFileScan { path: path.to_owned(), findings: linter.finish(), error: None },
-        Err(e) => ConfigFileScan { path: path.to_owned(), findings: Vec::new(), error: Some(e.to_string()) },
+        Ok(()) => {
+            let (findings, skipped) = linter.finish_with_diagnostics();
+            let not_checked = skipped.iter().map(limit_message).collect();
+            ConfigFileScan { path: path.to_owned(), findings, error: None, not_checked }
+        }
+        Err(e) => match e.limit() {
+            Some(d) => ConfigFileScan {
+                path: path.to_owned(),
+                findings: Vec::new(),
+                error: None,
+                not_checked: vec![limit_message(d)],
+            },
+            None => ConfigFileScan {
+                path: path.to_owned(),
+                findings: Vec::new(),
+                error: Some(e.to_string()),
+                not_checked: Vec::new(),
+            },
+        },
     };
-    (!scan.findings.is_empty() || scan.error.is_some()).then_some(scan)
+    (!scan.findings.is_empty() || scan.error.is_some() || !scan.not_checked.is_empty()).then_some(scan)
 }
 
 /// The settings the layer walk lints with: the run's, except that every rule runs (disabled ones
@@ -85,6 +121,14 @@ pub(crate) fn collect(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for file in files.into_iter().filter(|f| keep(&f.path)) {
+        for message in file.not_checked {
+            diagnostics.push(Diagnostic {
+                level: DiagnosticLevel::Error,
+                message,
+                layer: Some(layer),
+                path: Some(file.path.clone()),
+            });
+        }
         if let Some(e) = file.error {
             diagnostics.push(Diagnostic {
                 level: DiagnosticLevel::Warning,

@@ -342,9 +342,11 @@ pub fn scan_dir(path: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError
     let mut visitor = FileVisitor::new(opts, lint);
     let index = plimsoll_image::rootfs::walk_dir(path, &mut visitor, &opts.walk_limits)
         .map_err(|source| ScanError::Dir { path: path.display().to_string(), source: Box::new(source) })?;
-    let mut misconfigurations = visitor.take_linter().map(Linter::finish).unwrap_or_default();
+    let (mut misconfigurations, lint_skipped) =
+        visitor.take_linter().map(Linter::finish_with_diagnostics).unwrap_or_default();
     misconfigurations.sort_by(|a, b| (&a.file, a.line, &a.rule_id).cmp(&(&b.file, b.line, &b.rule_id)));
-    let scan = finish_layer(visitor, index);
+    let mut scan = finish_layer(visitor, index);
+    scan.diagnostics.extend(lint_skipped.iter().map(|d| layer_lint::limit_diagnostic(d, None)));
     let inventory = assemble(std::slice::from_ref(&scan.facts), |_, _| true, &[]);
     let include_os_files = opts.secrets.as_ref().is_some_and(|s| s.include_os_files);
     let secrets: Vec<SecretFinding> =

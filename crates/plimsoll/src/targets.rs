@@ -92,7 +92,9 @@ pub fn scan_config(path: &Path, opts: &ScanOptions, policy: &Policy) -> Result<S
             .ok_or_else(|| not_config(plimsoll_lint::LintError::UnknownKind { path: name.clone() }))?;
         linter.add_as(&name, &content, kind).map_err(not_config)?;
         let mut report = empty_report(&name, ArtifactKind::Filesystem);
-        report.misconfigurations = linter.finish();
+        let (found, skipped) = linter.finish_with_diagnostics();
+        report.misconfigurations = found;
+        report.diagnostics.extend(skipped.iter().map(|d| crate::layer_lint::limit_diagnostic(d, None)));
         report
     };
     Ok(Scanned::judged(report, policy))

@@ -186,8 +186,12 @@ impl LayerVisitor for FileVisitor<'_> {
                 ConfigLint::Off => {}
                 ConfigLint::Dir(linter) => {
                     if let Some(kind) = config_files::kind(&entry.path, data, Origin::Project) {
-                        if let Err(e) = linter.add_as(&entry.path, data, kind) {
-                            self.warn(&entry.path, format!("configuration not checked: {e}"));
+                        match linter.add_as(&entry.path, data, kind) {
+                            Ok(()) => {}
+                            Err(e) => match e.limit() {
+                                Some(d) => self.scan.diagnostics.push(layer_lint::limit_diagnostic(d, None)),
+                                None => self.warn(&entry.path, format!("configuration not checked: {e}")),
+                            },
                         }
                     }
                 }
