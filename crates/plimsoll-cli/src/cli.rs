@@ -206,7 +206,8 @@ pub struct FsArgs {
 
 #[derive(Debug, Args)]
 pub struct CommonArgs {
-    /// Output format: table, json, cyclonedx (CycloneDX 1.6 JSON), spdx-json (SPDX 2.3 JSON).
+    /// Output format: table, json, cyclonedx (CycloneDX 1.6 JSON), spdx-json (SPDX 2.3 JSON),
+    /// sarif (SARIF 2.1.0), junit (JUnit XML).
     #[arg(short, long, default_value = "table", value_name = "FORMAT")]
     pub format: String,
     /// Write the report to FILE instead of standard output.
@@ -231,7 +232,9 @@ pub struct CommonArgs {
     /// Do not report vulnerabilities that have no fix yet.
     #[arg(long)]
     pub ignore_unfixed: bool,
-    /// Ignore file (YAML: id, package, paths, expires, reason) [default: .plimsollignore when present].
+    /// Ignore file (YAML: id, package, paths, expires, reason; a file named .trivyignore is read
+    /// in Trivy's format: one id per line, optional exp:YYYY-MM-DD)
+    /// [default: .plimsollignore, else .trivyignore, when present].
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,
     /// OpenVEX document; `not_affected` and `fixed` statements suppress findings (repeatable).

@@ -177,7 +177,7 @@ fn stderr_line(s: &str) {
 
 pub fn run_key(args: KeyArgs) -> Result<ExitCode> {
     let KeyCommand::Generate(KeyGenerateArgs { output_key_prefix }) = args.command;
-    let pass = plimsoll::sign::read_passphrase(true)?;
+    let pass = passphrase(true)?;
     let (k, p) = plimsoll::sign::generate_key_files(&output_key_prefix, &pass)?;
     stderr_line(&format!("Private key written to {}\nPublic key written to {}", k.display(), p.display()));
     Ok(ExitCode::SUCCESS)
@@ -186,7 +186,7 @@ pub fn run_key(args: KeyArgs) -> Result<ExitCode> {
 pub fn run_sign(args: SignArgs) -> Result<ExitCode> {
     let SignArgs { key, image, registry } = args;
     let r = registry_ref(&image)?;
-    let pass = plimsoll::sign::read_passphrase(false)?;
+    let pass = passphrase(false)?;
     let key = SigningKey::load(&key, &pass)?;
     let client = connect(&r, registry)?;
     let signed = cosign::sign(&client, &r, &key).with_context(|| format!("cannot sign {r}"))?;
@@ -219,7 +219,7 @@ pub fn run_attest(args: AttestArgs) -> Result<ExitCode> {
     let bytes = std::fs::read(&predicate).with_context(|| format!("cannot read {}", predicate.display()))?;
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).with_context(|| format!("{} is not JSON", predicate.display()))?;
-    let pass = plimsoll::sign::read_passphrase(false)?;
+    let pass = passphrase(false)?;
     let key = SigningKey::load(&key, &pass)?;
     let client = connect(&r, registry)?;
     let att =
@@ -251,4 +251,14 @@ pub fn run_resolve(args: ResolveArgs) -> Result<ExitCode> {
     let top = registry::fetch_manifest(&client, &r, 16 << 20).with_context(|| format!("cannot resolve {r}"))?;
     stdout_line(&r.with_digest(top.digest).to_string())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The key passphrase (see [`plimsoll::sign::read_passphrase`]); without a terminal to ask on,
+/// the error names the variable that provides it instead.
+fn passphrase(confirm: bool) -> Result<Vec<u8>> {
+    plimsoll::sign::read_passphrase(confirm).map_err(|e| match e {
+        e @ plimsoll::sign::SignError::Io { .. } => anyhow::Error::new(e)
+            .context("cannot ask for the key passphrase (no terminal); set PLIMSOLL_PASSWORD instead"),
+        e => e.into(),
+    })
 }

@@ -293,3 +293,42 @@ fn a_lockfile_over_the_package_cap_fails_closed() {
     let out = plimsoll(&["fs", "-q", p, "--scanners", "secret", "--exit-code", "1", "--allow-skipped-files"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn trivyignore_in_the_current_directory_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let proj = dir.path().join("proj");
+    write(&proj, "requirements.txt", "requests==2.19.0\n");
+    let run = |cwd: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+            .args(["fs", "-q", proj.to_str().unwrap(), "--scanners", "vuln", "-f", "json", "--exit-code", "1"])
+            .args(["--db", db.to_str().unwrap()])
+            .current_dir(cwd)
+            .env_remove("PLIMSOLL_DB")
+            .output()
+            .unwrap();
+        (out.status.code(), json(&out))
+    };
+    let (code, rep) = run(&proj);
+    assert_eq!(code, Some(1));
+    assert_eq!(rep["vulnerabilities"][0]["id"], "CVE-2018-18074", "{rep}");
+    write(&proj, ".trivyignore", "# only used with trusted hosts\nCVE-2018-18074 exp:2999-01-01\n");
+    let (code, rep) = run(&proj);
+    assert_eq!(code, Some(0), "{rep}");
+    assert_eq!(rep["suppressed"][0]["id"], "CVE-2018-18074", "{rep}");
+    assert!(rep["suppressed"].to_string().contains("only used with trusted hosts"), "{rep}");
+}
+
+#[test]
+fn key_generate_without_a_terminal_names_plimsoll_password() {
+    if std::fs::File::open("/dev/tty").is_ok() {
+        plimsoll_test_support::optional("a terminal is attached: the passphrase prompt would wait on it");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("k");
+    let out = plimsoll(&["key", "generate", "--output-key-prefix", prefix.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("set PLIMSOLL_PASSWORD"), "{}", stderr(&out));
+}

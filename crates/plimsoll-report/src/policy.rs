@@ -204,10 +204,70 @@ struct RawIgnoreEntry {
 }
 
 impl IgnoreFile {
-    /// Reads and parses the ignore file at `path`.
+    /// Reads and parses the ignore file at `path`: a file named `.trivyignore` (or ending so) in
+    /// Trivy's plain format ([`IgnoreFile::parse_trivy`]), any other as YAML.
     pub fn load(path: &Path) -> Result<IgnoreFile, PolicyError> {
         let bytes = read_bounded(path, MAX_IGNORE_FILE_SIZE)?;
-        IgnoreFile::parse(&path.display().to_string(), &bytes)
+        let origin = path.display().to_string();
+        let trivy = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".trivyignore"));
+        if trivy {
+            IgnoreFile::parse_trivy(&origin, &bytes)
+        } else {
+            IgnoreFile::parse(&origin, &bytes)
+        }
+    }
+
+    /// Parses Trivy's `.trivyignore`, as Trivy users have them: one id per line (a
+    /// vulnerability, a misconfiguration or a secret rule), `#` comments, and an optional
+    /// ` exp:YYYY-MM-DD` after the id. The comment lines just above an id are its reason
+    /// (as Trivy users annotate them), else the file is named as the reason.
+    pub fn parse_trivy(origin: &str, bytes: &[u8]) -> Result<IgnoreFile, PolicyError> {
+        if bytes.len() as u64 > MAX_IGNORE_FILE_SIZE {
+            return Err(PolicyError::TooLarge {
+                origin: origin.to_owned(),
+                size: bytes.len() as u64,
+                limit: MAX_IGNORE_FILE_SIZE,
+            });
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| invalid(origin, "not UTF-8"))?;
+        let mut entries = Vec::new();
+        let mut comment: Vec<&str> = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() {
+                comment.clear();
+                continue;
+            }
+            if let Some(c) = line.strip_prefix('#') {
+                comment.push(c.trim());
+                continue;
+            }
+            let mut words = line.split_whitespace();
+            let id = words.next().unwrap_or_default().to_owned();
+            let mut expires = None;
+            for w in words {
+                match w.strip_prefix("exp:") {
+                    Some(d) => {
+                        let date = d.parse::<Date>().map_err(|e| invalid(origin, format!("line {}: {e}", n + 1)))?;
+                        expires = Some(date);
+                    }
+                    None => {
+                        return Err(invalid(
+                            origin,
+                            format!(
+                                "line {}: unexpected `{w}` after `{id}` (only `exp:YYYY-MM-DD` may follow an id)",
+                                n + 1
+                            ),
+                        ))
+                    }
+                }
+            }
+            let reason = comment.iter().copied().filter(|c| !c.is_empty()).collect::<Vec<_>>().join(" ");
+            let reason = if reason.is_empty() { format!("listed in {origin}") } else { reason };
+            entries.push(IgnoreEntry { id, package: None, paths: Vec::new(), expires, reason });
+            comment.clear();
+        }
+        Ok(IgnoreFile { origin: origin.to_owned(), entries })
     }
 
     /// Parses an ignore file; `origin` names it in errors and warnings.

@@ -491,3 +491,34 @@ fn coverage_gate_fails_closed_unless_allowed_by_name() {
         Policy { coverage: CoverageGate { allow_skipped_files: true, ..CoverageGate::default() }, ..Policy::default() };
     assert!(!apply(&mut skipped(DiagnosticLevel::Error), &allow, today).incomplete);
 }
+
+#[test]
+fn trivyignore_ids_expiry_and_comment_reasons() {
+    let text = "# Accept the risk\nCVE-2023-6129\n\n# No impact: never parses untrusted certificates\n# (reviewed 2024-11)\nCVE-2023-42363 exp:2025-02-01\n\naws-access-key-id\n";
+    let file = IgnoreFile::parse_trivy(".trivyignore", text.as_bytes()).unwrap();
+    let got: Vec<(&str, Option<String>, &str)> =
+        file.entries.iter().map(|e| (e.id.as_str(), e.expires.map(|d| d.to_string()), e.reason.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("CVE-2023-6129", None, "Accept the risk"),
+            (
+                "CVE-2023-42363",
+                Some("2025-02-01".to_owned()),
+                "No impact: never parses untrusted certificates (reviewed 2024-11)"
+            ),
+            ("aws-access-key-id", None, "listed in .trivyignore"),
+        ]
+    );
+    // Applied like any ignore file: the expired entry no longer suppresses.
+    let policy = Policy { ignore: Some(file), ..Policy::default() };
+    let mut r = report();
+    apply(&mut r, &policy, date("2025-03-01"));
+    assert!(!ids(&r).contains(&"CVE-2023-6129") && ids(&r).contains(&"CVE-2023-42363"), "{:?}", ids(&r));
+    assert!(r.secrets.is_empty());
+
+    for bad in ["CVE-1 exp:2025-13-01\n", "CVE-1 because\n"] {
+        let e = IgnoreFile::parse_trivy(".trivyignore", bad.as_bytes()).unwrap_err().to_string();
+        assert!(e.starts_with(".trivyignore: line 1:"), "{e}");
+    }
+}

@@ -128,7 +128,8 @@ pub fn parse_severity(s: &str) -> Result<Severity, Error> {
     })
 }
 
-/// The policy: the ignore file (`ignorefile`, else `.plimsollignore` when present), the VEX
+/// The policy: the ignore file (`ignorefile`, else `.plimsollignore`, else `.trivyignore` when
+/// present), the VEX
 /// documents, the severities to keep and whether to drop unfixed vulnerabilities.
 pub fn policy(
     ignorefile: Option<PathBuf>,
@@ -138,8 +139,9 @@ pub fn policy(
 ) -> Result<Policy, Error> {
     let severities: std::collections::BTreeSet<Severity> =
         severities.iter().map(|s| parse_severity(s)).collect::<Result<_, _>>()?;
-    let default_ignore = PathBuf::from(".plimsollignore");
-    let ignorefile = ignorefile.or_else(|| default_ignore.is_file().then_some(default_ignore));
+    // `.plimsollignore`, else Trivy's `.trivyignore` (what a Trivy user already has).
+    let ignorefile =
+        ignorefile.or_else(|| [".plimsollignore", ".trivyignore"].into_iter().map(PathBuf::from).find(|p| p.is_file()));
     let ignore = match ignorefile {
         Some(p) => Some(IgnoreFile::load(&p).map_err(|source| Error::IgnoreFile { path: p, source })?),
         None => None,
