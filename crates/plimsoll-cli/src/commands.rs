@@ -229,23 +229,38 @@ fn rule(args: RuleArgs) -> Result<ExitCode> {
 /// Renders a judged report and picks the exit code from its verdict.
 fn finish(scanned: Scanned, settings: &Settings) -> Result<ExitCode> {
     emit(&scanned.report, settings)?;
-    Ok(exit(&scanned.verdict, settings))
+    Ok(exit(&scanned, settings))
 }
 
-/// What the vulnerability scan did not check goes to standard error too, `-q` or not: it is
-/// what decides whether a clean report means anything.
-fn coverage_to_stderr(verdict: &plimsoll::Verdict) {
-    for d in &verdict.coverage {
-        let level = match d.level {
-            plimsoll_model::DiagnosticLevel::Error => "error",
-            _ => "warning",
-        };
-        eprintln!("{level}: {}", d.message);
+/// What the scan did not check (files skipped at a limit, then the coverage statements) goes to
+/// standard error too, `-q` or not: it decides whether a clean report means anything.
+fn coverage_to_stderr(scanned: &Scanned) {
+    let skipped = scanned
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == plimsoll_model::DiagnosticLevel::Error && !scanned.verdict.coverage.contains(d));
+    for d in skipped {
+        match &d.path {
+            Some(p) => eprintln!("error: {p}: {}", d.message),
+            None => eprintln!("error: {}", d.message),
+        }
+    }
+    for d in &scanned.verdict.coverage {
+        eprintln!("{}: {}", level_name(d.level), d.message);
     }
 }
 
-fn exit(verdict: &plimsoll::Verdict, settings: &Settings) -> ExitCode {
-    coverage_to_stderr(verdict);
+fn level_name(level: plimsoll_model::DiagnosticLevel) -> &'static str {
+    match level {
+        plimsoll_model::DiagnosticLevel::Error => "error",
+        _ => "warning",
+    }
+}
+
+fn exit(scanned: &Scanned, settings: &Settings) -> ExitCode {
+    coverage_to_stderr(scanned);
+    let verdict = &scanned.verdict;
     let codes = ExitCodes { findings: settings.exit_code, ..ExitCodes::default() };
     ExitCode::from(policy::exit_code(codes, 0, verdict.failed, verdict.incomplete))
 }
@@ -262,8 +277,12 @@ fn sbom(args: SbomArgs) -> Result<ExitCode> {
         Some(Ok(document)) => {
             // A new document carries these in its metadata; an enriched one keeps the input's
             // metadata, so they go to standard error.
-            for d in &scanned.report.diagnostics {
-                eprintln!("warning: {}", d.message);
+            // The errors and coverage statements follow from `exit` (once).
+            let shown_by_exit = |d: &&plimsoll_model::Diagnostic| {
+                d.level == plimsoll_model::DiagnosticLevel::Error || scanned.verdict.coverage.contains(d)
+            };
+            for d in scanned.report.diagnostics.iter().filter(|d| !shown_by_exit(d)) {
+                eprintln!("{}: {}", level_name(d.level), d.message);
             }
             write_output(&document, &settings)?;
         }
@@ -272,7 +291,7 @@ fn sbom(args: SbomArgs) -> Result<ExitCode> {
             emit(&scanned.report, &settings)?;
         }
     }
-    Ok(exit(&scanned.verdict, &settings))
+    Ok(exit(&scanned, &settings))
 }
 
 /// Writes an already rendered document to `--output` or standard output.

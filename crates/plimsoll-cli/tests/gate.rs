@@ -221,6 +221,8 @@ fn a_skipped_configuration_file_fails_closed_in_every_format() {
     // It used to be 0 findings, no word, exit 0.
     let out = run("json", &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // Standard error names the file too, -q or not.
+    assert!(stderr(&out).contains("error: deploy/pod.yaml: configuration not checked"), "{}", stderr(&out));
     let rep = json(&out);
     let errs = errors(&rep);
     assert!(errs.iter().any(|m| m.starts_with("configuration not checked: nesting deeper than")), "{errs:?}");
@@ -331,4 +333,37 @@ fn key_generate_without_a_terminal_names_plimsoll_password() {
     let out = plimsoll(&["key", "generate", "--output-key-prefix", prefix.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("set PLIMSOLL_PASSWORD"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_sbom_scan_states_its_coverage_and_passes_when_covered() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let proj = dir.path().join("proj");
+    covered_project(&proj);
+    let cdx = dir.path().join("sbom.cdx.json");
+    let out = plimsoll(&[
+        "fs",
+        "-q",
+        proj.to_str().unwrap(),
+        "--scanners",
+        "secret",
+        "-f",
+        "cyclonedx",
+        "-o",
+        cdx.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (c, d) = (cdx.to_str().unwrap(), db.to_str().unwrap());
+    let out = plimsoll(&["sbom", "-q", c, "--db", d, "-f", "json", "--exit-code", "1"]);
+    assert_eq!(out.status.code(), Some(0), "the database was used, not skipped: {}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(rep["vulnerability_scan"]["targets"][0]["name"], "PyPI", "{rep}");
+    // Plus a crates.io package the database does not cover.
+    write(&proj, "Cargo.lock", CARGO_LOCK);
+    let out = plimsoll(&["fs", "-q", proj.to_str().unwrap(), "--scanners", "secret", "-f", "cyclonedx", "-o", c]);
+    assert!(out.status.success());
+    let out = plimsoll(&["sbom", "-q", c, "--db", d, "--exit-code", "1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("crates.io not covered"), "{}", stderr(&out));
 }

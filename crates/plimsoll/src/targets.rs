@@ -132,6 +132,10 @@ pub fn scan_sbom(path: &Path, opts: &ScanOptions, policy: &Policy, enrich: bool)
     }
     report.vulnerabilities = match_vulnerabilities(opts, inv.os.as_ref(), &inv.packages, &mut report.diagnostics)
         .map_err(|source| Error::Scan { target: name.clone(), source })?;
+    // What the database covered of the SBOM's packages: without it the gate would read the
+    // scan as skipped.
+    report.vulnerability_scan = crate::scan::vulnerability_coverage(opts, inv.os.as_ref(), &inv.packages)
+        .map_err(|source| Error::Scan { target: name.clone(), source })?;
     report.os = inv.os;
     report.packages = inv.packages;
     let scanned = Scanned::judged(report, policy);
