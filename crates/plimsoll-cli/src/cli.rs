@@ -21,13 +21,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan a container image (docker archive, OCI layout directory or archive).
+    /// Scan a container image (docker archive, OCI layout directory or archive, registry image).
     #[command(after_help = "\
 Image references:
   docker-archive:PATH        a `docker save` archive (tar or tar.gz)
   oci-archive:PATH[:TAG]     an OCI image layout packed as a tar
   oci:DIR[:TAG]              an OCI image layout directory
   PATH                       any of the above, detected from its content
+  HOST[:PORT]/REPO[:TAG|@DIGEST]
+                             an image in a registry (also registry:REF, docker://REF)
 
 Examples:
   plimsoll image oci-archive:app.oci.tar:1

@@ -367,3 +367,32 @@ fn an_sbom_scan_states_its_coverage_and_passes_when_covered() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("crates.io not covered"), "{}", stderr(&out));
 }
+
+#[test]
+fn typos_and_wrong_targets_get_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Dockerfile", "FROM ubuntu:latest\n");
+    let p = dir.path().to_str().unwrap();
+    let out = plimsoll(&["fs", "-q", p, "--skip-rule", "NOPE-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown rule `NOPE-1` in --skip-rule"), "{}", stderr(&out));
+    // A known code is accepted and disables the rule.
+    let out = plimsoll(&["config", p, "-f", "json", "--skip-rule", "PL-DF-003"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("PL-DF-003"), "{}", stderr(&out));
+
+    let missing = dir.path().join("nope");
+    let out = plimsoll(&["fs", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("does not exist") && !stderr(&out).contains("plimsoll image"), "{}", stderr(&out));
+    let lock = dir.path().join("Cargo.lock");
+    std::fs::write(&lock, CARGO_LOCK).unwrap();
+    let out = plimsoll(&["fs", lock.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is a file, not a directory"), "{}", stderr(&out));
+
+    let help = String::from_utf8(plimsoll(&["image", "--help"]).stdout).unwrap();
+    for f in ["table", "json", "cyclonedx", "spdx-json", "sarif", "junit"] {
+        assert!(help.contains(f), "{f}: {help}");
+    }
+    assert!(help.contains("HOST[:PORT]/REPO[:TAG|@DIGEST]"), "{help}");
+}

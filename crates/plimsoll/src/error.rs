@@ -29,8 +29,16 @@ pub enum Error {
         #[source]
         source: crate::ScanError,
     },
-    #[error("{} is not a directory; to scan an image archive use `plimsoll image {}`", path.display(), path.display())]
+    #[error(
+        "{} is a file, not a directory: `plimsoll fs` scans a directory (a checkout holding lockfiles, a \
+         root filesystem); for an image archive use `plimsoll image`, for an SBOM `plimsoll sbom`",
+        path.display()
+    )]
     NotADirectory { path: PathBuf },
+    #[error("{} does not exist", path.display())]
+    NoSuchPath { path: PathBuf },
+    #[error("unknown rule `{code}` in --skip-rule; `plimsoll rule --list` lists them")]
+    UnknownSkippedRule { code: String },
     #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,

@@ -111,6 +111,10 @@ pub fn lint_config(rules_config: Option<&Path>, skip: &[String]) -> Result<LintC
         }
     }
     for code in skip {
+        // A typo would otherwise keep the rule on without a word.
+        if plimsoll_lint::rule(code).is_none() {
+            return Err(Error::UnknownSkippedRule { code: code.clone() });
+        }
         cfg = cfg.disable(code);
     }
     Ok(cfg)

@@ -67,6 +67,9 @@ pub fn scan_image_ref(
 
 /// Scans a directory: a root filesystem or a project checkout.
 pub fn scan_directory(path: &Path, opts: &ScanOptions, policy: &Policy) -> Result<Scanned, Error> {
+    if !path.exists() {
+        return Err(Error::NoSuchPath { path: path.to_owned() });
+    }
     if !path.is_dir() {
         return Err(Error::NotADirectory { path: path.to_owned() });
     }
