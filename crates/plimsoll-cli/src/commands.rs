@@ -212,16 +212,30 @@ fn config(args: ConfigArgs) -> Result<ExitCode> {
 fn rule(args: RuleArgs) -> Result<ExitCode> {
     let RuleArgs { code, list } = args;
     let mut out = std::io::stdout().lock();
+    let secret_rules = plimsoll::rules::secret_rules()?;
     if list {
         for r in plimsoll::rules::rules() {
             writeln!(out, "{}\t{:?}\t{}", r.code, r.severity, r.title)?;
         }
+        for r in &secret_rules {
+            writeln!(out, "{}\t{:?}\t{} (secret)", r.id, r.severity, r.title)?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let code = code.unwrap_or_default();
-    match plimsoll::rules::rule_doc(&code) {
-        Some(doc) => writeln!(out, "{doc}")?,
-        None => bail!("no rule `{code}`; `plimsoll rule --list` lists them"),
+    if let Some(doc) = plimsoll::rules::rule_doc(&code) {
+        writeln!(out, "{doc}")?;
+    } else if let Some(r) = secret_rules.iter().find(|r| r.id.eq_ignore_ascii_case(&code)) {
+        writeln!(out, "# {}: {}\n\nSecret rule, severity {:?}.\n", r.id, r.title, r.severity)?;
+        if !r.description.is_empty() {
+            writeln!(out, "{}\n", r.description)?;
+        }
+        if !r.keywords.is_empty() {
+            writeln!(out, "Keywords: {}", r.keywords.join(", "))?;
+        }
+        writeln!(out, "Disable it with `disabled_rules = [\"{}\"]` in --secret-config (see docs/secrets.md).", r.id)?;
+    } else {
+        bail!("no rule `{code}`; `plimsoll rule --list` lists them");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -396,3 +396,15 @@ fn typos_and_wrong_targets_get_a_clear_error() {
     }
     assert!(help.contains("HOST[:PORT]/REPO[:TAG|@DIGEST]"), "{help}");
 }
+
+#[test]
+fn secret_rules_are_listed_and_documented() {
+    let list = String::from_utf8(plimsoll(&["rule", "--list"]).stdout).unwrap();
+    assert!(list.lines().any(|l| l.starts_with("github-pat\t") && l.ends_with("(secret)")), "{list}");
+    assert!(list.lines().any(|l| l.starts_with("PL-DF-001\t")), "{list}");
+    let out = plimsoll(&["rule", "github-pat"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc = String::from_utf8(out.stdout).unwrap();
+    assert!(doc.starts_with("# github-pat: ") && doc.contains("Secret rule, severity"), "{doc}");
+    assert_eq!(plimsoll(&["rule", "no-such-rule"]).status.code(), Some(2));
+}

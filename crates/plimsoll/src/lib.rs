@@ -76,6 +76,15 @@ pub mod sign {
 pub mod rules {
     pub use plimsoll_lint::k8s::pss::Version as PssVersion;
     pub use plimsoll_lint::{rule, rule_doc, rules, Rule, RuleInfo, RuleKind};
+    pub use plimsoll_secrets::RuleSpec as SecretRule;
+
+    /// The built-in secret rules, in catalogue order (their ids are what `--secret-config`,
+    /// ignore files and `plimsoll rule ID` take).
+    pub fn secret_rules() -> Result<Vec<SecretRule>, crate::Error> {
+        plimsoll_secrets::rules::builtin_specs()
+            .map(|specs| specs.into_iter().map(|(_, spec)| spec).collect())
+            .map_err(|source| crate::Error::SecretConfig { path: "built-in secret rules".into(), source })
+    }
 }
 
 /// Image builders and a loopback registry for tests of the doors (feature `test-util`).
