@@ -188,9 +188,10 @@ pub struct ImageArgs {
     /// Path to an image archive or layout, as `trivy image --input`.
     #[arg(long, value_name = "PATH")]
     pub input: Option<PathBuf>,
-    /// Platform to pick from a multi-platform image: os/arch[/variant].
-    #[arg(long, default_value = "linux/amd64", value_name = "OS/ARCH[/VARIANT]")]
-    pub platform: String,
+    /// Platform to pick from a multi-platform image: os/arch[/variant] [default: linux/amd64].
+    /// Given explicitly, a single-platform image of another platform is an error.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
     #[command(flatten)]
     pub registry: crate::sign_cmds::RegistryArgs,
     #[command(flatten)]

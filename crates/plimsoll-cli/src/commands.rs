@@ -191,9 +191,25 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
         (None, Some(p)) => p.display().to_string(),
         (None, None) => bail!("no image given: pass IMAGE or --input PATH (see `plimsoll image --help`)"),
     };
-    let platform: Platform = platform.parse().with_context(|| format!("invalid --platform `{platform}`"))?;
-    let opts = OpenOptions { platform, registry: registry.options()?, ..OpenOptions::default() };
-    finish(plimsoll::scan_image_ref(&reference, &opts, &settings.scan, &settings.policy)?, &settings)
+    let explicit: Option<Platform> =
+        platform.as_deref().map(|p| p.parse().with_context(|| format!("invalid --platform `{p}`"))).transpose()?;
+    let opts = OpenOptions {
+        platform: explicit.clone().unwrap_or_default(),
+        registry: registry.options()?,
+        ..OpenOptions::default()
+    };
+    let scanned = plimsoll::scan_image_ref(&reference, &opts, &settings.scan, &settings.policy)?;
+    // A single-platform image is opened whatever its platform: a platform the user named must
+    // not be answered silently with another one's report.
+    if let (Some(want), Some(have)) = (&explicit, &scanned.report.artifact.platform) {
+        let matches = have.parse::<Platform>().is_ok_and(|h| want.matches(&h));
+        if !matches {
+            bail!(
+                "{reference} is a {have} image, not {want} (it offers no other platform); drop --platform to scan it"
+            );
+        }
+    }
+    finish(scanned, &settings)
 }
 
 fn fs(args: FsArgs) -> Result<ExitCode> {

@@ -408,3 +408,21 @@ fn secret_rules_are_listed_and_documented() {
     assert!(doc.starts_with("# github-pat: ") && doc.contains("Secret rule, severity"), "{doc}");
     assert_eq!(plimsoll(&["rule", "no-such-rule"]).status.code(), Some(2));
 }
+
+#[test]
+fn an_explicit_platform_the_image_does_not_have_is_an_error() {
+    use plimsoll::testing::{ImageBuilder, LayerBuilder};
+    let dir = tempfile::tempdir().unwrap();
+    ImageBuilder::new()
+        .layer(LayerBuilder::new().file("etc/hostname", "x\n", 0o644))
+        .write_oci_dir(dir.path(), Some("v1"))
+        .unwrap();
+    let r = format!("oci:{}:v1", dir.path().display());
+    let scan =
+        |extra: &[&str]| plimsoll(&[&["image", &r, "-q", "--no-cache", "--scanners", "secret"][..], extra].concat());
+    assert_eq!(scan(&[]).status.code(), Some(0));
+    assert_eq!(scan(&["--platform", "linux/amd64"]).status.code(), Some(0));
+    let out = scan(&["--platform", "linux/arm64"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is a linux/amd64 image, not linux/arm64"), "{}", stderr(&out));
+}
