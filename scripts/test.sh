@@ -72,10 +72,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # Benches and examples are compiled by clippy --all-targets above; the fuzz crates are their own
 # workspaces (excluded from this one; not --locked, so a new dependency of the fuzzed crate does
 # not break them) and build on stable: libfuzzer-sys compiles libFuzzer with
-# the system C++ compiler, only `cargo fuzz run` needs nightly (for the sanitizer flags).
+# the system C++ compiler, only `cargo fuzz run` needs nightly (for the sanitizer flags). One
+# target dir for the three, so their common dependencies are checked once.
 for fuzz in crates/*/fuzz/Cargo.toml; do
   log "cargo check --manifest-path $fuzz"
-  cargo check --manifest-path "$fuzz" --all-targets
+  CARGO_TARGET_DIR="$target_dir/fuzz-check" cargo check --manifest-path "$fuzz" --all-targets
 done
 
 log "sigstore conformance suite (pytest harness against plimsoll verify-blob)"
