@@ -45,6 +45,18 @@ pub enum PolicyError {
     Invalid { origin: String, reason: String },
 }
 
+/// An ignore file's text: within the size limit and UTF-8.
+fn ignore_file_text<'a>(origin: &str, bytes: &'a [u8]) -> Result<&'a str, PolicyError> {
+    if bytes.len() as u64 > MAX_IGNORE_FILE_SIZE {
+        return Err(PolicyError::TooLarge {
+            origin: origin.to_owned(),
+            size: bytes.len() as u64,
+            limit: MAX_IGNORE_FILE_SIZE,
+        });
+    }
+    std::str::from_utf8(bytes).map_err(|_| invalid(origin, "not UTF-8"))
+}
+
 fn invalid(origin: &str, reason: impl Into<String>) -> PolicyError {
     PolicyError::Invalid { origin: origin.to_owned(), reason: reason.into() }
 }
@@ -222,14 +234,7 @@ impl IgnoreFile {
     /// ` exp:YYYY-MM-DD` after the id. The comment lines just above an id are its reason
     /// (as Trivy users annotate them), else the file is named as the reason.
     pub fn parse_trivy(origin: &str, bytes: &[u8]) -> Result<IgnoreFile, PolicyError> {
-        if bytes.len() as u64 > MAX_IGNORE_FILE_SIZE {
-            return Err(PolicyError::TooLarge {
-                origin: origin.to_owned(),
-                size: bytes.len() as u64,
-                limit: MAX_IGNORE_FILE_SIZE,
-            });
-        }
-        let text = std::str::from_utf8(bytes).map_err(|_| invalid(origin, "not UTF-8"))?;
+        let text = ignore_file_text(origin, bytes)?;
         let mut entries = Vec::new();
         let mut comment: Vec<&str> = Vec::new();
         for (n, line) in text.lines().enumerate() {
@@ -272,14 +277,7 @@ impl IgnoreFile {
 
     /// Parses an ignore file; `origin` names it in errors and warnings.
     pub fn parse(origin: &str, bytes: &[u8]) -> Result<IgnoreFile, PolicyError> {
-        if bytes.len() as u64 > MAX_IGNORE_FILE_SIZE {
-            return Err(PolicyError::TooLarge {
-                origin: origin.to_owned(),
-                size: bytes.len() as u64,
-                limit: MAX_IGNORE_FILE_SIZE,
-            });
-        }
-        let text = std::str::from_utf8(bytes).map_err(|_| invalid(origin, "not UTF-8"))?;
+        let text = ignore_file_text(origin, bytes)?;
         let yaml_err = |e: serde_saphyr::Error| invalid(origin, format!("invalid ignore file: {e}"));
         // The first meaningful line decides between `ignore: [...]` and a bare list.
         let is_list = text
