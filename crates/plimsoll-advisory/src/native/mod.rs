@@ -169,6 +169,21 @@ pub(crate) fn complement(mut safe: Vec<Interval>) -> Vec<Interval> {
 
 /// Turns an interval into an OSV range: `[x` is `introduced`, `(x` `introduced_after`, `x)`
 /// `fixed` (or `limit` when the source says there is no fix yet), `x]` `last_affected`.
+/// (A ∪ B ∪ ...) ∩ (C ∪ D ∪ ...) as a union of intervals: how requirement lists combine, where
+/// one requirement (`!=`) may itself be two intervals.
+pub(crate) fn intersect_unions(left: &[Interval], right: &[Interval]) -> Vec<Interval> {
+    let mut out = Vec::new();
+    for a in left {
+        for b in right {
+            let i = a.clone().intersect(b.clone());
+            if !i.is_empty() {
+                out.push(i);
+            }
+        }
+    }
+    out
+}
+
 pub(crate) fn interval_to_range(i: &Interval, upper_is_fix: bool) -> Option<Range> {
     let mut events = Vec::with_capacity(2);
     events.push(match &i.lo {

@@ -10,7 +10,9 @@
 //! Approximation: `~> 2.1` excludes pre-releases of the bump version (`2.2.a`) in RubyGems, which
 //! an interval cannot express; we treat `2.2.a` as outside the constraint, like `< 2.2`.
 
-use super::{advisory, complement, interval_to_range, op_intervals, split_op, ConvertError, Endpoint, Interval};
+use super::{
+    advisory, complement, intersect_unions, interval_to_range, op_intervals, split_op, ConvertError, Endpoint, Interval,
+};
 use crate::model::{severity_from_label, Advisory, Affected, Reference, ScoreKind, SeverityScore};
 use crate::version::{rubygems::GemVersion, Scheme, Version};
 
@@ -84,16 +86,7 @@ fn requirement_intervals(line: &str) -> Result<Vec<Interval>, String> {
             op_intervals(Scheme::RubyGems, op, text)?
         };
         // (A ∪ B) ∩ (C ∪ D) for the `!=` case, which splits into two intervals.
-        let mut next = Vec::new();
-        for a in &acc {
-            for p in &parts {
-                let i = a.clone().intersect(p.clone());
-                if !i.is_empty() {
-                    next.push(i);
-                }
-            }
-        }
-        acc = next;
+        acc = intersect_unions(&acc, &parts);
     }
     Ok(acc)
 }

@@ -7,7 +7,9 @@
 //! converter takes the complement of the safe set, as for RubySec. Advisories about the Rust
 //! toolchain (`rust/<component>/...`) name no crate and are skipped, as RustSec's OSV export does.
 
-use super::{advisory, complement, interval_to_range, op_intervals, split_op, ConvertError, Endpoint, Interval};
+use super::{
+    advisory, complement, intersect_unions, interval_to_range, op_intervals, split_op, ConvertError, Endpoint, Interval,
+};
 use crate::load::{Claim, Converter};
 use crate::model::{Advisory, Affected, Reference, ScoreKind, SeverityScore};
 use crate::version::Scheme;
@@ -109,16 +111,7 @@ fn requirement_intervals(req: &str) -> Result<Vec<Interval>, String> {
             }
             _ => op_intervals(Scheme::Semver, op, &full(text))?,
         };
-        let mut next = Vec::new();
-        for a in &acc {
-            for p in &parts {
-                let i = a.clone().intersect(p.clone());
-                if !i.is_empty() {
-                    next.push(i);
-                }
-            }
-        }
-        acc = next;
+        acc = intersect_unions(&acc, &parts);
     }
     Ok(acc)
 }
