@@ -7,12 +7,15 @@
 //!   over an `admission.k8s.io/v1` AdmissionReview body, answering the review the API server
 //!   expects (with a JSONPatch pinning verified images to their digest for the mutating hook).
 //!
+//! - [`manifest`]: objects of manifest files on disk, for `plimsoll admission check`.
+//!
 //! Every check goes through the facade (`plimsoll::admission`): the Pod Security Standards
 //! verdict is the one `plimsoll config` gives, and signatures are the Cosign signatures
 //! `plimsoll sign` writes. Registry failures fail closed: the image is denied, naming the
 //! registry and the error.
 
 pub mod decide;
+pub mod manifest;
 pub mod policy;
 
 pub use decide::{Admission, Decision, Denial, ReviewError, ReviewRequest};

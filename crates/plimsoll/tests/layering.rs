@@ -42,7 +42,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     // Doors: the facade, the report and the model, nothing else.
-    ("plimsoll-cli", DOOR),
+    // The CLI is the one binary: it runs the admission door too (`plimsoll admission`).
+    ("plimsoll-cli", &["plimsoll", "plimsoll-report", "plimsoll-model", "plimsoll-admission"]),
     ("plimsoll-admission", DOOR),
     ("plimsoll-server", DOOR),
 ];
