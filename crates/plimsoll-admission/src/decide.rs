@@ -144,7 +144,12 @@ impl Admission {
     /// Answers an AdmissionReview body with the AdmissionReview response (`mutate`: with the
     /// digest-pinning patch).
     pub fn review(&self, body: &[u8], mutate: bool) -> Result<Value, ReviewError> {
-        let req = ReviewRequest::parse(body)?;
+        Ok(self.answer(&ReviewRequest::parse(body)?, mutate))
+    }
+
+    /// Answers a parsed request. `dryRun` requests are decided the same way: the decision
+    /// changes no state (the digest cache only remembers what was verified).
+    pub fn answer(&self, req: &ReviewRequest, mutate: bool) -> Value {
         let d = if matches!(req.operation.as_str(), "CREATE" | "UPDATE") {
             self.decide(&req.object, &req.namespace)
         } else {
@@ -152,18 +157,30 @@ impl Admission {
         };
         let mut response = json!({ "uid": req.uid, "allowed": d.allowed });
         if !d.allowed {
-            response["status"] =
-                json!({ "code": 403, "reason": "Forbidden", "message": format!("plimsoll: {}", d.message()) });
+            response["status"] = json!({ "code": 403, "reason": "Forbidden", "message": format!("plimsoll: {}", d.message()) });
         }
         if !d.warnings.is_empty() {
             response["warnings"] = json!(d.warnings);
         }
         if mutate && d.allowed && !d.patch.is_empty() {
-            let patch = serde_json::to_vec(&d.patch).map_err(|e| ReviewError::Json(e.to_string()))?;
+            // Serialising a Vec of JSON values cannot fail.
+            let patch = serde_json::to_vec(&d.patch).unwrap_or_default();
             response["patchType"] = json!("JSONPatch");
             response["patch"] = json!(base64::engine::general_purpose::STANDARD.encode(patch));
         }
-        Ok(json!({ "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response }))
+        review_response(response)
+    }
+
+    /// The answer when no decision was reached in time: denied in `enforce` mode (fail
+    /// closed), allowed with the reason as a warning in `warn` mode.
+    pub fn timed_out(&self, uid: &str) -> Value {
+        let reason = format!("plimsoll: no decision within the {} s review deadline", self.deadline.as_secs_f32());
+        let response = match self.policy.mode {
+            Mode::Enforce => json!({ "uid": uid, "allowed": false,
+                "status": { "code": 403, "reason": "Forbidden", "message": reason } }),
+            Mode::Warn => json!({ "uid": uid, "allowed": true, "warnings": [reason] }),
+        };
+        review_response(response)
     }
 
     /// Decides one object in `namespace` (empty: the object's own or `default`).
@@ -306,6 +323,10 @@ impl Admission {
         }
         cache.insert((ri, normalised.to_owned()), (d.clone(), Instant::now()));
     }
+}
+
+fn review_response(response: Value) -> Value {
+    json!({ "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response })
 }
 
 /// `nginx` -> `docker.io/library/nginx:latest`; a digest-pinned reference keeps its digest.

@@ -7,6 +7,7 @@
 //!   over an `admission.k8s.io/v1` AdmissionReview body, answering the review the API server
 //!   expects (with a JSONPatch pinning verified images to their digest for the mutating hook).
 //!
+//! - [`serve`]: the HTTPS webhook server (`/validate`, `/mutate`, `/healthz`, `/readyz`).
 //! - [`manifest`]: objects of manifest files on disk, for `plimsoll admission check`.
 //!
 //! Every check goes through the facade (`plimsoll::admission`): the Pod Security Standards
@@ -17,6 +18,7 @@
 pub mod decide;
 pub mod manifest;
 pub mod policy;
+pub mod serve;
 
 pub use decide::{Admission, Decision, Denial, ReviewError, ReviewRequest};
 pub use policy::{AdmissionPolicy, Mode, PolicyError};

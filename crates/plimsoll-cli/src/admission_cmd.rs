@@ -1,4 +1,5 @@
-//! `plimsoll admission check`: the webhook's decision, offline, for manifests on disk.
+//! `plimsoll admission check` (the webhook's decision for manifests on disk) and
+//! `plimsoll admission serve` (the webhook).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use plimsoll_admission::{manifest, Admission, AdmissionPolicy};
+use plimsoll_admission::{manifest, serve, Admission, AdmissionPolicy};
 
 #[derive(Debug, Args)]
 pub struct AdmissionArgs {
@@ -25,6 +26,34 @@ Examples:
   plimsoll admission check --policy policy.yaml deploy/app.yaml
   plimsoll admission check --policy policy.yaml --namespace prod k8s/*.yaml")]
     Check(CheckArgs),
+    /// Run the admission webhook: HTTPS, `POST /validate`, `POST /mutate`, `GET /healthz`, `/readyz`.
+    #[command(after_help = "\
+Examples:
+  plimsoll admission serve --policy /etc/plimsoll/policy.yaml --listen 0.0.0.0:8443 \\
+      --tls-cert /tls/tls.crt --tls-key /tls/tls.key")]
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The AdmissionPolicy file (`plimsoll.dev/v1alpha1`).
+    #[arg(long, value_name = "FILE")]
+    policy: PathBuf,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
+    listen: std::net::SocketAddr,
+    /// Serving certificate chain (PEM).
+    #[arg(long, value_name = "FILE")]
+    tls_cert: PathBuf,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE")]
+    tls_key: PathBuf,
+    /// Time budget of each review, in seconds; past it the answer is a denial (fail closed).
+    /// Keep it under the webhook configuration's `timeoutSeconds` (at most 10).
+    #[arg(long, value_name = "SECONDS", default_value_t = 8)]
+    deadline: u64,
+    #[command(flatten)]
+    registry: crate::sign_cmds::RegistryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -46,7 +75,28 @@ struct CheckArgs {
 }
 
 pub fn run_admission(args: AdmissionArgs) -> Result<ExitCode> {
-    let AdmissionCommand::Check(CheckArgs { policy, namespace, deadline, registry, manifests }) = args.command;
+    match args.command {
+        AdmissionCommand::Check(a) => check(a),
+        AdmissionCommand::Serve(a) => serve(a),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<ExitCode> {
+    let ServeArgs { policy, listen, tls_cert, tls_key, deadline, registry } = args;
+    let policy = AdmissionPolicy::load(&policy)?;
+    let mut admission = Admission::new(policy);
+    admission.deadline = Duration::from_secs(deadline);
+    anyhow::ensure!(registry.timeout.is_none(), "--timeout does not apply to `serve`; use --deadline (per review)");
+    admission.registry = registry.options()?;
+    let tls = serve::tls_config(&tls_cert, &tls_key)?;
+    let running = serve::start(listen, tls, std::sync::Arc::new(admission))?;
+    let _ = writeln!(std::io::stderr().lock(), "plimsoll admission webhook listening on https://{}", running.addr);
+    running.wait();
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode> {
+    let CheckArgs { policy, namespace, deadline, registry, manifests } = args;
     let policy = AdmissionPolicy::load(&policy)?;
     let mut admission = Admission::new(policy);
     admission.deadline = Duration::from_secs(deadline);
