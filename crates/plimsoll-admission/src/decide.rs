@@ -157,7 +157,8 @@ impl Admission {
         };
         let mut response = json!({ "uid": req.uid, "allowed": d.allowed });
         if !d.allowed {
-            response["status"] = json!({ "code": 403, "reason": "Forbidden", "message": format!("plimsoll: {}", d.message()) });
+            response["status"] =
+                json!({ "code": 403, "reason": "Forbidden", "message": format!("plimsoll: {}", d.message()) });
         }
         if !d.warnings.is_empty() {
             response["warnings"] = json!(d.warnings);

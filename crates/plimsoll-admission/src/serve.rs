@@ -126,7 +126,11 @@ impl Running {
 }
 
 /// Binds `listen` and starts serving on a runtime of its own (worker threads: the cores).
-pub fn start(listen: SocketAddr, tls: Arc<rustls::ServerConfig>, admission: Arc<Admission>) -> Result<Running, ServeError> {
+pub fn start(
+    listen: SocketAddr,
+    tls: Arc<rustls::ServerConfig>,
+    admission: Arc<Admission>,
+) -> Result<Running, ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(ServeError::Runtime)?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(listen))
