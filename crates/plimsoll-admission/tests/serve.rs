@@ -212,3 +212,37 @@ fn hostile_requests_get_clear_errors_and_do_not_stall_others() {
     assert_eq!(hook.answer("/validate", &pod("x/app:1", false))["allowed"], true);
     drop((idle, partial));
 }
+
+#[test]
+fn a_registry_that_never_answers_is_denied_within_the_review_deadline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pki = match TestPki::create(tmp.path()) {
+        Ok(p) => p,
+        Err(reason) => {
+            plimsoll_test_support::require(&format!("no test PKI: {reason}"));
+            return;
+        }
+    };
+    // Accepts connections and then says nothing: a hung registry.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = format!("127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let held = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        for c in silent.incoming().take(8) {
+            conns.push(c);
+        }
+    });
+    let pem = SigningKey::generate().verifying_key().to_pem().unwrap();
+    let mut admission = Admission::new(policy(&format!(
+        "  insecureRegistries: [\"{host}\"]\n  verifyImages:\n    - images: [\"{host}/*\"]\n      keys: [{}]\n",
+        serde_json::to_string(&pem).unwrap()
+    )));
+    admission.deadline = Duration::from_secs(1);
+    let hook = Webhook::start(&pki, admission);
+    let r = hook.answer("/validate", &pod(&format!("{host}/team/app:v1"), false));
+    let m = denial(&r);
+    // Either the registry request hit its deadline (naming the registry) or the review did.
+    assert!(m.contains(&format!("registry {host}")) || m.contains("review deadline"), "{m}");
+    drop(hook);
+    drop(held);
+}
