@@ -3,6 +3,7 @@
 //! AdmissionReview wire format around it.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ use plimsoll::image::{RegistryOptions, RegistryRef};
 use plimsoll_model::Digest;
 use serde_json::{json, Value};
 
+use crate::metrics::{Metrics, Verdict};
 use crate::policy::{glob_match, AdmissionPolicy, Mode};
 
 /// The label that exempts a workload (or, through the webhook's namespace selector, a namespace).
@@ -125,6 +127,7 @@ pub struct Admission {
     pub registry: RegistryOptions,
     /// (rule index, normalised reference) -> (digest, when verified).
     cache: Mutex<HashMap<(usize, String), (Digest, Instant)>>,
+    pub metrics: Metrics,
 }
 
 impl Admission {
@@ -134,6 +137,7 @@ impl Admission {
             deadline: DEFAULT_DEADLINE,
             registry: RegistryOptions::default(),
             cache: Mutex::new(HashMap::new()),
+            metrics: Metrics::default(),
         }
     }
 
@@ -150,6 +154,7 @@ impl Admission {
     /// Answers a parsed request. `dryRun` requests are decided the same way: the decision
     /// changes no state (the digest cache only remembers what was verified).
     pub fn answer(&self, req: &ReviewRequest, mutate: bool) -> Value {
+        let started = Instant::now();
         let d = if matches!(req.operation.as_str(), "CREATE" | "UPDATE") {
             self.decide(&req.object, &req.namespace)
         } else {
@@ -169,12 +174,20 @@ impl Admission {
             response["patchType"] = json!("JSONPatch");
             response["patch"] = json!(base64::engine::general_purpose::STANDARD.encode(patch));
         }
+        let verdict = match (d.allowed, d.warnings.is_empty()) {
+            (false, _) => Verdict::Denied,
+            (true, true) => Verdict::Allowed,
+            (true, false) => Verdict::Warned,
+        };
+        let kind = req.object.get("kind").and_then(Value::as_str).unwrap_or("");
+        self.metrics.review(kind, verdict, started.elapsed());
         review_response(response)
     }
 
     /// The answer when no decision was reached in time: denied in `enforce` mode (fail
     /// closed), allowed with the reason as a warning in `warn` mode.
-    pub fn timed_out(&self, uid: &str) -> Value {
+    pub fn timed_out(&self, uid: &str, kind: &str) -> Value {
+        self.metrics.review(kind, Verdict::Timeout, self.deadline);
         let reason = format!("plimsoll: no decision within the {} s review deadline", self.deadline.as_secs_f32());
         let response = match self.policy.mode {
             Mode::Enforce => json!({ "uid": uid, "allowed": false,
@@ -276,8 +289,12 @@ impl Admission {
                 continue;
             }
             let digest = match self.cached(ri, &normalised) {
-                Some(d) => d,
+                Some(d) => {
+                    self.metrics.cache_hits.fetch_add(1, Relaxed);
+                    d
+                }
                 None => {
+                    self.metrics.cache_misses.fetch_add(1, Relaxed);
                     let d = self.verify(&r, ri, deadline)?;
                     self.remember(ri, &normalised, &d);
                     d
@@ -294,7 +311,10 @@ impl Admission {
         opts.insecure = self.policy.insecure_registries.iter().any(|h| h == &r.registry);
         opts.deadline = Some(opts.deadline.map_or(deadline, |d| d.min(deadline)));
         // Fail closed: a registry that cannot be reached, or answers with an error, denies.
-        let check = verify_image_signatures(r, &rule.keys, &opts).map_err(|e| e.to_string())?;
+        let check = verify_image_signatures(r, &rule.keys, &opts).map_err(|e| {
+            self.metrics.registry_errors.fetch_add(1, Relaxed);
+            e.to_string()
+        })?;
         let Some(digest) = check.digest else { return Err(format!("registry {}: no digest", r.registry)) };
         if check.valid_keys < rule.threshold {
             return Err(format!(

@@ -17,6 +17,7 @@
 
 pub mod decide;
 pub mod manifest;
+pub mod metrics;
 pub mod policy;
 pub mod serve;
 

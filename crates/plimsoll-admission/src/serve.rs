@@ -2,7 +2,8 @@
 //!
 //! - `POST /validate`: the ValidatingAdmissionWebhook answer;
 //! - `POST /mutate`: the same decision, plus a JSONPatch pinning verified images to their digest;
-//! - `GET /healthz`, `GET /readyz`: liveness and readiness (`ok`).
+//! - `GET /healthz`, `GET /readyz`: liveness and readiness (`ok`);
+//! - `GET /metrics`: Prometheus text ([`crate::metrics`]).
 //!
 //! Hostile or broken clients: a TLS handshake, the request head and the body each have a time
 //! limit (a slow client holds only its own connection); bodies over [`MAX_BODY`] are refused
@@ -73,7 +74,12 @@ pub fn router(admission: Arc<Admission>) -> Router {
         .route("/mutate", post(mutate))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .with_state(admission)
+}
+
+async fn metrics(State(a): State<Arc<Admission>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], a.metrics.render()).into_response()
 }
 
 async fn validate(State(a): State<Arc<Admission>>, body: Body) -> Response {
@@ -86,19 +92,27 @@ async fn mutate(State(a): State<Arc<Admission>>, body: Body) -> Response {
 
 async fn handle(a: Arc<Admission>, body: Body, mutate: bool) -> Response {
     let bytes: Bytes = match tokio::time::timeout(CLIENT_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
-        Err(_) => return (StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time\n").into_response(),
+        Err(_) => {
+            a.metrics.bad_request();
+            return (StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time\n").into_response();
+        }
         // `to_bytes` fails on a body over the limit (or a connection that broke mid-body).
         Ok(Err(_)) => {
+            a.metrics.bad_request();
             return (StatusCode::PAYLOAD_TOO_LARGE, format!("the body is over {MAX_BODY} bytes or was cut off\n"))
-                .into_response()
+                .into_response();
         }
         Ok(Ok(b)) => b,
     };
     let req = match ReviewRequest::parse(&bytes) {
         Ok(r) => r,
-        Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+        Err(e) => {
+            a.metrics.bad_request();
+            return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response();
+        }
     };
     let uid = req.uid.clone();
+    let kind = req.object.get("kind").and_then(|k| k.as_str()).unwrap_or("").to_owned();
     let deadline = a.deadline;
     let worker = Arc::clone(&a);
     let job = tokio::task::spawn_blocking(move || worker.answer(&req, mutate));
@@ -106,7 +120,7 @@ async fn handle(a: Arc<Admission>, body: Body, mutate: bool) -> Response {
         Ok(Ok(v)) => v,
         // Past the deadline (the registry calls stop at it too), or the decision panicked:
         // either way no verified answer, so fail closed.
-        Ok(Err(_)) | Err(_) => a.timed_out(&uid),
+        Ok(Err(_)) | Err(_) => a.timed_out(&uid, &kind),
     };
     let body = serde_json::to_vec(&answer).unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()

@@ -163,6 +163,20 @@ fn webhook_over_tls_against_a_loopback_registry() {
     drop(reg);
     let m = denial(&hook.answer("/validate", &pod(&format!("{host}/team/other:v2"), false)));
     assert!(m.contains(&format!("registry {host}")), "{m}");
+
+    // What /metrics counted: 2 allowed and 4 denied Pods; the second and third reviews of the
+    // signed tag came from the cache; one registry failure.
+    let metrics = hook.agent.get(&hook.url("/metrics")).call().unwrap().into_string().unwrap();
+    for line in [
+        "plimsoll_admission_reviews_total{kind=\"Pod\",verdict=\"allowed\"} 2",
+        "plimsoll_admission_reviews_total{kind=\"Pod\",verdict=\"denied\"} 4",
+        "plimsoll_admission_review_duration_seconds_count 6",
+        "plimsoll_admission_cache_hits_total 2",
+        "plimsoll_admission_cache_misses_total 3",
+        "plimsoll_admission_registry_errors_total 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "no `{line}` in\n{metrics}");
+    }
 }
 
 #[test]
@@ -211,6 +225,8 @@ fn hostile_requests_get_clear_errors_and_do_not_stall_others() {
     // Still serving normally, with the idle connections open.
     assert_eq!(hook.answer("/validate", &pod("x/app:1", false))["allowed"], true);
     drop((idle, partial));
+    let metrics = hook.agent.get(&hook.url("/metrics")).call().unwrap().into_string().unwrap();
+    assert!(metrics.lines().any(|l| l == "plimsoll_admission_bad_requests_total 3"), "{metrics}");
 }
 
 #[test]
