@@ -47,6 +47,19 @@ fn pod(image: &str, privileged: bool) -> Value {
         "spec": {"containers": [{"name": "app", "image": image, "securityContext": {"privileged": privileged}}]}})
 }
 
+fn agent_trusting(ca: &std::path::Path) -> ureq::Agent {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(ca).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let client = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    ureq::AgentBuilder::new().tls_config(Arc::new(client)).timeout(Duration::from_secs(30)).build()
+}
+
 struct Webhook {
     running: Running,
     agent: ureq::Agent,
@@ -54,19 +67,9 @@ struct Webhook {
 
 impl Webhook {
     fn start(pki: &TestPki, admission: Admission) -> Webhook {
-        let tls = serve::tls_config(&pki.cert_file, &pki.key_file).unwrap();
+        let tls = serve::Tls::load(&pki.cert_file, &pki.key_file).unwrap();
         let running = serve::start("127.0.0.1:0".parse().unwrap(), tls, Arc::new(admission)).unwrap();
-        let mut roots = rustls::RootCertStore::empty();
-        for c in CertificateDer::pem_file_iter(&pki.ca_file).unwrap() {
-            roots.add(c.unwrap()).unwrap();
-        }
-        let client = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let agent = ureq::AgentBuilder::new().tls_config(Arc::new(client)).timeout(Duration::from_secs(30)).build();
-        Webhook { running, agent }
+        Webhook { running, agent: agent_trusting(&pki.ca_file) }
     }
 
     fn url(&self, path: &str) -> String {
@@ -261,4 +264,46 @@ fn a_registry_that_never_answers_is_denied_within_the_review_deadline() {
     assert!(m.contains(&format!("registry {host}")) || m.contains("review deadline"), "{m}");
     drop(hook);
     drop(held);
+}
+
+#[test]
+fn a_rotated_certificate_is_served_without_a_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, served) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("served"));
+    for d in [&a, &b, &served] {
+        std::fs::create_dir(d).unwrap();
+    }
+    let (pki_a, pki_b) = match (TestPki::create(&a), TestPki::create(&b)) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(reason), _) | (_, Err(reason)) => {
+            plimsoll_test_support::require(&format!("no test PKI: {reason}"));
+            return;
+        }
+    };
+    let (cert, key) = (served.join("tls.crt"), served.join("tls.key"));
+    std::fs::copy(&pki_a.cert_file, &cert).unwrap();
+    std::fs::copy(&pki_a.key_file, &key).unwrap();
+    let tls = serve::Tls::load(&cert, &key).unwrap();
+    let running =
+        serve::start("127.0.0.1:0".parse().unwrap(), tls, Arc::new(Admission::new(policy("  mode: warn\n")))).unwrap();
+    let url = format!("https://127.0.0.1:{}/healthz", running.addr.port());
+    let (trusts_a, trusts_b) = (agent_trusting(&pki_a.ca_file), agent_trusting(&pki_b.ca_file));
+    assert!(trusts_a.get(&url).call().is_ok());
+    assert!(trusts_b.get(&url).call().is_err());
+
+    // cert-manager writes the new pair in place; the server picks it up at its next poll.
+    std::fs::copy(&pki_b.key_file, &key).unwrap();
+    std::fs::copy(&pki_b.cert_file, &cert).unwrap();
+    let mut rotated = false;
+    for _ in 0..120 {
+        if trusts_b.get(&url).call().is_ok() {
+            rotated = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(rotated, "the new certificate was not served within 30 s");
+    // A new connection (a fresh agent: the old one keeps its pooled connection) gets the new
+    // certificate, which a client trusting only the old CA refuses.
+    assert!(agent_trusting(&pki_a.ca_file).get(&url).call().is_err());
 }

@@ -88,7 +88,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode> {
     admission.deadline = Duration::from_secs(deadline);
     anyhow::ensure!(registry.timeout.is_none(), "--timeout does not apply to `serve`; use --deadline (per review)");
     admission.registry = registry.options()?;
-    let tls = serve::tls_config(&tls_cert, &tls_key)?;
+    let tls = serve::Tls::load(&tls_cert, &tls_key)?;
     let running = serve::start(listen, tls, std::sync::Arc::new(admission))?;
     let _ = writeln!(std::io::stderr().lock(), "plimsoll admission webhook listening on https://{}", running.addr);
     running.wait();
