@@ -5,16 +5,16 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
-use plimsoll::admission::{pss_violations, verify_image_signatures, PssLevel};
+use plimsoll::admission::{pss_violations, verify_image_attestations, verify_image_signatures, PssLevel};
 use plimsoll::image::{RegistryOptions, RegistryRef};
-use plimsoll_model::Digest;
+use plimsoll_model::{Digest, ScanReport};
 use serde_json::{json, Value};
 
 use crate::metrics::{Metrics, Verdict};
-use crate::policy::{glob_match, AdmissionPolicy, Mode};
+use crate::policy::{glob_match, AdmissionPolicy, Mode, VulnerabilityRule};
 
 /// The label that exempts a workload (or, through the webhook's namespace selector, a namespace).
 pub const EXCLUDE_LABEL: &str = "plimsoll.dev/exclude";
@@ -302,14 +302,101 @@ impl Admission {
             };
             pinned = Some(r.with_digest(digest).to_string());
         }
+        if let Some(rule) = &self.policy.vulnerabilities {
+            if rule.images.is_empty()
+                || rule.images.iter().any(|g| glob_match(g, &normalised) || glob_match(g, &r.name()))
+            {
+                // The cache slot after every verifyImages rule's.
+                let slot = self.policy.verify_images.len();
+                let digest = match self.cached(slot, &normalised) {
+                    Some(d) => {
+                        self.metrics.cache_hits.fetch_add(1, Relaxed);
+                        d
+                    }
+                    None => {
+                        self.metrics.cache_misses.fetch_add(1, Relaxed);
+                        let d = self.check_vulnerabilities(&r, rule, deadline)?;
+                        self.remember(slot, &normalised, &d);
+                        d
+                    }
+                };
+                pinned = Some(r.with_digest(digest).to_string());
+            }
+        }
         Ok(pinned)
+    }
+
+    /// The `vulnerabilities` rule: the newest verified plimsoll scan report attested on the
+    /// image's digest must be recent enough and show nothing above the allowed severity.
+    fn check_vulnerabilities(
+        &self,
+        r: &RegistryRef,
+        rule: &VulnerabilityRule,
+        deadline: Instant,
+    ) -> Result<Digest, String> {
+        let opts = self.registry_options(r, deadline);
+        let check = verify_image_attestations(r, &rule.keys, &opts).map_err(|e| {
+            self.metrics.registry_errors.fetch_add(1, Relaxed);
+            e.to_string()
+        })?;
+        let digest = check.digest;
+        let newest = check
+            .statements
+            .iter()
+            .filter_map(|s| {
+                let report: ScanReport = serde_json::from_value(s.get("predicate")?.clone()).ok()?;
+                let at = humantime::parse_rfc3339_weak(&report.created_at).ok()?;
+                Some((at, report))
+            })
+            .max_by_key(|(at, _)| *at);
+        let Some((at, report)) = newest else {
+            let why = if check.failures.is_empty() {
+                format!("{} verified attestation(s), none a plimsoll scan report", check.statements.len())
+            } else {
+                check.failures.join("; ")
+            };
+            return Err(format!("no verified scan attestation on {digest}: {why}"));
+        };
+        if let Some(max) = rule.max_age {
+            let age = SystemTime::now().duration_since(at).unwrap_or_default();
+            if age > max {
+                return Err(format!(
+                    "the newest scan attestation of {digest} is from {}, older than maxAge {}",
+                    report.created_at,
+                    humantime::format_duration(max)
+                ));
+            }
+        }
+        let above: Vec<String> = report
+            .vulnerabilities
+            .iter()
+            .filter(|v| v.severity > rule.max_severity && !(rule.ignore_unfixed && v.fixed_version.is_none()))
+            .map(|v| format!("{} ({:?}, {} {})", v.id, v.severity, v.package_name, v.package_version))
+            .collect();
+        if !above.is_empty() {
+            let shown: Vec<&str> = above.iter().take(5).map(String::as_str).collect();
+            return Err(format!(
+                "the scan attestation of {digest} ({}) shows {} finding(s) above {:?}: {}{}",
+                report.created_at,
+                above.len(),
+                rule.max_severity,
+                shown.join(", "),
+                if above.len() > 5 { ", ..." } else { "" }
+            ));
+        }
+        Ok(digest)
+    }
+
+    fn registry_options(&self, r: &RegistryRef, deadline: Instant) -> RegistryOptions {
+        let mut opts = self.registry.clone();
+        opts.insecure |= self.policy.insecure_registries.iter().any(|h| h == &r.registry);
+        opts.deadline = Some(opts.deadline.map_or(deadline, |d| d.min(deadline)));
+        opts
     }
 
     fn verify(&self, r: &RegistryRef, ri: usize, deadline: Instant) -> Result<Digest, String> {
         let rule = &self.policy.verify_images[ri];
-        let mut opts = self.registry.clone();
-        opts.insecure = self.policy.insecure_registries.iter().any(|h| h == &r.registry);
-        opts.deadline = Some(opts.deadline.map_or(deadline, |d| d.min(deadline)));
+        let opts = self.registry_options(r, deadline);
         // Fail closed: a registry that cannot be reached, or answers with an error, denies.
         let check = verify_image_signatures(r, &rule.keys, &opts).map_err(|e| {
             self.metrics.registry_errors.fetch_add(1, Relaxed);

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use plimsoll::admission::{PssLevel, PssVersion};
 use plimsoll::sign::VerifyingKey;
+use plimsoll_model::Severity;
 use serde::Deserialize;
 
 pub const API_VERSION: &str = "plimsoll.dev/v1alpha1";
@@ -41,8 +42,8 @@ pub enum PolicyError {
     },
     #[error("{origin} is not a valid AdmissionPolicy: {reason}")]
     Invalid { origin: String, reason: String },
-    #[error("{origin}: verifyImages[{rule}].keys[{key}] ({what}): {reason}")]
-    Key { origin: String, rule: usize, key: usize, what: String, reason: String },
+    #[error("{origin}: {rule}.keys[{key}] ({what}): {reason}")]
+    Key { origin: String, rule: String, key: usize, what: String, reason: String },
 }
 
 /// `enforce` denies; `warn` allows and returns what it would have denied as warnings.
@@ -95,6 +96,21 @@ struct RawSpec {
     pod_security: Option<RawPodSecurity>,
     #[serde(default)]
     namespaces: Option<RawNamespaces>,
+    #[serde(default)]
+    vulnerabilities: Option<RawVulnerabilities>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawVulnerabilities {
+    #[serde(default)]
+    images: Vec<String>,
+    max_severity: Severity,
+    #[serde(default)]
+    ignore_unfixed: bool,
+    #[serde(default)]
+    max_age: Option<String>,
+    keys: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -134,6 +150,19 @@ pub struct VerifyRule {
     pub threshold: usize,
 }
 
+/// The `vulnerabilities` rule: the image must carry a scan attestation (`plimsoll attest` of a
+/// plimsoll JSON report) signed by one of `keys`, no older than `max_age`, with no finding above
+/// `max_severity` (unfixed ones left out when `ignore_unfixed`).
+#[derive(Debug, Clone)]
+pub struct VulnerabilityRule {
+    /// Globs as in `verifyImages`; empty: every image.
+    pub images: Vec<String>,
+    pub max_severity: Severity,
+    pub ignore_unfixed: bool,
+    pub max_age: Option<std::time::Duration>,
+    pub keys: Vec<VerifyingKey>,
+}
+
 /// A loaded, validated policy.
 #[derive(Debug, Clone)]
 pub struct AdmissionPolicy {
@@ -148,6 +177,7 @@ pub struct AdmissionPolicy {
     pub include_namespaces: Vec<String>,
     /// Namespaces never evaluated (allowed as they are).
     pub exclude_namespaces: Vec<String>,
+    pub vulnerabilities: Option<VulnerabilityRule>,
 }
 
 impl AdmissionPolicy {
@@ -174,7 +204,15 @@ impl AdmissionPolicy {
         if kind != KIND {
             return Err(invalid(format!("kind is `{kind}`, expected `{KIND}`")));
         }
-        let RawSpec { mode, allowed_registries, insecure_registries, verify_images, pod_security, namespaces } = spec;
+        let RawSpec {
+            mode,
+            allowed_registries,
+            insecure_registries,
+            verify_images,
+            pod_security,
+            namespaces,
+            vulnerabilities,
+        } = spec;
         if let Some(a) = &allowed_registries {
             if a.iter().any(|p| p.is_empty()) {
                 return Err(invalid("allowedRegistries holds an empty prefix, which would allow every image".into()));
@@ -195,26 +233,7 @@ impl AdmissionPolicy {
                     keys.len()
                 )));
             }
-            let mut loaded = Vec::new();
-            for (ki, k) in keys.iter().enumerate() {
-                let key_err = |what: String, reason: String| PolicyError::Key {
-                    origin: origin.to_owned(),
-                    rule: ri,
-                    key: ki,
-                    what,
-                    reason,
-                };
-                let key = if k.trim_start().starts_with("-----BEGIN") {
-                    VerifyingKey::from_pem(k, "inline PEM").map_err(|e| key_err("inline PEM".into(), e.to_string()))?
-                } else {
-                    let p = match base {
-                        Some(b) if Path::new(k).is_relative() => b.join(k),
-                        _ => PathBuf::from(k),
-                    };
-                    VerifyingKey::load(&p).map_err(|e| key_err(p.display().to_string(), e.to_string()))?
-                };
-                loaded.push(key);
-            }
+            let loaded = load_keys(&keys, origin, base, &format!("verifyImages[{ri}]"))?;
             rules.push(VerifyRule { images, keys: loaded, threshold });
         }
         let pod_security = match pod_security {
@@ -232,6 +251,22 @@ impl AdmissionPolicy {
                 Some((level, version))
             }
         };
+        let vulnerabilities = match vulnerabilities {
+            None => None,
+            Some(RawVulnerabilities { images, max_severity, ignore_unfixed, max_age, keys }) => {
+                if keys.is_empty() {
+                    return Err(invalid("vulnerabilities.keys is empty".into()));
+                }
+                let max_age = match max_age {
+                    None => None,
+                    Some(a) => Some(humantime::parse_duration(&a).map_err(|e| {
+                        invalid(format!("vulnerabilities.maxAge `{a}` is not a duration such as `24h`: {e}"))
+                    })?),
+                };
+                let keys = load_keys(&keys, origin, base, "vulnerabilities")?;
+                Some(VulnerabilityRule { images, max_severity, ignore_unfixed, max_age, keys })
+            }
+        };
         let RawNamespaces { include, exclude } =
             namespaces.unwrap_or(RawNamespaces { include: Vec::new(), exclude: Vec::new() });
         Ok(AdmissionPolicy {
@@ -242,6 +277,7 @@ impl AdmissionPolicy {
             pod_security,
             include_namespaces: include,
             exclude_namespaces: exclude,
+            vulnerabilities,
         })
     }
 
@@ -250,6 +286,31 @@ impl AdmissionPolicy {
         !self.exclude_namespaces.iter().any(|n| n == namespace)
             && (self.include_namespaces.is_empty() || self.include_namespaces.iter().any(|n| n == namespace))
     }
+}
+
+/// Loads keys given as paths (relative to `base`) or inline PEM.
+fn load_keys(keys: &[String], origin: &str, base: Option<&Path>, rule: &str) -> Result<Vec<VerifyingKey>, PolicyError> {
+    let mut loaded = Vec::new();
+    for (ki, k) in keys.iter().enumerate() {
+        let key_err = |what: String, reason: String| PolicyError::Key {
+            origin: origin.to_owned(),
+            rule: rule.to_owned(),
+            key: ki,
+            what,
+            reason,
+        };
+        let key = if k.trim_start().starts_with("-----BEGIN") {
+            VerifyingKey::from_pem(k, "inline PEM").map_err(|e| key_err("inline PEM".into(), e.to_string()))?
+        } else {
+            let p = match base {
+                Some(b) if Path::new(k).is_relative() => b.join(k),
+                _ => PathBuf::from(k),
+            };
+            VerifyingKey::load(&p).map_err(|e| key_err(p.display().to_string(), e.to_string()))?
+        };
+        loaded.push(key);
+    }
+    Ok(loaded)
 }
 
 /// Glob match: `*` any run of characters (`/` included), `?` any one character.

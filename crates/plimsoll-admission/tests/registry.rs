@@ -147,3 +147,102 @@ fn admission_without_registry(host: &str, signer: &SigningKey) -> Admission {
     );
     Admission::new(AdmissionPolicy::parse(&text, "test policy", None).unwrap())
 }
+
+/// A plimsoll report of `image` whose only finding is `severity` in busybox (fixed or not).
+fn report(severity: plimsoll_model::Severity, fixed: bool, created_at: Option<&str>) -> Value {
+    use plimsoll_model::vuln::{VulnStatus, Vulnerability};
+    let mut r = plimsoll::empty_report("app", plimsoll_model::ArtifactKind::ContainerImage);
+    if let Some(t) = created_at {
+        r.created_at = t.to_owned();
+    }
+    r.vulnerabilities.push(Vulnerability {
+        id: "CVE-2024-58251".into(),
+        aliases: Vec::new(),
+        related: Vec::new(),
+        package_name: "busybox".into(),
+        package_version: "1.36.1-r15".into(),
+        package_kind: plimsoll_model::PackageKind::Apk,
+        purl: "pkg:apk/alpine/busybox@1.36.1-r15".into(),
+        fixed_version: fixed.then(|| "1.36.1-r16".into()),
+        status: if fixed { VulnStatus::Fixed } else { VulnStatus::Unfixed },
+        severity,
+        severity_source: None,
+        cvss: Vec::new(),
+        title: None,
+        description: None,
+        references: Vec::new(),
+        layer: None,
+        data_source: "alpine-secdb".into(),
+    });
+    serde_json::to_value(r).unwrap()
+}
+
+#[test]
+fn scan_attestations_decide_the_vulnerabilities_rule() {
+    use plimsoll_model::Severity;
+    let reg = match LocalRegistry::start() {
+        Ok(r) => r,
+        Err(reason) => {
+            plimsoll_test_support::require(&format!("no loopback registry: {reason}"));
+            return;
+        }
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let client = Client::connect(&reg.host, &reg.options()).unwrap();
+    let scanner = SigningKey::generate();
+    // One image per case (distinct content, so distinct digests and attestation tags).
+    // (image, the attested report: top severity, fixed, created_at)
+    type Attested<'a> = Option<(Severity, bool, Option<&'a str>)>;
+    let cases: [(&str, Attested); 6] = [
+        ("clean", Some((Severity::High, true, None))),
+        ("critical", Some((Severity::Critical, true, None))),
+        ("unfixed", Some((Severity::Critical, false, None))),
+        ("stale", Some((Severity::Low, true, Some("2020-01-01T00:00:00Z")))),
+        ("unattested", None),
+        ("stranger", Some((Severity::Low, true, None))),
+    ];
+    for (name, att) in &cases {
+        let layout = tmp.path().join(name);
+        ImageBuilder::new()
+            .layer(LayerBuilder::new().file("srv/name", format!("{name}\n"), 0o644))
+            .write_oci_dir(&layout, Some("t"))
+            .unwrap();
+        reg.push_oci(&layout, Some("t"), &format!("team/{name}:v1")).unwrap();
+        if let Some((sev, fixed, at)) = att {
+            let stranger = SigningKey::generate();
+            let key = if *name == "stranger" { &stranger } else { &scanner };
+            plimsoll::sign::attest(
+                &client,
+                &reg.reference(&format!("team/{name}:v1")),
+                key,
+                "vuln",
+                report(*sev, *fixed, *at),
+            )
+            .unwrap();
+        }
+    }
+    let host = reg.host.clone();
+    let text = format!(
+        "apiVersion: plimsoll.dev/v1alpha1\nkind: AdmissionPolicy\nspec:\n  vulnerabilities:\n    maxSeverity: HIGH\n    \
+         ignoreUnfixed: true\n    maxAge: 24h\n    keys: [{}]\n",
+        serde_json::to_string(&scanner.verifying_key().to_pem().unwrap()).unwrap()
+    );
+    let mut a = Admission::new(AdmissionPolicy::parse(&text, "test policy", None).unwrap());
+    a.registry = reg.options();
+    let image = |name: &str| format!("{host}/team/{name}:v1");
+
+    // A HIGH finding under maxSeverity HIGH: allowed, and pinned to the attested digest.
+    let r = answer(&a, &pod(&image("clean"), false), true);
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(r["patch"].is_string(), "{r}");
+    let m = message(&answer(&a, &pod(&image("critical"), false), false));
+    assert!(m.contains("shows 1 finding(s) above High: CVE-2024-58251 (Critical, busybox 1.36.1-r15)"), "{m}");
+    // Unfixed CRITICAL with ignoreUnfixed: allowed.
+    assert_eq!(answer(&a, &pod(&image("unfixed"), false), false)["allowed"], true);
+    let m = message(&answer(&a, &pod(&image("stale"), false), false));
+    assert!(m.contains("is from 2020-01-01T00:00:00Z, older than maxAge 1day"), "{m}");
+    let m = message(&answer(&a, &pod(&image("unattested"), false), false));
+    assert!(m.contains("no verified scan attestation") && m.contains("no attestations found"), "{m}");
+    let m = message(&answer(&a, &pod(&image("stranger"), false), false));
+    assert!(m.contains("no verified scan attestation") && m.contains("no signature verifies"), "{m}");
+}

@@ -109,3 +109,39 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     s
 }
+
+/// The outcome of checking an image's attestations against a set of keys.
+#[derive(Debug, Clone)]
+pub struct AttestationCheck {
+    /// The manifest digest the tag resolved to (the one the attestations name).
+    pub digest: Digest,
+    /// Every in-toto statement that verified under one of the keys and names that digest.
+    pub statements: Vec<serde_json::Value>,
+    /// Why each key verified nothing (`key N: reason`).
+    pub failures: Vec<String>,
+}
+
+/// Resolves `image` and collects the in-toto statements (`plimsoll attest`, `cosign attest
+/// --key`) stored for its digest that verify under any of `keys`. Registry failures are errors
+/// naming the registry, as in [`verify_image_signatures`].
+pub fn verify_image_attestations(
+    image: &RegistryRef,
+    keys: &[VerifyingKey],
+    opts: &RegistryOptions,
+) -> Result<AttestationCheck, VerifyError> {
+    let registry_err =
+        |e: &dyn std::error::Error| VerifyError::Registry { registry: image.registry.clone(), reason: error_chain(e) };
+    let client = Client::connect(&image.registry, opts).map_err(|e| registry_err(&e))?;
+    let digest =
+        plimsoll_image::registry::fetch_manifest(&client, image, 16 << 20).map_err(|e| registry_err(&e))?.digest;
+    let pinned = image.with_digest(digest.clone());
+    let mut out = AttestationCheck { digest, statements: Vec::new(), failures: Vec::new() };
+    for (i, key) in keys.iter().enumerate() {
+        match plimsoll_sign::verify_attestations(&client, &pinned, key, None) {
+            Ok((_, atts)) => out.statements.extend(atts.into_iter().map(|a| a.statement)),
+            Err(plimsoll_sign::SignError::Image(e)) => return Err(registry_err(&e)),
+            Err(e) => out.failures.push(format!("key {}: {}", i + 1, error_chain(&e))),
+        }
+    }
+    Ok(out)
+}
