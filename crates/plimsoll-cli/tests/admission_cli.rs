@@ -95,3 +95,29 @@ fn unusable_policy_exits_2_with_the_reason() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("policy.yaml is not a valid AdmissionPolicy") && stderr.contains("podSecurty"), "{stderr}");
 }
+
+#[test]
+fn deploy_manifests_pass_plimsoll_config_and_the_admission_policy_in_them_loads() {
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/kubernetes");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = plimsoll(tmp.path(), &["config", deploy.to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["misconfigurations"], serde_json::json!([]), "{:#}", report["misconfigurations"]);
+    assert_eq!(report["secrets"], serde_json::json!([]));
+
+    // The policy in the ConfigMap is a valid AdmissionPolicy, and the webhook's own Deployment,
+    // decided by it, is allowed with no warning.
+    let text = std::fs::read_to_string(deploy.join("deployment.yaml")).unwrap();
+    let policy = text.split("policy.yaml: |\n").nth(1).unwrap();
+    let policy: String = policy.lines().map(|l| l.strip_prefix("    ").unwrap_or(l)).collect::<Vec<_>>().join("\n");
+    std::fs::write(tmp.path().join("policy.yaml"), policy).unwrap();
+    let out = plimsoll(
+        tmp.path(),
+        &["admission", "check", "--policy", "policy.yaml", deploy.join("deployment.yaml").to_str().unwrap()],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("ALLOWED") && stdout.contains("Deployment/plimsoll-system/plimsoll-admission"), "{stdout}");
+    assert!(!stdout.contains("warning"), "{stdout}");
+}
