@@ -4,7 +4,7 @@
 
 use plimsoll_image::registry::{Client, RegistryOptions, RegistryRef};
 use plimsoll_lint::k8s::pss;
-use plimsoll_lint::yaml::{parse_documents, Node};
+use plimsoll_lint::yaml::Node;
 use plimsoll_model::Digest;
 use plimsoll_sign::VerifyingKey;
 
@@ -28,16 +28,15 @@ pub enum AdmissionInputError {
 }
 
 /// Evaluates a pod template (`{"metadata": ..., "spec": ...}` as JSON) against a PSS level at a
-/// policy version: every violation, empty when the pod is allowed. The JSON goes through the
-/// lint crate's YAML reader (JSON is YAML), so the verdict is the one `plimsoll config` gives.
+/// policy version: every violation, empty when the pod is allowed. The JSON becomes the lint
+/// crate's document tree directly (strings as quoted scalars, so `"true"` stays a string, as in
+/// JSON), so the verdict is the one `plimsoll config` gives, without re-parsing text.
 pub fn pss_violations(
     template: &serde_json::Value,
     level: PssLevel,
     version: PssVersion,
 ) -> Result<Vec<PssViolation>, AdmissionInputError> {
-    let text = serde_json::to_string(template).map_err(|e| AdmissionInputError::Pod(e.to_string()))?;
-    let docs = parse_documents(&text).map_err(|e| AdmissionInputError::Pod(e.to_string()))?;
-    let Some(doc) = docs.first() else { return Err(AdmissionInputError::Pod("empty pod template".into())) };
+    let doc = to_node(template);
     let meta = doc.get("metadata").unwrap_or(Node::null());
     let Some(spec) = doc.get("spec").filter(|s| s.is_map()) else {
         return Err(AdmissionInputError::Pod("the pod template has no `spec` mapping".into()));
@@ -46,6 +45,25 @@ pub fn pss_violations(
         .into_iter()
         .map(|v| PssViolation { control: v.control.id(), detail: v.detail })
         .collect())
+}
+
+/// A JSON value as a lint document node (no positions: JSON from an API request has no lines
+/// worth pointing at). serde_json's parser limits nesting (128), which bounds the recursion.
+fn to_node(v: &serde_json::Value) -> Node {
+    use plimsoll_lint::yaml::Value as Y;
+    let value = match v {
+        serde_json::Value::Null => Y::Null,
+        serde_json::Value::Bool(b) => Y::Scalar(b.to_string(), true),
+        serde_json::Value::Number(n) => Y::Scalar(n.to_string(), true),
+        serde_json::Value::String(s) => Y::Scalar(s.clone(), false),
+        serde_json::Value::Array(items) => Y::Seq(items.iter().map(to_node).collect()),
+        serde_json::Value::Object(m) => Y::Map(
+            m.iter()
+                .map(|(k, v)| (Node { value: Y::Scalar(k.clone(), false), line: 0, col: 0 }, to_node(v)))
+                .collect(),
+        ),
+    };
+    Node { value, line: 0, col: 0 }
 }
 
 /// The outcome of checking an image's signatures against a set of keys.
