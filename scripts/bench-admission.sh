@@ -73,9 +73,14 @@ for i in $(seq "$cold_n"); do
   grep -q '"allowed":true' "$work/cold.out" || { echo "cold$i not allowed: $(cat "$work/cold.out")"; exit 1; }
 done | sort -n | awk '{a[NR]=$1} END {printf "p50 %.1f ms  p99 %.1f ms  max %.1f ms\n", a[int(NR*0.5)]*1000, a[int(NR*0.99)]*1000, a[NR]*1000}'
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$serve_pid/stat"; }
 echo "== cached verdicts: 1,000 requests/s for 30 s (hey -c 50 -q 20)"
+before=$(cpu_ticks)
 # `-host localhost`: hey sends the Host header (with its port) as TLS SNI, which rustls rightly
 # refuses as an illegal server name; a bare host name is valid SNI.
 hey -host localhost -z 30s -c 50 -q 20 -m POST -T application/json -D "$work/review.json" "https://$hook/validate" \
   | grep -E 'Requests/sec|Total:|Slowest|Fastest|Average|99% in|95% in|50% in|\[[0-9]+\]|Error' || true
+after=$(cpu_ticks)
+hz=$(getconf CLK_TCK)
+echo "== webhook CPU during the cached run: $(( (after - before) * 1000 / hz )) ms for 30,000 requests (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "== webhook memory: $(grep -E 'VmHWM|VmRSS' /proc/$serve_pid/status | tr -s ' \n' ' ')"
