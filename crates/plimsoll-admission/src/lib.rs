@@ -8,6 +8,7 @@
 //!   expects (with a JSONPatch pinning verified images to their digest for the mutating hook).
 //!
 //! - [`serve`]: the HTTPS webhook server (`/validate`, `/mutate`, `/healthz`, `/readyz`).
+//! - [`certs`]: a CA and serving certificate for clusters without cert-manager.
 //! - [`manifest`]: objects of manifest files on disk, for `plimsoll admission check`.
 //!
 //! Every check goes through the facade (`plimsoll::admission`): the Pod Security Standards
@@ -15,6 +16,7 @@
 //! `plimsoll sign` writes. Registry failures fail closed: the image is denied, naming the
 //! registry and the error.
 
+pub mod certs;
 pub mod decide;
 pub mod manifest;
 pub mod metrics;

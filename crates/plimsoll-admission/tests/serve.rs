@@ -307,3 +307,44 @@ fn a_rotated_certificate_is_served_without_a_restart() {
     // certificate, which a client trusting only the old CA refuses.
     assert!(agent_trusting(&pki_a.ca_file).get(&url).call().is_err());
 }
+
+#[test]
+fn generated_certificates_serve_the_service_name() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().unwrap();
+    let files = plimsoll_admission::certs::write_certs("plimsoll-admission", "plimsoll-system", tmp.path()).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&files.key).unwrap().permissions().mode() & 0o777, 0o600);
+    let bundle = std::fs::read_to_string(&files.ca_bundle).unwrap();
+    let ca_pem = base64::engine::general_purpose::STANDARD.decode(bundle.trim()).unwrap();
+    assert_eq!(ca_pem, std::fs::read(&files.ca).unwrap());
+
+    let tls = serve::Tls::load(&files.cert, &files.key).unwrap();
+    let running =
+        serve::start("127.0.0.1:0".parse().unwrap(), tls, Arc::new(Admission::new(policy("  mode: warn\n")))).unwrap();
+    // As the API server calls it: by the Service's DNS name, trusting only the caBundle CA.
+    let get = |ca: &std::path::Path, name: &str| -> Result<String, String> {
+        let mut roots = rustls::RootCertStore::empty();
+        for c in CertificateDer::pem_file_iter(ca).unwrap() {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let conn = rustls::ClientConnection::new(Arc::new(config), name.to_owned().try_into().unwrap()).unwrap();
+        let sock = TcpStream::connect(running.addr).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut s = rustls::StreamOwned::new(conn, sock);
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: webhook\r\nConnection: close\r\n\r\n")
+            .map_err(|e| e.to_string())?;
+        let mut body = String::new();
+        s.read_to_string(&mut body).map_err(|e| e.to_string())?;
+        Ok(body)
+    };
+    let body = get(&files.ca, "plimsoll-admission.plimsoll-system.svc").unwrap();
+    assert!(body.starts_with("HTTP/1.1 200") && body.ends_with("ok"), "{body}");
+    // Another name is refused by the client's verification.
+    assert!(get(&files.ca, "other.plimsoll-system.svc").is_err());
+}

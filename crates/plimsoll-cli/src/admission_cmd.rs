@@ -1,5 +1,5 @@
 //! `plimsoll admission check` (the webhook's decision for manifests on disk) and
-//! `plimsoll admission serve` (the webhook).
+//! `plimsoll admission serve` (the webhook) and `plimsoll admission certs`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -32,6 +32,27 @@ Examples:
   plimsoll admission serve --policy /etc/plimsoll/policy.yaml --listen 0.0.0.0:8443 \\
       --tls-cert /tls/tls.crt --tls-key /tls/tls.key")]
     Serve(ServeArgs),
+    /// Write a CA and a serving certificate for the webhook's Service (no cert-manager needed).
+    #[command(after_help = "\
+Writes ca.crt, tls.crt, tls.key and caBundle (paste into the webhook configurations) into DIR.
+
+Examples:
+  plimsoll admission certs --service plimsoll-admission --namespace plimsoll-system --out tls/
+  kubectl -n plimsoll-system create secret tls plimsoll-admission-tls --cert tls/tls.crt --key tls/tls.key")]
+    Certs(CertsArgs),
+}
+
+#[derive(Debug, Args)]
+struct CertsArgs {
+    /// The webhook's Service name.
+    #[arg(long, default_value = "plimsoll-admission")]
+    service: String,
+    /// The Service's namespace.
+    #[arg(long, default_value = "plimsoll-system")]
+    namespace: String,
+    /// Directory to write into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -78,7 +99,18 @@ pub fn run_admission(args: AdmissionArgs) -> Result<ExitCode> {
     match args.command {
         AdmissionCommand::Check(a) => check(a),
         AdmissionCommand::Serve(a) => serve(a),
+        AdmissionCommand::Certs(a) => certs(a),
     }
+}
+
+fn certs(args: CertsArgs) -> Result<ExitCode> {
+    let CertsArgs { service, namespace, out } = args;
+    let files = plimsoll_admission::certs::write_certs(&service, &namespace, &out)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "wrote {}, {}, {}", files.ca.display(), files.cert.display(), files.key.display())?;
+    writeln!(stdout, "serving names: {}", files.names.join(", "))?;
+    writeln!(stdout, "caBundle (for the webhook configurations): {}", files.ca_bundle.display())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(args: ServeArgs) -> Result<ExitCode> {

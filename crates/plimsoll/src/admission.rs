@@ -58,9 +58,7 @@ fn to_node(v: &serde_json::Value) -> Node {
         serde_json::Value::String(s) => Y::Scalar(s.clone(), false),
         serde_json::Value::Array(items) => Y::Seq(items.iter().map(to_node).collect()),
         serde_json::Value::Object(m) => Y::Map(
-            m.iter()
-                .map(|(k, v)| (Node { value: Y::Scalar(k.clone(), false), line: 0, col: 0 }, to_node(v)))
-                .collect(),
+            m.iter().map(|(k, v)| (Node { value: Y::Scalar(k.clone(), false), line: 0, col: 0 }, to_node(v))).collect(),
         ),
     };
     Node { value, line: 0, col: 0 }
