@@ -48,6 +48,11 @@ pub struct ReviewRequest {
 }
 
 impl ReviewRequest {
+    /// The object's kind (`Pod`, `Deployment`, ...), empty when absent.
+    pub fn kind(&self) -> &str {
+        self.object.get("kind").and_then(Value::as_str).unwrap_or("")
+    }
+
     /// Parses an AdmissionReview body; only `admission.k8s.io/v1` is accepted (the version the
     /// webhook configuration declares in `admissionReviewVersions`).
     pub fn parse(body: &[u8]) -> Result<ReviewRequest, ReviewError> {
@@ -154,6 +159,15 @@ impl Admission {
     /// Answers a parsed request. `dryRun` requests are decided the same way: the decision
     /// changes no state (the digest cache only remembers what was verified).
     pub fn answer(&self, req: &ReviewRequest, mutate: bool) -> Value {
+        let (answer, verdict, took) = self.answer_unrecorded(req, mutate);
+        self.metrics.review(req.kind(), verdict, took);
+        answer
+    }
+
+    /// [`Admission::answer`] without recording it in the metrics: the server records it only
+    /// when the answer arrived within the deadline (a late one was already counted as a
+    /// timeout).
+    pub fn answer_unrecorded(&self, req: &ReviewRequest, mutate: bool) -> (Value, Verdict, Duration) {
         let started = Instant::now();
         let d = if matches!(req.operation.as_str(), "CREATE" | "UPDATE") {
             self.decide(&req.object, &req.namespace)
@@ -179,9 +193,7 @@ impl Admission {
             (true, true) => Verdict::Allowed,
             (true, false) => Verdict::Warned,
         };
-        let kind = req.object.get("kind").and_then(Value::as_str).unwrap_or("");
-        self.metrics.review(kind, verdict, started.elapsed());
-        review_response(response)
+        (review_response(response), verdict, started.elapsed())
     }
 
     /// The answer when no decision was reached in time: denied in `enforce` mode (fail

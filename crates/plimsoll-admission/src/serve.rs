@@ -175,12 +175,15 @@ async fn handle(a: Arc<Admission>, body: Body, mutate: bool) -> Response {
         }
     };
     let uid = req.uid.clone();
-    let kind = req.object.get("kind").and_then(|k| k.as_str()).unwrap_or("").to_owned();
+    let kind = req.kind().to_owned();
     let deadline = a.deadline;
     let worker = Arc::clone(&a);
-    let job = tokio::task::spawn_blocking(move || worker.answer(&req, mutate));
+    let job = tokio::task::spawn_blocking(move || worker.answer_unrecorded(&req, mutate));
     let answer = match tokio::time::timeout(deadline, job).await {
-        Ok(Ok(v)) => v,
+        Ok(Ok((v, verdict, took))) => {
+            a.metrics.review(&kind, verdict, took);
+            v
+        }
         // Past the deadline (the registry calls stop at it too), or the decision panicked:
         // either way no verified answer, so fail closed.
         Ok(Err(_)) | Err(_) => a.timed_out(&uid, &kind),
