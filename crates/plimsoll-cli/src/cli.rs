@@ -93,6 +93,8 @@ Examples:
   plimsoll registry ghcr.io/org/app --db advisories.db -f json --counts-only --error-exit-code 0"
     )]
     Registry(crate::registry_cmd::RegistryScanArgs),
+    /// Kubernetes admission: decide workloads against an AdmissionPolicy (`check` for manifests).
+    Admission(crate::admission_cmd::AdmissionArgs),
     /// Build or inspect the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod admission_cmd;
 mod cli;
 mod commands;
 mod progress;

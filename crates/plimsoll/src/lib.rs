@@ -28,6 +28,7 @@
 //!
 //! [`Image`]: image::Image
 
+pub mod admission;
 pub mod cache;
 mod config_files;
 mod error;
