@@ -94,10 +94,7 @@ pub fn verify_image_signatures(
 ) -> Result<SignatureCheck, VerifyError> {
     let registry_err =
         |e: &dyn std::error::Error| VerifyError::Registry { registry: image.registry.clone(), reason: error_chain(e) };
-    let client = Client::connect(&image.registry, opts).map_err(|e| registry_err(&e))?;
-    let digest =
-        plimsoll_image::registry::fetch_manifest(&client, image, 16 << 20).map_err(|e| registry_err(&e))?.digest;
-    let pinned = image.with_digest(digest.clone());
+    let (client, digest, pinned) = resolve(image, opts)?;
     let mut out = SignatureCheck { digest: Some(digest), valid_keys: 0, failures: Vec::new() };
     for (i, key) in keys.iter().enumerate() {
         match plimsoll_sign::verify(&client, &pinned, key) {
@@ -109,6 +106,18 @@ pub fn verify_image_signatures(
         }
     }
     Ok(out)
+}
+
+/// Connects to `image`'s registry and resolves it to its manifest digest: the client, the
+/// digest and the reference pinned to it. Failures are registry errors naming the registry.
+fn resolve(image: &RegistryRef, opts: &RegistryOptions) -> Result<(Client, Digest, RegistryRef), VerifyError> {
+    let registry_err =
+        |e: &dyn std::error::Error| VerifyError::Registry { registry: image.registry.clone(), reason: error_chain(e) };
+    let client = Client::connect(&image.registry, opts).map_err(|e| registry_err(&e))?;
+    let digest =
+        plimsoll_image::registry::fetch_manifest(&client, image, 16 << 20).map_err(|e| registry_err(&e))?.digest;
+    let pinned = image.with_digest(digest.clone());
+    Ok((client, digest, pinned))
 }
 
 /// The error and its causes, `: `-joined (an HTTP or TLS cause is what the reader needs).
@@ -147,10 +156,7 @@ pub fn verify_image_attestations(
 ) -> Result<AttestationCheck, VerifyError> {
     let registry_err =
         |e: &dyn std::error::Error| VerifyError::Registry { registry: image.registry.clone(), reason: error_chain(e) };
-    let client = Client::connect(&image.registry, opts).map_err(|e| registry_err(&e))?;
-    let digest =
-        plimsoll_image::registry::fetch_manifest(&client, image, 16 << 20).map_err(|e| registry_err(&e))?.digest;
-    let pinned = image.with_digest(digest.clone());
+    let (client, digest, pinned) = resolve(image, opts)?;
     let mut out = AttestationCheck { digest, statements: Vec::new(), failures: Vec::new() };
     for (i, key) in keys.iter().enumerate() {
         match plimsoll_sign::verify_attestations(&client, &pinned, key, None) {
