@@ -30,13 +30,16 @@ pub enum DigestError {
 }
 
 impl Digest {
-    /// Builds a sha256 digest from raw hash bytes.
+    /// Builds a sha256 digest from raw hash bytes (a hasher's 32-byte output; anything else is a
+    /// programming error, caught in debug builds).
     pub fn sha256_from_bytes(bytes: &[u8]) -> Self {
+        debug_assert_eq!(bytes.len(), 32, "a sha256 digest is 32 bytes");
         Digest { algorithm: Algorithm::Sha256, hex: to_hex(bytes) }
     }
 
-    /// Builds a sha512 digest from raw hash bytes.
+    /// Builds a sha512 digest from raw hash bytes (64 bytes, as for sha256 above).
     pub fn sha512_from_bytes(bytes: &[u8]) -> Self {
+        debug_assert_eq!(bytes.len(), 64, "a sha512 digest is 64 bytes");
         Digest { algorithm: Algorithm::Sha512, hex: to_hex(bytes) }
     }
 
@@ -59,7 +62,8 @@ impl Digest {
 
     /// A short form for tables: the first 12 hex characters.
     pub fn short(&self) -> &str {
-        &self.hex[..12]
+        // `get`, not indexing: never a panic, whatever built the digest.
+        self.hex.get(..12).unwrap_or(&self.hex)
     }
 }
 
