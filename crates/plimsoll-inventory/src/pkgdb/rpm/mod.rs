@@ -29,7 +29,7 @@ use std::fmt;
 
 use plimsoll_model::{Package, PackageKind};
 
-use crate::{AnalyzeError, Analyzer, Facts};
+use crate::{AnalyzeError, Analyzer, Facts, MAX_FILES_PER_FILE, MAX_PACKAGES_PER_FILE};
 use header::Header;
 
 /// Reads rpm databases at their standard locations, whatever their backend.
@@ -39,6 +39,9 @@ pub struct RpmDatabase;
 /// SUSE) and `usr/share/rpm` (older SUSE images).
 const DB_DIRS: &[&str] = &["var/lib/rpm/", "usr/lib/sysimage/rpm/", "usr/share/rpm/"];
 const DB_FILES: &[&str] = &["Packages", "Packages.db", "rpmdb.sqlite"];
+
+/// Largest rpm database file read.
+pub const RPMDB_MAX: u64 = 192 * 1024 * 1024;
 
 /// Per-record warnings listed one by one before they are summarised.
 const MAX_WARNINGS: usize = 20;
@@ -52,6 +55,11 @@ impl Analyzer for RpmDatabase {
     }
     fn wants(&self, path: &str) -> bool {
         DB_DIRS.iter().any(|dir| path.strip_prefix(dir).is_some_and(|file| DB_FILES.contains(&file)))
+    }
+    /// The walk hands analyzers whole files. Container images' rpm databases are a few to a few
+    /// tens of MiB (a full RHEL install about 100 MiB); larger ones are refused and reported.
+    fn max_size(&self) -> u64 {
+        RPMDB_MAX
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Facts, AnalyzeError> {
         let read = read_packages(path, content)?;
@@ -196,12 +204,31 @@ pub fn read_packages(path: &str, content: &[u8]) -> Result<RpmPackages, AnalyzeE
     }
     let mut packages = Vec::new();
     let mut warnings = Warnings::default();
+    // Past a cap the rest of the records are not decoded (the walk itself only visits pages of
+    // the file, which `max_size` bounds) and the whole file is refused below.
+    let mut over: Option<(&'static str, usize)> = None;
+    let mut files = 0usize;
     let backend = walk(path, content, &mut |id, blob| {
+        if over.is_some() {
+            return;
+        }
+        if packages.len() + warnings.skipped >= MAX_PACKAGES_PER_FILE {
+            over = Some(("package records", MAX_PACKAGES_PER_FILE));
+            return;
+        }
         let parsed = blob.map_err(|e| e.to_string()).and_then(|blob| package_from_blob(path, blob));
         match parsed {
+            Ok(Some((_, Some(e)))) if e == TOO_MANY_FILES => {
+                over = Some(("installed file paths", MAX_FILES_PER_FILE));
+            }
             Ok(Some((p, files_error))) => {
                 if let Some(e) = files_error {
                     warnings.note(format!("{} {}: file list left out: {e}", p.name, p.version));
+                }
+                files = files.saturating_add(p.files.len());
+                if files > MAX_FILES_PER_FILE {
+                    over = Some(("installed file paths", MAX_FILES_PER_FILE));
+                    return;
                 }
                 packages.push(p);
             }
@@ -209,6 +236,9 @@ pub fn read_packages(path: &str, content: &[u8]) -> Result<RpmPackages, AnalyzeE
             Err(e) => warnings.push(id, &e),
         }
     })?;
+    if let Some((what, limit)) = over {
+        return Err(AnalyzeError::TooMany { path: path.to_owned(), what, limit });
+    }
     if packages.is_empty() && warnings.skipped > 0 {
         let first = warnings.list.first().cloned().unwrap_or_default();
         return Err(AnalyzeError::Malformed {
@@ -318,6 +348,9 @@ pub fn parse_source_rpm(file: &str) -> Option<(&str, &str, &str)> {
     (!name.is_empty() && !version.is_empty() && !release.is_empty()).then_some((name, version, release))
 }
 
+/// What [`files`] says when one header lists more than [`MAX_FILES_PER_FILE`] paths.
+const TOO_MANY_FILES: &str = "more installed file paths than the limit";
+
 /// Installed paths, relative to the root: DIRNAMES[DIRINDEXES[i]] + BASENAMES[i], or the old
 /// FILENAMES tag of headers written before rpm 4.
 fn files(h: &Header<'_>) -> Result<Vec<String>, String> {
@@ -325,6 +358,10 @@ fn files(h: &Header<'_>) -> Result<Vec<String>, String> {
     if let Some(basenames) = h.strings(header::TAG_BASENAMES) {
         let dirnames: Vec<&[u8]> = h.strings(header::TAG_DIRNAMES).ok_or("BASENAMES without DIRNAMES")?.collect();
         let indexes = h.u32s(header::TAG_DIRINDEXES).ok_or("BASENAMES without DIRINDEXES")?;
+        // Checked before one string per path is built (see `read_packages`).
+        if h.count(header::TAG_BASENAMES).is_some_and(|n| n as usize > MAX_FILES_PER_FILE) {
+            return Err(TOO_MANY_FILES.into());
+        }
         if h.count(header::TAG_BASENAMES) != h.count(header::TAG_DIRINDEXES) {
             return Err("BASENAMES and DIRINDEXES differ in length".into());
         }
@@ -338,6 +375,9 @@ fn files(h: &Header<'_>) -> Result<Vec<String>, String> {
         }
         out.retain(|p| !p.is_empty());
         return Ok(out);
+    }
+    if h.count(header::TAG_OLDFILENAMES).is_some_and(|n| n as usize > MAX_FILES_PER_FILE) {
+        return Err(TOO_MANY_FILES.into());
     }
     Ok(h.strings(header::TAG_OLDFILENAMES)
         .map(|names| names.map(|n| rel(text(n))).filter(|p| !p.is_empty()).collect())
