@@ -477,7 +477,8 @@ fn osv_mirror() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     (base, seen)
 }
 
-/// An Alpine 3.19 image with `musl 1.2.4-r2` (vulnerable per [`osv_mirror`]).
+/// An Alpine 3.19 image with `musl 1.2.4-r2` (vulnerable per [`osv_mirror`]), as a
+/// `docker save` archive.
 fn alpine_image(path: &Path) {
     use plimsoll::testing::{ImageBuilder, LayerBuilder};
     ImageBuilder::new()
@@ -486,6 +487,9 @@ fn alpine_image(path: &Path) {
                 .file("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME=\"Alpine Linux v3.19\"\n", 0o644)
                 .file("lib/apk/db/installed", "P:musl\nV:1.2.4-r2\nA:x86_64\no:musl\nL:MIT\n\n", 0o644),
         )
+        // No image-config findings: the exit code is the vulnerability gate's alone.
+        .user("app")
+        .healthcheck(&["CMD", "true"])
         .write_docker_archive(path, &Default::default())
         .unwrap();
 }
@@ -520,7 +524,7 @@ fn first_run_fetches_the_database_then_matches_and_keeps_a_fresh_one() {
     let out = scan(&[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let rep = json(&out);
-    assert_eq!(rep["vulnerabilities"][0]["id"], "ALPINE-CVE-2099-0001", "{rep}");
+    assert_eq!(rep["vulnerabilities"][0]["id"], "CVE-2099-0001", "{rep}");
     assert!(cache.join("advisories.db").is_file());
     assert!(stderr(&out).contains("fetching the advisory database from"), "{}", stderr(&out));
     let first = seen.lock().unwrap().clone();

@@ -339,14 +339,31 @@ fn scan<R: Read + MaybeSeek>(
         let unread = if seekable { 0 } else { size.saturating_sub(consumed).saturating_add(511) / 512 * 512 };
         budget.set(unread + META_BUDGET);
     }
+    if !seekable {
+        // The tar reader stops at the end-of-archive marker; a compressed stream cut after it
+        // (its trailer, with the checksum, missing) shows only when read to its end. What
+        // follows the marker is padding: a little is read, never a bomb.
+        let mut rest = archive.into_inner().inner.take(TRAILING_READ);
+        io::copy(&mut rest, &mut io::sink()).map_err(malformed)?;
+    }
     Ok(())
 }
+
+/// Decompressed bytes read after the end-of-archive marker to reach the end of the stream
+/// (tar pads to 10 KiB records; `docker save | gzip` adds nothing else).
+const TRAILING_READ: u64 = 1 << 20;
 
 /// Whether an I/O error message says the input ended early (flate2, zstd and the tar reader
 /// word it differently; their error kinds are not kept through `ImageError::from_io`).
 fn is_eof(reason: &str) -> bool {
     let r = reason.to_ascii_lowercase();
-    ["unexpected end of file", "failed to fill whole buffer", "failed to read entire block", "incomplete frame"]
+    [
+        "unexpected end of file",
+        "failed to fill whole buffer",
+        "failed to read entire block",
+        "incomplete deflate stream",
+        "incomplete frame",
+    ]
         .iter()
         .any(|m| r.contains(m))
 }
