@@ -249,10 +249,10 @@ pub struct CommonArgs {
     pub db: Option<PathBuf>,
     /// Do not fetch the advisory database, even when it is missing or older than --db-max-age
     /// (by default a scan without --db runs `plimsoll db update` into the default path first).
-    #[arg(long, env = "PLIMSOLL_SKIP_DB_UPDATE")]
+    #[arg(long, env = "PLIMSOLL_SKIP_DB_UPDATE", value_parser = clap::builder::BoolishValueParser::new())]
     pub skip_db_update: bool,
     /// Use no network for anything optional: no database fetch (as --skip-db-update).
-    #[arg(long, env = "PLIMSOLL_OFFLINE_SCAN")]
+    #[arg(long, env = "PLIMSOLL_OFFLINE_SCAN", value_parser = clap::builder::BoolishValueParser::new())]
     pub offline_scan: bool,
     /// Where a scan fetches a missing or stale database from: `{URL}/{ecosystem}/all.zip`, as
     /// `plimsoll db update --base-url` (https://, file:///DIR; http:// with `image --insecure`).

@@ -1,7 +1,7 @@
 //! The human-readable table, in the spirit of Trivy's: a header naming the artifact, the
-//! packages grouped by the layer that introduced them with a one-line summary, the
-//! vulnerabilities grouped by layer then package with a count per severity, then secrets,
-//! misconfigurations and the scan's diagnostics.
+//! package count, the vulnerabilities grouped by layer then package with a count per severity,
+//! then secrets and misconfigurations; the packages grouped by the layer that introduced them
+//! only when asked (`--list-all-pkgs`, [`PackageListing::All`]); then the scan's diagnostics.
 //!
 //! Every string taken from the image goes through [`crate::text::clean`] before it reaches the
 //! terminal. The output is a list of sections ([`render`]); a new kind of finding is one more
@@ -37,11 +37,11 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         }
     }
     vulnerabilities(&mut out, report, style, line_width, opts.terminal_width);
+    secrets(&mut out, report, style, opts.terminal_width);
+    misconfigurations(&mut out, report, style, opts.terminal_width);
     if opts.packages == PackageListing::All {
         packages(&mut out, report, style, line_width, opts.terminal_width);
     }
-    secrets(&mut out, report, style, opts.terminal_width);
-    misconfigurations(&mut out, report, style, opts.terminal_width);
     diagnostics(&mut out, report, style);
     if let Some(lines) = super::coverage_lines(report) {
         let _ = writeln!(out);

@@ -523,6 +523,37 @@ mod tests {
         }
     }
 
+    /// Issue 17: a hostile rpm database is refused whole, with the limit named, once it holds
+    /// more package records or installed file paths than one file may.
+    #[test]
+    fn records_and_file_paths_past_the_caps_are_refused() {
+        let header = bash(&[]);
+        let at_cap: Vec<(u32, Vec<u8>)> = (1..=MAX_PACKAGES_PER_FILE as u32).map(|i| (i, header.clone())).collect();
+        let ok = RpmDatabase.analyze("var/lib/rpm/Packages.db", &ndb::build::ndb(&at_cap)).unwrap();
+        assert_eq!(ok.packages.len(), MAX_PACKAGES_PER_FILE);
+        let mut over = at_cap;
+        over.push((MAX_PACKAGES_PER_FILE as u32 + 1, header));
+        let err = RpmDatabase.analyze("var/lib/rpm/Packages.db", &ndb::build::ndb(&over)).unwrap_err();
+        assert!(matches!(err, AnalyzeError::TooMany { what: "package records", .. }), "{err}");
+        assert!(err.to_string().contains(&format!("more than {MAX_PACKAGES_PER_FILE} package records")), "{err}");
+
+        // One header listing more paths than the cap.
+        let n = MAX_FILES_PER_FILE + 1;
+        let big = blob(
+            &[
+                (TAG_NAME, Str("big")),
+                (TAG_VERSION, Str("1")),
+                (TAG_DIRINDEXES, Int32(vec![0; n])),
+                (TAG_BASENAMES, StrArray(vec!["f"; n])),
+                (TAG_DIRNAMES, StrArray(vec!["/d/"])),
+            ],
+            &[],
+            false,
+        );
+        let err = RpmDatabase.analyze("var/lib/rpm/Packages.db", &ndb::build::ndb(&[(1, big)])).unwrap_err();
+        assert!(matches!(err, AnalyzeError::TooMany { what: "installed file paths", .. }), "{err}");
+    }
+
     #[test]
     fn corrupt_header_is_skipped_and_reported() {
         let mut broken = bash(&[]);
