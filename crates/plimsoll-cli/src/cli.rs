@@ -31,17 +31,26 @@ Image references:
   HOST[:PORT]/REPO[:TAG|@DIGEST]
                              an image in a registry (also registry:REF, docker://REF)
 
+The first scan without --db fetches the advisory database into the default path (as
+`plimsoll db update`, from --db-repository) when it is missing or older than --db-max-age;
+--skip-db-update or --offline-scan turn that off.
+
 Examples:
   plimsoll image oci-archive:app.oci.tar:1
   plimsoll image --input app.tar --format json --output report.json
-  plimsoll image oci:./layout --platform linux/arm64/v8")]
+  plimsoll image oci:./layout --platform linux/arm64/v8
+  plimsoll image app.tar --skip-db-update --severity HIGH,CRITICAL --exit-code 1
+  plimsoll image app.tar --skip-dirs /usr/share/doc --skip-files '**/*.pem' --pkg-types os
+  plimsoll image app.tar --list-all-pkgs --timeout 300")]
     Image(ImageArgs),
     /// Scan a directory: a root filesystem or a project checkout.
     #[command(after_help = "\
 Examples:
   plimsoll fs ./rootfs
   plimsoll fs . --format spdx-json --output sbom.spdx.json
-  plimsoll fs . --scanners secret --exit-code 1")]
+  plimsoll fs . --scanners secret --exit-code 1
+  plimsoll fs . --skip-dirs node_modules,vendor --pkg-types library --timeout 120
+  plimsoll fs . --offline-scan --db-max-age 30")]
     Fs(FsArgs),
     /// Scan an existing SBOM (CycloneDX or SPDX JSON, ours or another tool's) for vulnerabilities.
     #[command(after_help = "\
@@ -58,7 +67,8 @@ Examples:
 Examples:
   plimsoll config Dockerfile
   plimsoll config ./deploy --severity HIGH,CRITICAL --exit-code 1
-  plimsoll config . --skip-rule PL-DF-012 --format json")]
+  plimsoll config . --skip-rule PL-DF-012 --format json
+  plimsoll config ./deploy --scanners secret   (also look for secrets in the configuration files)")]
     Config(ConfigArgs),
     /// Generate a Cosign-compatible key pair (ECDSA P-256, passphrase-encrypted private key).
     Key(crate::sign_cmds::KeyArgs),

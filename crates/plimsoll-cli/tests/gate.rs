@@ -538,9 +538,7 @@ fn first_run_fetches_the_database_then_matches_and_keeps_a_fresh_one() {
 
     // Stale (built long before --db-max-age): back-date the build time and the scan fetches again.
     let conn = rusqlite::Connection::open(cache.join("advisories.db")).unwrap();
-    let changed = conn
-        .execute("UPDATE meta SET value = ?1 WHERE key = 'built_at_unix'", ["1000000000"])
-        .unwrap();
+    let changed = conn.execute("UPDATE meta SET value = ?1 WHERE key = 'built_at_unix'", ["1000000000"]).unwrap();
     assert_eq!(changed, 1);
     drop(conn);
     let out = scan(&[]);
@@ -556,7 +554,10 @@ fn skip_db_update_offline_scan_and_a_failed_fetch_fail_closed() {
     let (base, seen) = osv_mirror();
     let img = image.to_str().unwrap();
     for flag in ["--skip-db-update", "--offline-scan"] {
-        let out = plimsoll_fetching(&cache, &["image", img, "--insecure", "--db-repository", &base, flag, "--exit-code", "1"]);
+        let out = plimsoll_fetching(
+            &cache,
+            &["image", img, "--insecure", "--db-repository", &base, flag, "--exit-code", "1"],
+        );
         assert_eq!(out.status.code(), Some(3), "{flag}: {}", stderr(&out));
         assert!(stderr(&out).contains("vulnerability scan skipped: no advisory database"), "{}", stderr(&out));
     }

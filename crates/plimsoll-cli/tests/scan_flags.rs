@@ -71,7 +71,8 @@ fn skip_dirs_and_skip_files_on_a_directory() {
     assert_eq!(names(&all), ["django", "flask"]);
     assert_eq!(all["secrets"].as_array().unwrap().len(), 2, "{all}");
 
-    let out = plimsoll(&["fs", "-q", root, "-f", "json", "--skip-dirs", "vendor,**/fixtures", "--skip-files", "app/.env"]);
+    let out =
+        plimsoll(&["fs", "-q", root, "-f", "json", "--skip-dirs", "vendor,**/fixtures", "--skip-files", "app/.env"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let rep = json(&out);
     assert_eq!(names(&rep), ["flask"]);
@@ -113,7 +114,8 @@ fn skip_dirs_and_skip_files_on_image_layers() {
     let all = json(&plimsoll(&["image", "-q", img, "-f", "json", "--no-cache"]));
     assert_eq!(names(&all), ["django", "flask", "musl"]);
     assert_eq!(all["secrets"].as_array().unwrap().len(), 1);
-    let args = ["image", "-q", img, "-f", "json", "--no-cache", "--skip-dirs", "/opt/vendor", "--skip-files", "**/.env"];
+    let args =
+        ["image", "-q", img, "-f", "json", "--no-cache", "--skip-dirs", "/opt/vendor", "--skip-files", "**/.env"];
     let rep = json(&plimsoll(&args));
     assert_eq!(names(&rep), ["flask", "musl"]);
     assert!(rep["secrets"].as_array().unwrap().is_empty(), "{rep}");
@@ -229,13 +231,23 @@ fn db_build_prints_its_summary_as_json() {
     let dir = tempfile::tempdir().unwrap();
     let advisories = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/advisories");
     let db = dir.path().join("adv.db");
-    let out = plimsoll(&["db", "build", "--from", advisories.to_str().unwrap(), "-o", db.to_str().unwrap(), "--format", "json"]);
+    let out = plimsoll(&[
+        "db",
+        "build",
+        "--from",
+        advisories.to_str().unwrap(),
+        "-o",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["output"], db.to_str().unwrap());
     assert!(doc["stats"]["advisories"].as_u64().unwrap() > 0, "{doc}");
     assert!(doc["stats"]["sources"].as_array().is_some_and(|s| !s.is_empty()), "{doc}");
-    let out = plimsoll(&["db", "build", "--from", advisories.to_str().unwrap(), "-o", db.to_str().unwrap(), "-f", "xml"]);
+    let out =
+        plimsoll(&["db", "build", "--from", advisories.to_str().unwrap(), "-o", db.to_str().unwrap(), "-f", "xml"]);
     assert_eq!(out.status.code(), Some(2));
 }
 

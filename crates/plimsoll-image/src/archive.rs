@@ -150,10 +150,9 @@ impl OuterArchive {
     /// missing entries were most likely cut off.
     pub fn explain(&self, err: ImageError) -> ImageError {
         match (&self.truncated, err) {
-            (
-                Some(detail),
-                ImageError::UnknownFormat { .. } | ImageError::BlobMissing { .. },
-            ) => ImageError::Truncated { path: self.path.clone(), detail: detail.clone() },
+            (Some(detail), ImageError::UnknownFormat { .. } | ImageError::BlobMissing { .. }) => {
+                ImageError::Truncated { path: self.path.clone(), detail: detail.clone() }
+            }
             (_, err) => err,
         }
     }
@@ -364,8 +363,8 @@ fn is_eof(reason: &str) -> bool {
         "incomplete deflate stream",
         "incomplete frame",
     ]
-        .iter()
-        .any(|m| r.contains(m))
+    .iter()
+    .any(|m| r.contains(m))
 }
 
 /// Lets [`scan`] use seeking entries for files and streaming ones for decompressors.

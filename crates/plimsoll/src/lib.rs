@@ -38,8 +38,8 @@ pub mod policy;
 pub mod registry;
 mod scan;
 pub mod settings;
-pub mod skip;
 pub mod sigstore;
+pub mod skip;
 mod targets;
 mod visitor;
 

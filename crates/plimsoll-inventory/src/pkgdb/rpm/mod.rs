@@ -540,7 +540,6 @@ mod tests {
         assert!(read_packages_capped(path, &db(3), 10, 9).is_ok());
         let err = read_packages_capped(path, &db(4), 10, 9).unwrap_err();
         assert!(matches!(err, AnalyzeError::TooMany { what: "installed file paths", limit: 9, .. }), "{err}");
-
     }
 
     #[test]
