@@ -31,17 +31,26 @@ Image references:
   HOST[:PORT]/REPO[:TAG|@DIGEST]
                              an image in a registry (also registry:REF, docker://REF)
 
+The first scan without --db fetches the advisory database into the default path (as
+`plimsoll db update`, from --db-repository) when it is missing or older than --db-max-age;
+--skip-db-update or --offline-scan turn that off.
+
 Examples:
   plimsoll image oci-archive:app.oci.tar:1
   plimsoll image --input app.tar --format json --output report.json
-  plimsoll image oci:./layout --platform linux/arm64/v8")]
+  plimsoll image oci:./layout --platform linux/arm64/v8
+  plimsoll image app.tar --skip-db-update --severity HIGH,CRITICAL --exit-code 1
+  plimsoll image app.tar --skip-dirs /usr/share/doc --skip-files '**/*.pem' --pkg-types os
+  plimsoll image app.tar --list-all-pkgs --timeout 300")]
     Image(ImageArgs),
     /// Scan a directory: a root filesystem or a project checkout.
     #[command(after_help = "\
 Examples:
   plimsoll fs ./rootfs
   plimsoll fs . --format spdx-json --output sbom.spdx.json
-  plimsoll fs . --scanners secret --exit-code 1")]
+  plimsoll fs . --scanners secret --exit-code 1
+  plimsoll fs . --skip-dirs node_modules,vendor --pkg-types library --timeout 120
+  plimsoll fs . --offline-scan --db-max-age 30")]
     Fs(FsArgs),
     /// Scan an existing SBOM (CycloneDX or SPDX JSON, ours or another tool's) for vulnerabilities.
     #[command(after_help = "\
@@ -58,7 +67,8 @@ Examples:
 Examples:
   plimsoll config Dockerfile
   plimsoll config ./deploy --severity HIGH,CRITICAL --exit-code 1
-  plimsoll config . --skip-rule PL-DF-012 --format json")]
+  plimsoll config . --skip-rule PL-DF-012 --format json
+  plimsoll config ./deploy --scanners secret   (also look for secrets in the configuration files)")]
     Config(ConfigArgs),
     /// Generate a Cosign-compatible key pair (ECDSA P-256, passphrase-encrypted private key).
     Key(crate::sign_cmds::KeyArgs),
@@ -111,6 +121,9 @@ pub struct SbomArgs {
     /// The SBOM file.
     #[arg(value_name = "FILE")]
     pub path: PathBuf,
+    /// Give up when the whole scan takes longer than SECONDS (exit code 2).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -120,6 +133,9 @@ pub struct ConfigArgs {
     /// A configuration file or a directory to search for them.
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
+    /// Give up when the whole scan takes longer than SECONDS (exit code 2).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -130,11 +146,15 @@ pub enum DbCommand {
     #[command(after_help = "\
 Examples:
   plimsoll db build --from ./osv-dumps --from ./alpine-secdb
-  plimsoll db build --from demo/advisories --output advisories.db")]
+  plimsoll db build --from demo/advisories --output advisories.db
+  plimsoll db build --from ./osv-dumps --format json   (the build summary as JSON, for machines)")]
     Build {
         /// Advisory files or directories (OSV JSON/YAML, Alpine secdb, Debian DSA/DLA lists, RubySec, FriendsOfPHP).
         #[arg(long, required = true, value_name = "PATH")]
         from: Vec<PathBuf>,
+        /// How to print the build summary: table (for people) or json.
+        #[arg(short, long, default_value = "table", value_name = "FORMAT")]
+        format: String,
         /// Where to write the database [default: the default database path].
         #[arg(long, short, value_name = "FILE", env = "PLIMSOLL_DB")]
         output: Option<PathBuf>,
@@ -205,6 +225,9 @@ pub struct FsArgs {
     /// Directory to scan.
     #[arg(value_name = "DIR")]
     pub path: PathBuf,
+    /// Give up when the whole scan takes longer than SECONDS (exit code 2).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -234,6 +257,17 @@ pub struct CommonArgs {
     /// Advisory database for the vuln scanner [default: $PLIMSOLL_DB or <cache dir>/advisories.db].
     #[arg(long, value_name = "FILE", env = "PLIMSOLL_DB")]
     pub db: Option<PathBuf>,
+    /// Do not fetch the advisory database, even when it is missing or older than --db-max-age
+    /// (by default a scan without --db runs `plimsoll db update` into the default path first).
+    #[arg(long, env = "PLIMSOLL_SKIP_DB_UPDATE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub skip_db_update: bool,
+    /// Use no network for anything optional: no database fetch (as --skip-db-update).
+    #[arg(long, env = "PLIMSOLL_OFFLINE_SCAN", value_parser = clap::builder::BoolishValueParser::new())]
+    pub offline_scan: bool,
+    /// Where a scan fetches a missing or stale database from: `{URL}/{ecosystem}/all.zip`, as
+    /// `plimsoll db update --base-url` (https://, file:///DIR; http:// with `image --insecure`).
+    #[arg(long, value_name = "URL", env = "PLIMSOLL_DB_URL", default_value = plimsoll::db::DEFAULT_BASE_URL)]
+    pub db_repository: String,
     /// Do not report vulnerabilities that have no fix yet.
     #[arg(long)]
     pub ignore_unfixed: bool,
@@ -280,6 +314,21 @@ pub struct CommonArgs {
     /// Secret scanning configuration (TOML: extra rules, disabled rules, allowlists).
     #[arg(long, value_name = "FILE")]
     pub secret_config: Option<PathBuf>,
+    /// Do not read files below directories matching these globs (comma-separated or repeated;
+    /// relative to the image root or the scanned directory; `**` spans directories). Each skip
+    /// is listed in the report's diagnostics.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub skip_dirs: Vec<String>,
+    /// Do not read files matching these globs (comma-separated or repeated; as --skip-dirs).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub skip_files: Vec<String>,
+    /// Package types to report and match, comma-separated: os, library [default: both].
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub pkg_types: Vec<String>,
+    /// The table lists every package (by layer) after the findings, not only their count
+    /// (JSON, SARIF and the SBOM formats always carry every package).
+    #[arg(long)]
+    pub list_all_pkgs: bool,
     /// Skip a misconfiguration rule (repeatable).
     #[arg(long, value_name = "CODE")]
     pub skip_rule: Vec<String>,

@@ -13,7 +13,7 @@ use plimsoll::image::{OpenOptions, Platform};
 use plimsoll::policy::{self, ExitCodes, Policy};
 use plimsoll::{settings, LayerCache, SbomScanned, ScanOptions, Scanned};
 use plimsoll_model::ScanReport;
-use plimsoll_report::{Format, RenderOptions};
+use plimsoll_report::{Format, PackageListing, RenderOptions};
 
 use crate::cli::{Cli, Command, CommonArgs, ConfigArgs, DbCommand, FsArgs, ImageArgs, RuleArgs, SbomArgs};
 use crate::progress::LayerBar;
@@ -41,14 +41,24 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 fn db(cmd: DbCommand) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match cmd {
-        DbCommand::Build { from, output } => {
+        DbCommand::Build { from, format, output } => {
+            let json = match format.as_str() {
+                "table" | "text" => false,
+                "json" => true,
+                other => bail!("unknown format `{other}` for `db build`; use table or json"),
+            };
             let output = output.or_else(default_db_path).context("no --output given and no cache directory known")?;
             if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
             }
             let stats = Database::build(&from, &output)
                 .with_context(|| format!("cannot build the advisory database {}", output.display()))?;
-            write!(out, "wrote {}: {}", output.display(), stats.summary())?;
+            if json {
+                let doc = serde_json::json!({ "output": output, "stats": stats });
+                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+            } else {
+                write!(out, "wrote {}: {}", output.display(), stats.summary())?;
+            }
         }
         DbCommand::Update { base_url, ecosystems, insecure, ca_files, max_zip_mib, output } => {
             let output = output.or_else(default_db_path).context("no --output given and no cache directory known")?;
@@ -104,6 +114,8 @@ pub(crate) struct Settings {
     pub(crate) scan: ScanOptions,
     pub(crate) policy: Policy,
     pub(crate) exit_code: u8,
+    /// What the table says about packages.
+    pub(crate) packages: PackageListing,
 }
 
 /// `default_scanners` applies when `--scanners` is not given; `layer_progress` says whether to
@@ -113,6 +125,29 @@ pub(crate) fn resolve_settings(
     default_scanners: &[&str],
     layer_progress: bool,
 ) -> Result<Settings> {
+    resolve_settings_with(common, default_scanners, layer_progress, Extra::default())
+}
+
+/// What some commands add to [`CommonArgs`].
+#[derive(Default)]
+pub(crate) struct Extra {
+    /// `image --insecure` (Trivy applies it to every download): a missing database may also be
+    /// fetched from an `http://` `--db-repository`.
+    pub(crate) db_insecure: bool,
+    /// `--timeout`: seconds for the whole scan.
+    pub(crate) timeout: Option<u64>,
+    /// `plimsoll config`: no package inventory to show.
+    pub(crate) no_inventory: bool,
+}
+
+/// As [`resolve_settings`], with the command's [`Extra`] settings.
+pub(crate) fn resolve_settings_with(
+    common: CommonArgs,
+    default_scanners: &[&str],
+    layer_progress: bool,
+    extra: Extra,
+) -> Result<Settings> {
+    let Extra { db_insecure, timeout, no_inventory } = extra;
     let CommonArgs {
         format,
         output,
@@ -121,6 +156,9 @@ pub(crate) fn resolve_settings(
         quiet,
         scanners,
         db,
+        skip_db_update,
+        offline_scan,
+        db_repository,
         ignore_unfixed,
         db_max_age,
         allow_uncovered,
@@ -135,6 +173,10 @@ pub(crate) fn resolve_settings(
         secret_config,
         skip_rule,
         rules_config,
+        skip_dirs,
+        skip_files,
+        pkg_types,
+        list_all_pkgs,
     } = common;
     let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let cache = if no_cache { None } else { cache_dir.or_else(LayerCache::default_dir).map(LayerCache::new) };
@@ -151,11 +193,32 @@ pub(crate) fn resolve_settings(
             other => bail!("unknown scanner `{other}`; available: vuln, secret, misconfig"),
         }
     }
+    let mut db_update_error = None;
     let advisories = if vuln {
         let max_age = std::time::Duration::from_secs(db_max_age.saturating_mul(86_400));
+        let update = if skip_db_update || offline_scan {
+            settings::DbUpdate::Skip
+        } else {
+            settings::DbUpdate::WhenMissingOrStale(plimsoll::db::UpdateOptions {
+                base_url: db_repository,
+                insecure: db_insecure,
+                ..Default::default()
+            })
+        };
+        let announce = |path: &std::path::Path, url: &str| {
+            if !quiet {
+                eprintln!(
+                    "fetching the advisory database from {url} into {} (missing or older than {db_max_age} days; \
+                     --skip-db-update skips this)",
+                    path.display()
+                );
+            }
+        };
         // Its warnings (no database, stale database) are left out: the policy states them in
         // the report and on standard error (see `coverage_to_stderr`), as the gate decides.
-        settings::open_advisories(db, explicit, max_age)?.db
+        let (opened, outcome) = settings::open_advisories_updating(db, explicit, max_age, &update, &announce)?;
+        db_update_error = outcome.error;
+        opened.db
     } else {
         None
     };
@@ -174,19 +237,44 @@ pub(crate) fn resolve_settings(
         allow_uncovered,
         allow_stale_db,
         allow_skipped_files,
+        db_update_error,
+    };
+    let skip = plimsoll::skip::SkipPaths::new(&skip_dirs, &skip_files)?;
+    let skip = (!skip.is_empty()).then(|| Arc::new(skip));
+    let pkg_types = match pkg_types.is_empty() {
+        true => None,
+        false => Some(plimsoll::PkgTypes::parse(&pkg_types)?),
+    };
+    let deadline = timeout.map(plimsoll::Deadline::after);
+    let packages = match (no_inventory, list_all_pkgs) {
+        (true, _) => PackageListing::None,
+        (false, true) => PackageListing::All,
+        (false, false) => PackageListing::Summary,
     };
     Ok(Settings {
         format,
         output,
-        scan: ScanOptions { cache, progress, secrets, misconfig, advisories, ..ScanOptions::default() },
+        scan: ScanOptions {
+            cache,
+            progress,
+            secrets,
+            misconfig,
+            advisories,
+            skip,
+            pkg_types,
+            deadline,
+            ..ScanOptions::default()
+        },
         policy,
         exit_code,
+        packages,
     })
 }
 
 fn image(args: ImageArgs) -> Result<ExitCode> {
     let ImageArgs { image, input, platform, registry, common } = args;
-    let settings = resolve_settings(common, ALL_SCANNERS, true)?;
+    let extra = Extra { db_insecure: registry.insecure, timeout: registry.timeout, no_inventory: false };
+    let settings = resolve_settings_with(common, ALL_SCANNERS, true, extra)?;
     let reference = match (image, input) {
         (Some(r), _) => r,
         (None, Some(p)) => p.display().to_string(),
@@ -214,15 +302,19 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
 }
 
 fn fs(args: FsArgs) -> Result<ExitCode> {
-    let FsArgs { path, common } = args;
-    let settings = resolve_settings(common, ALL_SCANNERS, true)?;
+    let FsArgs { path, timeout, common } = args;
+    let settings = resolve_settings_with(common, ALL_SCANNERS, true, Extra { timeout, ..Extra::default() })?;
     finish(plimsoll::scan_directory(&path, &settings.scan, &settings.policy)?, &settings)
 }
 
 fn config(args: ConfigArgs) -> Result<ExitCode> {
-    let ConfigArgs { path, common } = args;
+    let ConfigArgs { path, timeout, common } = args;
+    if common.scanners.iter().flatten().any(|s| s.trim() == "vuln") {
+        bail!("`plimsoll config` checks configuration files, which have no packages: --scanners takes misconfig and secret");
+    }
     // `config` checks configuration only, as `trivy config` does.
-    let settings = resolve_settings(common, &["misconfig"], true)?;
+    let extra = Extra { timeout, no_inventory: true, ..Extra::default() };
+    let settings = resolve_settings_with(common, &["misconfig"], true, extra)?;
     finish(plimsoll::scan_config(&path, &settings.scan, &settings.policy)?, &settings)
 }
 
@@ -299,8 +391,8 @@ fn exit(scanned: &Scanned, settings: &Settings) -> ExitCode {
 /// `plimsoll sbom FILE`: the SBOM's packages matched against the advisories. A CycloneDX input
 /// rendered as CycloneDX is enriched rather than replaced (see [`plimsoll::scan_sbom`]).
 fn sbom(args: SbomArgs) -> Result<ExitCode> {
-    let SbomArgs { path, common } = args;
-    let settings = resolve_settings(common, &["vuln"], true)?;
+    let SbomArgs { path, timeout, common } = args;
+    let settings = resolve_settings_with(common, &["vuln"], true, Extra { timeout, ..Extra::default() })?;
     let enrich = settings.format == Format::CycloneDx;
     let SbomScanned { scanned, enriched } = plimsoll::scan_sbom(&path, &settings.scan, &settings.policy, enrich)?;
     match enriched {
@@ -353,14 +445,15 @@ fn emit(report: &ScanReport, settings: &Settings) -> Result<()> {
         Some(path) => {
             let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut w = BufWriter::new(file);
-            plimsoll_report::render(report, settings.format, &mut w, &RenderOptions::default())?;
+            let opts = RenderOptions { packages: settings.packages, ..RenderOptions::default() };
+            plimsoll_report::render(report, settings.format, &mut w, &opts)?;
             w.flush().with_context(|| format!("cannot write {}", path.display()))?;
         }
         None => {
             let color = stdout_color();
             let mut w = BufWriter::new(std::io::stdout().lock());
             let terminal_width = console::Term::stdout().size_checked().map(|(_rows, cols)| usize::from(cols));
-            let opts = RenderOptions { color, terminal_width };
+            let opts = RenderOptions { color, terminal_width, packages: settings.packages };
             plimsoll_report::render(report, settings.format, &mut w, &opts)?;
             w.flush()?;
         }

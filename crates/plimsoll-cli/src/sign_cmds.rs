@@ -30,7 +30,8 @@ pub struct RegistryArgs {
     /// Keep downloaded blobs (verified) in DIR, keyed by digest.
     #[arg(long, value_name = "DIR")]
     pub blob_cache: Option<PathBuf>,
-    /// Give up on registry requests after SECONDS in all (each request also has its own deadline).
+    /// Give up after SECONDS in all: registry requests (each also has its own deadline) and,
+    /// for `image`, the whole scan (exit code 2).
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
     /// Send credentials to a token service on a host unrelated to the registry's.
@@ -154,9 +155,18 @@ pub struct ResolveArgs {
 }
 
 fn registry_ref(image: &str) -> Result<RegistryRef> {
+    registry_ref_for(image, "signing works on registry images")
+}
+
+/// `image` as a registry reference; `need` says in the error why it must be one.
+fn registry_ref_for(image: &str, need: &str) -> Result<RegistryRef> {
+    // A local file or directory is never a registry reference, whatever it holds.
+    if std::path::Path::new(image).exists() {
+        bail!("`{image}` is a local path; {need} (HOST[:PORT]/REPO[:TAG|@DIGEST])");
+    }
     match ImageRef::parse(image).with_context(|| format!("`{image}` is not an image reference"))? {
         ImageRef::Registry(r) => Ok(r),
-        other => bail!("{other} is not a registry image; signing works on registry images (HOST/REPO:TAG)"),
+        other => bail!("{other} is not a registry image; {need} (HOST[:PORT]/REPO[:TAG|@DIGEST])"),
     }
 }
 
@@ -246,7 +256,7 @@ pub fn run_verify_attestation(args: VerifyAttestationArgs) -> Result<ExitCode> {
 
 pub fn run_resolve(args: ResolveArgs) -> Result<ExitCode> {
     let ResolveArgs { image, registry } = args;
-    let r = registry_ref(&image)?;
+    let r = registry_ref_for(&image, "resolve needs a registry reference")?;
     let client = connect(&r, registry)?;
     let top = registry::fetch_manifest(&client, &r, 16 << 20).with_context(|| format!("cannot resolve {r}"))?;
     stdout_line(&r.with_digest(top.digest).to_string())?;

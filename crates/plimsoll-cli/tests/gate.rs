@@ -14,6 +14,8 @@ fn plimsoll(args: &[&str]) -> Output {
         .args(args)
         .env("NO_COLOR", "1")
         .env_remove("PLIMSOLL_DB")
+        // Scans fetch a missing database by default; these tests name theirs (or test its absence).
+        .env("PLIMSOLL_SKIP_DB_UPDATE", "true")
         .env_remove("PLIMSOLL_DB_MAX_AGE")
         // No database in the default location either.
         .env("PLIMSOLL_CACHE_DIR", "/nonexistent/plimsoll-cache")
@@ -308,6 +310,7 @@ fn trivyignore_in_the_current_directory_is_read() {
             .args(["--db", db.to_str().unwrap()])
             .current_dir(cwd)
             .env_remove("PLIMSOLL_DB")
+            .env("PLIMSOLL_SKIP_DB_UPDATE", "true")
             .output()
             .unwrap();
         (out.status.code(), json(&out))
@@ -425,4 +428,157 @@ fn an_explicit_platform_the_image_does_not_have_is_an_error() {
     let out = scan(&["--platform", "linux/arm64"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is a linux/amd64 image, not linux/arm64"), "{}", stderr(&out));
+}
+
+/// A loopback HTTP mirror of osv.dev's exports: `/Alpine/all.zip` holds one OSV advisory for
+/// `musl` (fixed in 1.2.4-r3), every other ecosystem answers 404. Returns the base URL and the
+/// paths requested so far.
+fn osv_mirror() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let osv = serde_json::json!({
+        "schema_version": "1.6.0",
+        "id": "ALPINE-CVE-2099-0001",
+        "modified": "2026-01-01T00:00:00Z",
+        "aliases": ["CVE-2099-0001"],
+        "affected": [{
+            "package": {"ecosystem": "Alpine:v3.19", "name": "musl"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.4-r3"}]}]
+        }]
+    });
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("ALPINE-CVE-2099-0001.json", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.write_all(&serde_json::to_vec(&osv).unwrap()).unwrap();
+    let archive = zip.finish().unwrap().into_inner();
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("").to_owned();
+            log.lock().unwrap().push(path.clone());
+            let (status, body) =
+                if path == "/Alpine/all.zip" { (200, archive.clone()) } else { (404, b"not found".to_vec()) };
+            let head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body));
+        }
+    });
+    (base, seen)
+}
+
+/// An Alpine 3.19 image with `musl 1.2.4-r2` (vulnerable per [`osv_mirror`]), as a
+/// `docker save` archive.
+fn alpine_image(path: &Path) {
+    use plimsoll::testing::{ImageBuilder, LayerBuilder};
+    ImageBuilder::new()
+        .layer(
+            LayerBuilder::new()
+                .file("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME=\"Alpine Linux v3.19\"\n", 0o644)
+                .file("lib/apk/db/installed", "P:musl\nV:1.2.4-r2\nA:x86_64\no:musl\nL:MIT\n\n", 0o644),
+        )
+        // No image-config findings: the exit code is the vulnerability gate's alone.
+        .user("app")
+        .healthcheck(&["CMD", "true"])
+        .write_docker_archive(path, &Default::default())
+        .unwrap();
+}
+
+/// `plimsoll` with fetching allowed and its default database under `cache`.
+fn plimsoll_fetching(cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("PLIMSOLL_DB")
+        .env_remove("PLIMSOLL_DB_MAX_AGE")
+        .env_remove("PLIMSOLL_SKIP_DB_UPDATE")
+        .env_remove("PLIMSOLL_OFFLINE_SCAN")
+        .env_remove("PLIMSOLL_DB_URL")
+        .env("PLIMSOLL_CACHE_DIR", cache)
+        .output()
+        .expect("run plimsoll")
+}
+
+#[test]
+fn first_run_fetches_the_database_then_matches_and_keeps_a_fresh_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, image) = (dir.path().join("cache"), dir.path().join("alpine.tar"));
+    alpine_image(&image);
+    let (base, seen) = osv_mirror();
+    let img = image.to_str().unwrap();
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["image", img, "--insecure", "--db-repository", &base, "-f", "json", "--exit-code", "1"];
+        args.extend_from_slice(extra);
+        plimsoll_fetching(&cache, &args)
+    };
+    let out = scan(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(rep["vulnerabilities"][0]["id"], "CVE-2099-0001", "{rep}");
+    assert!(cache.join("advisories.db").is_file());
+    assert!(stderr(&out).contains("fetching the advisory database from"), "{}", stderr(&out));
+    let first = seen.lock().unwrap().clone();
+    assert!(first.contains(&"/Alpine/all.zip".to_owned()), "{first:?}");
+
+    // Fresh: the second scan downloads nothing.
+    let out = scan(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(seen.lock().unwrap().len(), first.len(), "the second scan fetched again");
+    assert!(!stderr(&out).contains("fetching"), "{}", stderr(&out));
+
+    // Stale (built long before --db-max-age): back-date the build time and the scan fetches again.
+    let conn = rusqlite::Connection::open(cache.join("advisories.db")).unwrap();
+    let changed = conn.execute("UPDATE meta SET value = ?1 WHERE key = 'built_at_unix'", ["1000000000"]).unwrap();
+    assert_eq!(changed, 1);
+    drop(conn);
+    let out = scan(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(seen.lock().unwrap().len() > first.len(), "a stale database was not fetched again");
+}
+
+#[test]
+fn skip_db_update_offline_scan_and_a_failed_fetch_fail_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, image) = (dir.path().join("cache"), dir.path().join("alpine.tar"));
+    alpine_image(&image);
+    let (base, seen) = osv_mirror();
+    let img = image.to_str().unwrap();
+    for flag in ["--skip-db-update", "--offline-scan"] {
+        let out = plimsoll_fetching(
+            &cache,
+            &["image", img, "--insecure", "--db-repository", &base, flag, "--exit-code", "1"],
+        );
+        assert_eq!(out.status.code(), Some(3), "{flag}: {}", stderr(&out));
+        assert!(stderr(&out).contains("vulnerability scan skipped: no advisory database"), "{}", stderr(&out));
+    }
+    assert!(seen.lock().unwrap().is_empty(), "{:?}", seen.lock().unwrap());
+    assert!(!cache.join("advisories.db").exists());
+
+    // Nothing listening: the fetch fails, loudly, and the gate fails closed (even with
+    // --allow-uncovered: the user did not opt out of the fetch).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dead = format!("http://127.0.0.1:{port}");
+    for extra in [&[][..], &["--allow-uncovered"][..]] {
+        let mut args = vec!["image", img, "--insecure", "--db-repository", &dead, "-f", "json", "--exit-code", "1"];
+        args.extend_from_slice(extra);
+        let out = plimsoll_fetching(&cache, &args);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert!(stderr(&out).contains("error: cannot update the advisory database"), "{}", stderr(&out));
+        let errs = errors(&json(&out));
+        assert!(errs.iter().any(|m| m.contains("cannot update the advisory database")), "{errs:?}");
+    }
+    // Asked for by name, no database at all is an error that says why the fetch failed.
+    let out = plimsoll_fetching(&cache, &["image", img, "--insecure", "--db-repository", &dead, "--scanners", "vuln"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("fetching one failed"), "{}", stderr(&out));
 }

@@ -54,6 +54,10 @@ pub(crate) struct OuterArchive {
     path: PathBuf,
     compression: Compression,
     entries: HashMap<String, Target>,
+    /// The archive stopped without its end-of-archive marker (two zero blocks, which POSIX tar,
+    /// Go's `archive/tar` and Docker all write): likely cut at an entry boundary. Not an error by
+    /// itself; it explains a missing entry (see [`OuterArchive::explain`]).
+    truncated: Option<String>,
 }
 
 impl std::fmt::Debug for OuterArchive {
@@ -85,16 +89,20 @@ impl OuterArchive {
         let n = read_up_to(&mut file, &mut head).map_err(io_err)?;
         file.seek(SeekFrom::Start(0)).map_err(io_err)?;
         let compression = sniff(&head[..n]);
+        let len = file.metadata().map_err(io_err)?.len();
         let mut entries = HashMap::new();
+        let mut end = 0u64;
         let result = match compression {
-            Compression::None => scan(Budgeted::new(BufReader::new(file)), path, limits, false, &mut entries, true),
+            Compression::None => {
+                scan(Budgeted::new(BufReader::new(file)), path, limits, false, &mut entries, true, &mut end)
+            }
             Compression::Gzip => {
                 let dec = flate2::bufread::MultiGzDecoder::new(BufReader::new(file));
-                scan(Budgeted::new(dec), path, limits, true, &mut entries, false)
+                scan(Budgeted::new(dec), path, limits, true, &mut entries, false, &mut end)
             }
             Compression::Zstd => {
                 let dec = zstd::stream::read::Decoder::with_buffer(BufReader::new(file)).map_err(io_err)?;
-                scan(Budgeted::new(dec), path, limits, true, &mut entries, false)
+                scan(Budgeted::new(dec), path, limits, true, &mut entries, false, &mut end)
             }
             Compression::Other(name) => {
                 return Err(ImageError::UnknownFormat {
@@ -103,8 +111,50 @@ impl OuterArchive {
                 })
             }
         };
-        result?;
-        Ok(OuterArchive { path: path.to_owned(), compression, entries })
+        let truncated = |detail: String| ImageError::Truncated { path: path.to_owned(), detail };
+        // Where the last entry's data ends (`end`, padded to the block) against the file's
+        // length: a plain tar cut inside an entry's data ends before it; one cut at an entry
+        // boundary has no end-of-archive marker after it.
+        let short = compression == Compression::None && end > len;
+        match result {
+            Err(ImageError::Truncated { .. }) | Ok(()) if short => {
+                return Err(truncated(format!("its last entry needs {end} bytes, the file has {len}")))
+            }
+            // A header cut in two, or a compressed stream that breaks off.
+            Err(ImageError::UnknownFormat { .. } | ImageError::Truncated { .. })
+                if compression == Compression::None && len.saturating_sub(end) < 512 =>
+            {
+                return Err(truncated(format!("it ends inside a tar header, at byte {len}")))
+            }
+            Err(e) => return Err(e),
+            Ok(()) => {}
+        }
+        let marker = match compression {
+            Compression::None => {
+                let mut block = [0u8; 512];
+                let mut f = File::open(path).map_err(io_err)?;
+                f.seek(SeekFrom::Start(end)).map_err(io_err)?;
+                let n = read_up_to(&mut f, &mut block).map_err(io_err)?;
+                n == block.len() && block.iter().all(|b| *b == 0)
+            }
+            // A decompressor that ended cleanly ended at the end of its stream; the tar inside
+            // is checked by the entries being present.
+            _ => true,
+        };
+        let truncated = (!marker).then(|| format!("no end-of-archive marker after byte {end} of {len}"));
+        Ok(OuterArchive { path: path.to_owned(), compression, entries, truncated })
+    }
+
+    /// `err` (an entry the image needs is missing, the format is not recognised), restated as
+    /// [`ImageError::Truncated`] when the archive ended without its end-of-archive marker: the
+    /// missing entries were most likely cut off.
+    pub fn explain(&self, err: ImageError) -> ImageError {
+        match (&self.truncated, err) {
+            (Some(detail), ImageError::UnknownFormat { .. } | ImageError::BlobMissing { .. }) => {
+                ImageError::Truncated { path: self.path.clone(), detail: detail.clone() }
+            }
+            (_, err) => err,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -206,9 +256,14 @@ fn scan<R: Read + MaybeSeek>(
     cache: bool,
     out: &mut HashMap<String, Target>,
     seekable: bool,
+    end: &mut u64,
 ) -> Result<(), ImageError> {
     let budget = reader.budget.clone();
     let malformed = |e: io::Error| match ImageError::from_io(e, "") {
+        // A decompressor (or a read) that runs out of input: the file was cut.
+        ImageError::Malformed { reason, .. } if is_eof(&reason) => {
+            ImageError::Truncated { path: path.to_owned(), detail: reason }
+        }
         ImageError::Malformed { reason, .. } => ImageError::UnknownFormat {
             path: path.to_owned(),
             reason: format!("not a readable tar archive ({reason})"),
@@ -236,6 +291,7 @@ fn scan<R: Read + MaybeSeek>(
         }
         let name = norm.path;
         let size = entry.size();
+        *end = entry.raw_file_position().saturating_add(size.saturating_add(511) / 512 * 512);
         let mut consumed = 0u64;
         match entry.header().entry_type() {
             tar::EntryType::Regular | tar::EntryType::Continuous => {
@@ -282,7 +338,33 @@ fn scan<R: Read + MaybeSeek>(
         let unread = if seekable { 0 } else { size.saturating_sub(consumed).saturating_add(511) / 512 * 512 };
         budget.set(unread + META_BUDGET);
     }
+    if !seekable {
+        // The tar reader stops at the end-of-archive marker; a compressed stream cut after it
+        // (its trailer, with the checksum, missing) shows only when read to its end. What
+        // follows the marker is padding: a little is read, never a bomb.
+        let mut rest = archive.into_inner().inner.take(TRAILING_READ);
+        io::copy(&mut rest, &mut io::sink()).map_err(malformed)?;
+    }
     Ok(())
+}
+
+/// Decompressed bytes read after the end-of-archive marker to reach the end of the stream
+/// (tar pads to 10 KiB records; `docker save | gzip` adds nothing else).
+const TRAILING_READ: u64 = 1 << 20;
+
+/// Whether an I/O error message says the input ended early (flate2, zstd and the tar reader
+/// word it differently; their error kinds are not kept through `ImageError::from_io`).
+fn is_eof(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    [
+        "unexpected end of file",
+        "failed to fill whole buffer",
+        "failed to read entire block",
+        "incomplete deflate stream",
+        "incomplete frame",
+    ]
+    .iter()
+    .any(|m| r.contains(m))
 }
 
 /// Lets [`scan`] use seeking entries for files and streaming ones for decompressors.

@@ -75,6 +75,13 @@ pub enum ImageError {
     )]
     UnknownFormat { path: PathBuf, reason: String },
 
+    /// The archive file ends early: an interrupted download or copy.
+    #[error(
+        "{} is truncated ({detail}); it looks like an interrupted download or copy: fetch or export it again",
+        path.display()
+    )]
+    Truncated { path: PathBuf, detail: String },
+
     #[error("invalid image reference `{reference}`: {reason}")]
     InvalidReference { reference: String, reason: String },
 

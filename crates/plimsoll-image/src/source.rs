@@ -226,12 +226,12 @@ pub fn open(r: &ImageRef, opts: &OpenOptions) -> Result<Image, ImageError> {
         }
         ImageRef::OciArchive { path, tag } => {
             let store = Store::Archive(OuterArchive::index(path, index_limits)?);
-            let resolved = crate::oci::resolve(&store, tag.as_deref(), opts)?;
+            let resolved = crate::oci::resolve(&store, tag.as_deref(), opts).map_err(|e| store.explain(e))?;
             (store, resolved)
         }
         ImageRef::DockerArchive { path } => {
             let store = Store::Archive(OuterArchive::index(path, index_limits)?);
-            let resolved = crate::docker::resolve(&store, opts)?;
+            let resolved = crate::docker::resolve(&store, opts).map_err(|e| store.explain(e))?;
             (store, resolved)
         }
         ImageRef::Registry(rr) => {
@@ -261,14 +261,16 @@ pub fn open_archive(path: &Path, opts: &OpenOptions) -> Result<Image, ImageError
         (archive.contains("manifest.json"), archive.contains("index.json") || archive.contains("oci-layout"));
     let store = Store::Archive(archive);
     let (r, resolved) = if docker {
-        (ImageRef::DockerArchive { path: path.to_owned() }, crate::docker::resolve(&store, opts)?)
+        let resolved = crate::docker::resolve(&store, opts).map_err(|e| store.explain(e))?;
+        (ImageRef::DockerArchive { path: path.to_owned() }, resolved)
     } else if oci {
-        (ImageRef::OciArchive { path: path.to_owned(), tag: None }, crate::oci::resolve(&store, None, opts)?)
+        let resolved = crate::oci::resolve(&store, None, opts).map_err(|e| store.explain(e))?;
+        (ImageRef::OciArchive { path: path.to_owned(), tag: None }, resolved)
     } else {
-        return Err(ImageError::UnknownFormat {
+        return Err(store.explain(ImageError::UnknownFormat {
             path: path.to_owned(),
             reason: "a tar archive without manifest.json, index.json or oci-layout".into(),
-        });
+        }));
     };
     assemble(r.to_string(), store, resolved, opts)
 }

@@ -22,6 +22,17 @@ pub(crate) enum Store {
     Registry(RegistryStore),
 }
 
+impl Store {
+    /// `err`, restated as truncation when this is an archive that was cut short (see
+    /// [`OuterArchive::explain`]).
+    pub(crate) fn explain(&self, err: ImageError) -> ImageError {
+        match self {
+            Store::Archive(a) => a.explain(err),
+            _ => err,
+        }
+    }
+}
+
 pub(crate) fn blob_path(d: &Digest) -> String {
     format!("blobs/{}/{}", d.algorithm(), d.hex())
 }

@@ -43,6 +43,13 @@ pub enum AnalyzeError {
 /// lockfiles hold a few tens of thousands of entries.
 pub const MAX_PACKAGES_PER_FILE: usize = 65_536;
 
+/// Most installed-file paths one file may list (an rpm database's headers together, one dpkg
+/// `.list` or `md5sums` file); past it the file is refused with [`AnalyzeError::TooMany`], as
+/// for [`MAX_PACKAGES_PER_FILE`]. Each path costs about 100 bytes through a scan, so this bounds
+/// one file's lists to about 100 MiB. Real ones stay far below: a whole RHEL or Fedora install
+/// lists a few hundred thousand files, the largest Debian packages tens of thousands.
+pub const MAX_FILES_PER_FILE: usize = 1 << 20;
+
 /// One analyzer: decides which paths it wants and turns their bytes into [`Facts`].
 pub trait Analyzer: Sync + Send {
     /// Stable name, used in cache keys and diagnostics.

@@ -132,3 +132,22 @@ fn sbom_components_count_at_every_depth() {
     assert_eq!(read_sbom(spdx(1000).as_bytes()).unwrap().packages.len(), 1000);
     assert!(matches!(read_sbom(spdx(MAX + 1).as_bytes()), Err(SbomError::TooManyComponents { .. })));
 }
+
+/// Issue 17: a dpkg `.list` (or distroless `md5sums`) with more paths than one file may list is
+/// refused whole, naming the limit, before a string per path is built.
+#[test]
+fn dpkg_file_lists_past_the_limit() {
+    use plimsoll_inventory::pkgdb::dpkg::DpkgFileList;
+    use plimsoll_inventory::MAX_FILES_PER_FILE;
+    let list = |n: usize| "/a\n".repeat(n);
+    let path = "var/lib/dpkg/info/huge.list";
+    let ok = DpkgFileList.analyze(path, list(MAX_FILES_PER_FILE).as_bytes()).unwrap();
+    assert_eq!(ok.installed_files[0].files.len(), MAX_FILES_PER_FILE);
+    match DpkgFileList.analyze(path, list(MAX_FILES_PER_FILE + 1).as_bytes()) {
+        Err(e @ AnalyzeError::TooMany { .. }) => {
+            assert!(e.to_string().contains(&format!("more than {MAX_FILES_PER_FILE} file paths")), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(DpkgFileList.max_size() < 256 << 20);
+}

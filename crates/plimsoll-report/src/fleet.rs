@@ -202,8 +202,14 @@ mod tests {
         );
         assert!(!text.contains('\x1b'));
         let mut colored = Vec::new();
-        render(&scan(), Format::Table, false, &mut colored, &RenderOptions { color: true, terminal_width: None })
-            .unwrap();
+        render(
+            &scan(),
+            Format::Table,
+            false,
+            &mut colored,
+            &RenderOptions { color: true, terminal_width: None, ..Default::default() },
+        )
+        .unwrap();
         assert!(String::from_utf8(colored).unwrap().contains("\x1b[32mok\x1b[0m"));
     }
 

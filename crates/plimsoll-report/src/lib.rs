@@ -111,6 +111,21 @@ pub struct RenderOptions {
     /// Fit the table into this many columns by shortening the widest cells; `None` never
     /// shortens package columns.
     pub terminal_width: Option<usize>,
+    /// What the table says about packages.
+    pub packages: PackageListing,
+}
+
+/// What the table says about the package inventory (machine formats always carry it whole).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PackageListing {
+    /// After the findings, every package grouped by layer (`--list-all-pkgs`).
+    #[default]
+    All,
+    /// One line with the count per type, as Trivy lists packages only when asked.
+    Summary,
+    /// Nothing, and no OS line: a scan without an inventory (`plimsoll config`).
+    None,
 }
 
 #[derive(Debug, thiserror::Error)]

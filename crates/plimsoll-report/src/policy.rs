@@ -589,6 +589,10 @@ pub struct CoverageGate {
     /// limit (the report's error-level diagnostics: a lint limit, a package count over its cap)
     /// do not fail the gate.
     pub allow_skipped_files: bool,
+    /// The scan had to fetch the advisory database (none, or a stale one) and the fetch
+    /// failed: an error statement whatever the `allow_*` flags say, since the user did not opt
+    /// out of the fetch (`--skip-db-update` does).
+    pub db_update_error: Option<String>,
 }
 
 /// The result of [`apply`].
@@ -742,6 +746,17 @@ fn coverage_statements(report: &ScanReport, gate: &CoverageGate, today: Date) ->
                 "{skipped} {} not (fully) checked at a scanner limit (see the errors above; \
                  --allow-skipped-files accepts this)",
                 if skipped == 1 { "file was" } else { "files were" }
+            ),
+            None,
+        ));
+    }
+    if let Some(reason) = &gate.db_update_error {
+        out.push(statement(
+            false,
+            format!(
+                "cannot update the advisory database: {reason}; the scan used {} \
+                 (--skip-db-update scans with what exists)",
+                if report.vulnerability_scan.is_some() { "the existing database" } else { "no database" }
             ),
             None,
         ));

@@ -447,14 +447,18 @@ fn table_groups_by_layer_and_aligns_columns() {
 
 #[test]
 fn table_fits_the_terminal_and_colours_on_request() {
-    let opts = RenderOptions { color: false, terminal_width: Some(60) };
+    let opts = RenderOptions { color: false, terminal_width: Some(60), ..Default::default() };
     let text = render_to_string(&sample(), Format::Table, &opts);
     for line in text.lines().filter(|l| l.starts_with(['┌', '│', '├', '└']) || l.starts_with("Layer")) {
         assert!(line.chars().count() <= 60, "{line}");
     }
     assert!(text.contains('…'), "something had to be shortened");
 
-    let coloured = render_to_string(&sample(), Format::Table, &RenderOptions { color: true, terminal_width: None });
+    let coloured = render_to_string(
+        &sample(),
+        Format::Table,
+        &RenderOptions { color: true, terminal_width: None, ..Default::default() },
+    );
     assert!(coloured.contains("\u{1b}[36mLayer 0"), "layer headings are cyan");
     assert!(coloured.contains("\u{1b}[33mwarning\u{1b}[0m"), "warnings are yellow");
     assert!(coloured.contains("│ \u{1b}[1;31mCRITICAL\u{1b}[0m │"), "severities are coloured, padding outside");
@@ -987,7 +991,11 @@ fn table_lists_vulnerabilities_by_layer_then_package() {
     assert_eq!(vulns.matches("│ urllib3     │").count(), 1, "{vulns}");
     assert_eq!(vulns.matches("CVE-2019-11324").count(), 2, "{vulns}");
 
-    let coloured = render_to_string(&sample(), Format::Table, &RenderOptions { color: true, terminal_width: None });
+    let coloured = render_to_string(
+        &sample(),
+        Format::Table,
+        &RenderOptions { color: true, terminal_width: None, ..Default::default() },
+    );
     assert!(
         coloured.contains("│ \u{1b}[31mHIGH\u{1b}[0m     │ 2.36-9+deb12u4"),
         "vulnerability severities are coloured"
@@ -1630,7 +1638,11 @@ fn no_format_but_json_shows_a_revealed_secret() {
     for report in [sample(), hostile()] {
         let secret = report.secrets[0].secret.as_ref().unwrap().0.clone();
         for format in Format::ALL {
-            let text = render_to_string(&report, *format, &RenderOptions { color: true, terminal_width: Some(200) });
+            let text = render_to_string(
+                &report,
+                *format,
+                &RenderOptions { color: true, terminal_width: Some(200), ..Default::default() },
+            );
             if *format == Format::Json {
                 assert!(text.contains(&secret), "JSON is the report, revealed secret included");
             } else {

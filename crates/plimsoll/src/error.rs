@@ -37,6 +37,15 @@ pub enum Error {
     NotADirectory { path: PathBuf },
     #[error("{} does not exist", path.display())]
     NoSuchPath { path: PathBuf },
+    #[error("invalid pattern `{pattern}` in {flag}: {reason}")]
+    SkipPattern { flag: &'static str, pattern: String, reason: String },
+    #[error("unknown package type `{0}` in --pkg-types; use os, library")]
+    PkgType(String),
+    #[error(
+        "the scan timed out after {}s (--timeout); raise the limit or narrow the scan (--skip-dirs, --scanners)",
+        seconds
+    )]
+    Timeout { seconds: u64 },
     #[error("unknown rule `{code}` in --skip-rule; `plimsoll rule --list` lists them")]
     UnknownSkippedRule { code: String },
     #[error("cannot read {}", path.display())]
@@ -70,6 +79,12 @@ pub enum Error {
         path.as_ref().map_or_else(|| "<unknown>".into(), |p| p.display().to_string())
     )]
     NoDatabase { path: Option<PathBuf> },
+    #[error(
+        "no advisory database at {}, and fetching one failed: {reason} (pass --db FILE, or \
+         `plimsoll db update --base-url file:///MIRROR` without network)",
+        path.as_ref().map_or_else(|| "<unknown>".into(), |p| p.display().to_string())
+    )]
+    DbUpdate { path: Option<PathBuf>, reason: String },
     #[error("invalid secret configuration {}", path.display())]
     SecretConfig {
         path: PathBuf,

@@ -39,6 +39,7 @@ pub mod registry;
 mod scan;
 pub mod settings;
 pub mod sigstore;
+pub mod skip;
 mod targets;
 mod visitor;
 
@@ -48,8 +49,8 @@ pub use layer_lint::ConfigFileScan;
 pub use plimsoll_lint::LintConfig;
 pub use policy::Verdict;
 pub use scan::{
-    empty_report, match_vulnerabilities, scan_dir, scan_image, LayerScan, Progress, ScanError, ScanOptions,
-    SecretOptions,
+    empty_report, match_vulnerabilities, scan_dir, scan_image, Deadline, LayerScan, PkgTypes, Progress, ScanError,
+    ScanOptions, SecretOptions,
 };
 pub use targets::{scan_config, scan_directory, scan_image_ref, scan_sbom, SbomScanned, Scanned};
 

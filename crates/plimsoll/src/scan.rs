@@ -30,6 +30,8 @@ pub enum ScanError {
     },
     #[error("cannot match packages against the advisory database")]
     Advisories(#[source] plimsoll_advisory::DbError),
+    #[error("timed out after {seconds}s (--timeout)")]
+    Timeout { seconds: u64 },
     #[error("cannot scan directory {path}")]
     Dir {
         path: String,
@@ -87,6 +89,76 @@ pub struct ScanOptions {
     pub misconfig: Option<LintConfig>,
     /// The advisory database to match packages against; `None` disables vulnerability matching.
     pub advisories: Option<Arc<plimsoll_advisory::Database>>,
+    /// `--skip-dirs` / `--skip-files`: files no scanner reads; each skip is a diagnostic.
+    pub skip: Option<Arc<crate::skip::SkipPaths>>,
+    /// `--pkg-types`: the kinds of packages reported and matched (all when `None`).
+    pub pkg_types: Option<PkgTypes>,
+    /// `--timeout`: the scan fails with [`ScanError::Timeout`] once this instant passes (checked
+    /// between files of a layer walk and between the steps of a scan).
+    pub deadline: Option<Deadline>,
+}
+
+/// `--pkg-types`: OS packages, language libraries, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PkgTypes {
+    pub os: bool,
+    pub library: bool,
+}
+
+impl PkgTypes {
+    /// `os`, `library`, comma-separated or repeated (Trivy's names).
+    pub fn parse(list: &[String]) -> Result<PkgTypes, crate::Error> {
+        let mut t = PkgTypes { os: false, library: false };
+        for item in list.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+            match item {
+                "os" => t.os = true,
+                "library" => t.library = true,
+                other => return Err(crate::Error::PkgType(other.to_owned())),
+            }
+        }
+        Ok(t)
+    }
+
+    /// Whether `p` is of a kind asked for.
+    pub fn keep(&self, p: &Package) -> bool {
+        if p.kind.is_os() {
+            self.os
+        } else {
+            self.library
+        }
+    }
+}
+
+/// When a scan must be over, and the limit it came from (for the error).
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    pub at: std::time::Instant,
+    pub seconds: u64,
+}
+
+impl Deadline {
+    /// `seconds` from now.
+    pub fn after(seconds: u64) -> Deadline {
+        Deadline { at: std::time::Instant::now() + std::time::Duration::from_secs(seconds), seconds }
+    }
+
+    pub fn passed(&self) -> bool {
+        std::time::Instant::now() >= self.at
+    }
+
+    fn check(this: Option<&Deadline>) -> Result<(), ScanError> {
+        match this {
+            Some(d) if d.passed() => Err(ScanError::Timeout { seconds: d.seconds }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Drops the packages `--pkg-types` leaves out.
+pub(crate) fn filter_pkg_types(opts: &ScanOptions, packages: &mut Vec<Package>) {
+    if let Some(t) = &opts.pkg_types {
+        packages.retain(|p| t.keep(p));
+    }
 }
 
 impl Default for ScanOptions {
@@ -99,6 +171,9 @@ impl Default for ScanOptions {
             secrets: Some(SecretOptions::builtin()),
             misconfig: Some(LintConfig::default()),
             advisories: None,
+            skip: None,
+            pkg_types: None,
+            deadline: None,
         }
     }
 }
@@ -120,6 +195,10 @@ impl ScanOptions {
         if let Some(cfg) = &self.misconfig {
             key.push_str(";misconfig:");
             key.push_str(&layer_lint::fingerprint(cfg));
+        }
+        if let Some(skip) = self.skip.as_ref().filter(|s| !s.is_empty()) {
+            key.push_str(";skip:");
+            key.push_str(&skip.fingerprint());
         }
         key
     }
@@ -176,11 +255,16 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
                         digest: layer.digest.clone(),
                         source: Box::new(source),
                     };
+                    Deadline::check(opts.deadline.as_ref())?;
                     let reader = image.open_layer(layer.index).map_err(err)?;
+                    let reader = Timed { inner: reader, deadline: opts.deadline };
                     let lint = opts.misconfig.clone().map_or(ConfigLint::Off, ConfigLint::Layer);
                     let mut visitor = FileVisitor::new(opts, lint);
-                    let index = walk_layer(reader, &mut visitor, &opts.walk_limits).map_err(err)?;
-                    let scan = finish_layer(visitor, index);
+                    let walked = walk_layer(reader, &mut visitor, &opts.walk_limits);
+                    // A walk cut by the deadline (or one that skipped every file after it) is a
+                    // timeout, not a broken layer, and must not be cached.
+                    Deadline::check(opts.deadline.as_ref())?;
+                    let scan = finish_layer(visitor, walked.map_err(err)?);
                     if let Some(c) = opts.cache() {
                         c.put(&layer.diff_id, &key, &scan);
                     }
@@ -197,6 +281,7 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
         p.finish();
     }
     let scans = scans.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Deadline::check(opts.deadline.as_ref())?;
 
     // Take the layers apart rather than cloning them: the entry indexes are the largest part.
     let mut indexes: Vec<LayerIndex> = Vec::with_capacity(scans.len());
@@ -248,11 +333,14 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
     }
 
     let mut packages = inventory.packages;
+    filter_pkg_types(opts, &mut packages);
     for p in &mut packages {
         p.purl = purl::for_package(p, inventory.os.as_ref());
     }
+    Deadline::check(opts.deadline.as_ref())?;
     let vulnerabilities = match_vulnerabilities(opts, inventory.os.as_ref(), &packages, &mut diagnostics)?;
     let vulnerability_scan = vulnerability_coverage(opts, inventory.os.as_ref(), &packages)?;
+    Deadline::check(opts.deadline.as_ref())?;
     let base = empty_report(&image.reference, ArtifactKind::ContainerImage);
     Ok(ScanReport {
         vulnerability_scan,
@@ -283,6 +371,25 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
         diagnostics,
         ..base
     })
+}
+
+/// A layer stream that fails once the scan's deadline passes, so that a long layer stops being
+/// read (and decompressed) at the deadline rather than at its end.
+struct Timed<R> {
+    inner: R,
+    deadline: Option<Deadline>,
+}
+
+impl<R: std::io::Read> std::io::Read for Timed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(d) = self.deadline.as_ref().filter(|d| d.passed()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("timed out after {}s (--timeout)", d.seconds),
+            ));
+        }
+        self.inner.read(buf)
+    }
 }
 
 /// Matches the packages against the advisory database, when one is configured.
@@ -342,8 +449,10 @@ pub fn scan_dir(path: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError
     let mut visitor = FileVisitor::new(opts, lint);
     let index = plimsoll_image::rootfs::walk_dir(path, &mut visitor, &opts.walk_limits)
         .map_err(|source| ScanError::Dir { path: path.display().to_string(), source: Box::new(source) })?;
+    Deadline::check(opts.deadline.as_ref())?;
     let (mut misconfigurations, lint_skipped) =
         visitor.take_linter().map(Linter::finish_with_diagnostics).unwrap_or_default();
+    Deadline::check(opts.deadline.as_ref())?;
     misconfigurations.sort_by(|a, b| (&a.file, a.line, &a.rule_id).cmp(&(&b.file, b.line, &b.rule_id)));
     let mut scan = finish_layer(visitor, index);
     scan.diagnostics.extend(lint_skipped.iter().map(|d| layer_lint::limit_diagnostic(d, None)));
@@ -352,12 +461,14 @@ pub fn scan_dir(path: &Path, opts: &ScanOptions) -> Result<ScanReport, ScanError
     let secrets: Vec<SecretFinding> =
         scan.secrets.into_iter().filter(|f| include_os_files || !inventory.os_files.contains(&f.path)).collect();
     let mut packages = inventory.packages;
+    filter_pkg_types(opts, &mut packages);
     for p in &mut packages {
         p.purl = purl::for_package(p, inventory.os.as_ref());
     }
     let mut diagnostics = scan.diagnostics;
     let vulnerabilities = match_vulnerabilities(opts, inventory.os.as_ref(), &packages, &mut diagnostics)?;
     let vulnerability_scan = vulnerability_coverage(opts, inventory.os.as_ref(), &packages)?;
+    Deadline::check(opts.deadline.as_ref())?;
     Ok(ScanReport {
         vulnerability_scan,
         os: inventory.os,

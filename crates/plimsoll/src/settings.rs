@@ -53,6 +53,82 @@ pub fn open_advisories(path: Option<PathBuf>, required: bool, max_age: Duration)
     }
 }
 
+/// Whether a scan may fetch the advisory database itself, as Trivy does on its first run.
+#[derive(Debug, Clone)]
+pub enum DbUpdate {
+    /// `--skip-db-update` / `--offline-scan`: use what exists, fetch nothing.
+    Skip,
+    /// Fetch the database into [`default_db_path`] when it is missing or older than the
+    /// maximum age (only when no database path was given: a named file is the user's).
+    WhenMissingOrStale(plimsoll_advisory::UpdateOptions),
+}
+
+/// What [`open_advisories_updating`] did about the database before opening it.
+#[derive(Debug, Default)]
+pub struct DbUpdateOutcome {
+    /// The database was fetched into this path.
+    pub updated: Option<PathBuf>,
+    /// The fetch was needed and failed (the message, with its causes): the scan goes on with
+    /// what exists and the gate states it (see `CoverageGate::db_update_error`).
+    pub error: Option<String>,
+}
+
+/// As [`open_advisories`], after fetching the database into [`default_db_path`] first when no
+/// `path` is given, `update` allows it, and the database there is missing or older than
+/// `max_age`. `before_fetch` is called with the path and the base URL just before a fetch (the
+/// CLI says where the database goes). A failed fetch is not an error here: the outcome carries
+/// it and the database that exists (stale, or none) is used, so the gate fails closed on it;
+/// when there is no database and the user asked for vulnerabilities by name, the error says
+/// why the fetch failed.
+pub fn open_advisories_updating(
+    path: Option<PathBuf>,
+    required: bool,
+    max_age: Duration,
+    update: &DbUpdate,
+    before_fetch: &dyn Fn(&Path, &str),
+) -> Result<(Advisories, DbUpdateOutcome), Error> {
+    let mut outcome = DbUpdateOutcome::default();
+    if let (None, DbUpdate::WhenMissingOrStale(opts), Some(target)) = (&path, update, default_db_path()) {
+        if needs_update(&target, max_age) {
+            before_fetch(&target, &opts.base_url);
+            match plimsoll_advisory::update(opts, &target) {
+                Ok(_) => outcome.updated = Some(target),
+                Err(e) => outcome.error = Some(error_chain(&e)),
+            }
+        }
+    }
+    match open_advisories(path, required, max_age) {
+        Err(Error::NoDatabase { path }) if outcome.error.is_some() => {
+            Err(Error::DbUpdate { path, reason: outcome.error.unwrap_or_default() })
+        }
+        result => result.map(|a| (a, outcome)),
+    }
+}
+
+/// A database that is absent, unreadable, or built more than `max_age` ago.
+fn needs_update(path: &Path, max_age: Duration) -> bool {
+    if !path.exists() {
+        return true;
+    }
+    let info = Database::open(path).and_then(|db| db.info());
+    !info.is_ok_and(|info| info.built_at_unix != 0 && info.age(SystemTime::now()) <= max_age)
+}
+
+/// `e` and its sources, `: `-separated (the gate states it in one line).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
 /// The secret scanner: the built-in rules, or those a TOML configuration file adds, disables
 /// and allows (see `docs/secrets.md`).
 pub fn secret_options(config: Option<&Path>, reveal: bool, include_os_files: bool) -> Result<SecretOptions, Error> {

@@ -61,7 +61,7 @@ pub fn scan_image_ref(
         plimsoll_image::open(&image_ref, open)
             .map_err(|source| Error::OpenImage { reference: image_ref.to_string(), source })?
     };
-    let report = scan_image(&image, opts).map_err(|source| Error::Scan { target: image.reference.clone(), source })?;
+    let report = scan_image(&image, opts).map_err(|source| scan_error(image.reference.clone(), source))?;
     Ok(Scanned::judged(report, policy))
 }
 
@@ -73,19 +73,20 @@ pub fn scan_directory(path: &Path, opts: &ScanOptions, policy: &Policy) -> Resul
     if !path.is_dir() {
         return Err(Error::NotADirectory { path: path.to_owned() });
     }
-    let report = scan_dir(path, opts).map_err(|source| Error::Scan { target: path.display().to_string(), source })?;
+    let report = scan_dir(path, opts).map_err(|source| scan_error(path.display().to_string(), source))?;
     Ok(Scanned::judged(report, policy))
 }
 
 /// Checks configuration files only (as `trivy config`): a directory is searched for Dockerfiles,
 /// Kubernetes manifests and compose files; a file must be one of them. No package inventory;
 /// misconfiguration rules run even when `opts.misconfig` is `None` (with default settings).
+/// With `opts.secrets`, the same configuration files are searched for secrets too.
 pub fn scan_config(path: &Path, opts: &ScanOptions, policy: &Policy) -> Result<Scanned, Error> {
     let mut opts = opts.clone();
     opts.inventory = false;
     let cfg = opts.misconfig.get_or_insert_with(LintConfig::default).clone();
     let report = if path.is_dir() {
-        scan_dir(path, &opts).map_err(|source| Error::Scan { target: path.display().to_string(), source })?
+        scan_dir(path, &opts).map_err(|source| scan_error(path.display().to_string(), source))?
     } else {
         let content = std::fs::read(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
         let name = path.display().to_string();
@@ -96,6 +97,12 @@ pub fn scan_config(path: &Path, opts: &ScanOptions, policy: &Policy) -> Result<S
         linter.add_as(&name, &content, kind).map_err(not_config)?;
         let mut report = empty_report(&name, ArtifactKind::Filesystem);
         let (found, skipped) = linter.finish_with_diagnostics();
+        if let Some(s) = &opts.secrets {
+            report.secrets = crate::visitor::secrets_in(&name, &content, s);
+        }
+        if let Some(d) = opts.deadline.as_ref().filter(|d| d.passed()) {
+            return Err(Error::Timeout { seconds: d.seconds });
+        }
         report.misconfigurations = found;
         report.diagnostics.extend(skipped.iter().map(|d| crate::layer_lint::limit_diagnostic(d, None)));
         report
@@ -122,7 +129,16 @@ pub fn scan_sbom(path: &Path, opts: &ScanOptions, policy: &Policy, enrich: bool)
     }
     let sbom_err = |source| Error::Sbom { path: path.to_owned(), source };
     let bytes = plimsoll_inventory::sbom::read_sbom_bytes(path).map_err(sbom_err)?;
-    let inv = plimsoll_inventory::sbom::read_sbom(&bytes).map_err(sbom_err)?;
+    let mut inv = plimsoll_inventory::sbom::read_sbom(&bytes).map_err(sbom_err)?;
+    if let Some(types) = &opts.pkg_types {
+        // `origins` runs parallel to `packages` (the enrichment writes back through it).
+        let (packages, origins) = std::mem::take(&mut inv.packages)
+            .into_iter()
+            .zip(std::mem::take(&mut inv.origins))
+            .filter(|(p, _)| types.keep(p))
+            .unzip();
+        (inv.packages, inv.origins) = (packages, origins);
+    }
     let name = path.display().to_string();
     let mut report = empty_report(&name, ArtifactKind::Filesystem);
     for w in &inv.warnings {
@@ -134,11 +150,14 @@ pub fn scan_sbom(path: &Path, opts: &ScanOptions, policy: &Policy, enrich: bool)
         });
     }
     report.vulnerabilities = match_vulnerabilities(opts, inv.os.as_ref(), &inv.packages, &mut report.diagnostics)
-        .map_err(|source| Error::Scan { target: name.clone(), source })?;
+        .map_err(|source| scan_error(name.clone(), source))?;
     // What the database covered of the SBOM's packages: without it the gate would read the
     // scan as skipped.
     report.vulnerability_scan = crate::scan::vulnerability_coverage(opts, inv.os.as_ref(), &inv.packages)
-        .map_err(|source| Error::Scan { target: name.clone(), source })?;
+        .map_err(|source| scan_error(name.clone(), source))?;
+    if let Some(d) = opts.deadline.as_ref().filter(|d| d.passed()) {
+        return Err(Error::Timeout { seconds: d.seconds });
+    }
     report.os = inv.os;
     report.packages = inv.packages;
     let scanned = Scanned::judged(report, policy);
@@ -157,4 +176,12 @@ pub fn scan_sbom(path: &Path, opts: &ScanOptions, policy: &Policy, enrich: bool)
         Err(e) => return Err(e.into()),
     };
     Ok(SbomScanned { scanned, enriched: Some(enriched) })
+}
+
+/// A failed scan as the facade's error; a timeout is its own error (it names `--timeout`).
+fn scan_error(target: String, source: crate::ScanError) -> Error {
+    match source {
+        crate::ScanError::Timeout { seconds } => Error::Timeout { seconds },
+        source => Error::Scan { target, source },
+    }
 }

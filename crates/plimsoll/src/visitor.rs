@@ -32,8 +32,13 @@ pub(crate) struct FileVisitor<'a> {
     secrets_wanted: bool,
     lint_wanted: bool,
     lint: ConfigLint,
+    /// Paths already reported as skipped by `--skip-dirs` / `--skip-files` (a directory once).
+    skipped: std::collections::HashSet<String>,
     pub(crate) scan: LayerScan,
 }
+
+/// Skipped paths listed per layer or directory; beyond this, one line counts the rest.
+const MAX_SKIPPED_LISTED: usize = 200;
 
 impl<'a> FileVisitor<'a> {
     pub(crate) fn new(opts: &'a ScanOptions, lint: ConfigLint) -> Self {
@@ -43,6 +48,7 @@ impl<'a> FileVisitor<'a> {
             secrets_wanted: false,
             lint_wanted: false,
             lint,
+            skipped: Default::default(),
             scan: LayerScan::default(),
         }
     }
@@ -53,6 +59,27 @@ impl<'a> FileVisitor<'a> {
             ConfigLint::Dir(l) => Some(l),
             _ => None,
         }
+    }
+
+    /// A diagnostic per skipped directory or file (the user asked for it, so a warning, not an
+    /// error: the gate does not fail on it), at most [`MAX_SKIPPED_LISTED`] of them.
+    fn note_skipped(&mut self, skip: crate::skip::Skipped) {
+        if self.skipped.contains(&skip.matched) {
+            return;
+        }
+        self.skipped.insert(skip.matched.clone());
+        let n = self.skipped.len();
+        if n > MAX_SKIPPED_LISTED + 1 {
+            return;
+        }
+        let message = if n == MAX_SKIPPED_LISTED + 1 {
+            format!("more paths skipped by --skip-dirs / --skip-files; only the first {MAX_SKIPPED_LISTED} are listed")
+        } else if skip.dir {
+            format!("directory skipped by --skip-dirs `{}`", skip.pattern)
+        } else {
+            format!("file skipped by --skip-files `{}`", skip.pattern)
+        };
+        self.warn(&skip.matched, message);
     }
 
     pub(crate) fn warn(&mut self, path: &str, message: String) {
@@ -105,12 +132,34 @@ fn kubernetes_secret_data(path: &str, data: &[u8], opts: &crate::scan::SecretOpt
     out
 }
 
+/// The secrets in one file's content (Kubernetes `Secret` data decoded too).
+pub(crate) fn secrets_in(path: &str, data: &[u8], s: &crate::scan::SecretOptions) -> Vec<SecretFinding> {
+    let mut out = Vec::new();
+    for m in s.scanner.scan(path, data) {
+        let mut f = m.to_finding(path, SecretSource::File);
+        if s.reveal {
+            f.secret = m.secret(data).map(|b| RevealedSecret(String::from_utf8_lossy(b).into_owned()));
+        }
+        out.push(f);
+    }
+    out.extend(kubernetes_secret_data(path, data, s));
+    out
+}
+
 impl LayerVisitor for FileVisitor<'_> {
     fn want(&mut self, entry: &Entry) -> Want {
         self.wanting.clear();
         self.secrets_wanted = false;
         self.lint_wanted = false;
         if entry.kind != EntryKind::File {
+            return Want::Skip;
+        }
+        // Past --timeout nothing more is read; the caller turns the walk into a timeout error.
+        if self.opts.deadline.as_ref().is_some_and(|d| d.passed()) {
+            return Want::Skip;
+        }
+        if let Some(skip) = self.opts.skip.as_ref().and_then(|s| s.matches(&entry.path)) {
+            self.note_skipped(skip);
             return Want::Skip;
         }
         let mut max_bytes = 0;
@@ -121,17 +170,20 @@ impl LayerVisitor for FileVisitor<'_> {
                 max_bytes = max_bytes.max(a.max_size());
             }
         }
-        if let Some(s) = &self.opts.secrets {
-            if s.scanner.wants_path(&entry.path) && entry.size <= s.scanner.max_file_size() {
-                self.secrets_wanted = true;
-                max_bytes = max_bytes.max(s.scanner.max_file_size());
-            }
-        }
         let candidate = match &self.lint {
             ConfigLint::Off => false,
             ConfigLint::Dir(_) => config_files::candidate(&entry.path, Origin::Project),
             ConfigLint::Layer(_) => config_files::candidate(&entry.path, Origin::Image),
         };
+        if let Some(s) = &self.opts.secrets {
+            // A configuration scan (no inventory: `plimsoll config --scanners secret`) looks
+            // for secrets in the configuration files it checks, not in every file.
+            let in_scope = self.opts.inventory || candidate;
+            if in_scope && s.scanner.wants_path(&entry.path) && entry.size <= s.scanner.max_file_size() {
+                self.secrets_wanted = true;
+                max_bytes = max_bytes.max(s.scanner.max_file_size());
+            }
+        }
         if candidate && entry.size <= MAX_CONFIG_FILE {
             self.lint_wanted = true;
             max_bytes = max_bytes.max(MAX_CONFIG_FILE);
@@ -171,14 +223,7 @@ impl LayerVisitor for FileVisitor<'_> {
         }
         if self.secrets_wanted {
             if let Some(s) = &self.opts.secrets {
-                for m in s.scanner.scan(&entry.path, data) {
-                    let mut f = m.to_finding(&entry.path, SecretSource::File);
-                    if s.reveal {
-                        f.secret = m.secret(data).map(|b| RevealedSecret(String::from_utf8_lossy(b).into_owned()));
-                    }
-                    self.scan.secrets.push(f);
-                }
-                self.scan.secrets.extend(kubernetes_secret_data(&entry.path, data, s));
+                self.scan.secrets.extend(secrets_in(&entry.path, data, s));
             }
         }
         if self.lint_wanted {

@@ -13,7 +13,7 @@ mod deb822;
 
 use plimsoll_model::{Package, PackageKind};
 
-use crate::{AnalyzeError, Analyzer, Facts, InstalledFiles, MAX_PACKAGES_PER_FILE};
+use crate::{AnalyzeError, Analyzer, Facts, InstalledFiles, MAX_FILES_PER_FILE, MAX_PACKAGES_PER_FILE};
 
 pub use copyright::{dep5_licenses, DpkgCopyright};
 
@@ -97,6 +97,12 @@ impl Analyzer for DpkgFileList {
         if package.is_empty() {
             return Err(AnalyzeError::Malformed { path: path.to_owned(), reason: "no package name".into() });
         }
+        // Count the lines before building one string per path: a hostile list is refused
+        // with its memory never spent (`max_size` bounds the bytes, this the records).
+        let lines = content.iter().filter(|&&b| b == b'\n').count();
+        if lines > MAX_FILES_PER_FILE {
+            return Err(AnalyzeError::TooMany { path: path.to_owned(), what: "file paths", limit: MAX_FILES_PER_FILE });
+        }
         let text = String::from_utf8_lossy(content);
         Ok(Facts {
             installed_files: vec![InstalledFiles {
@@ -107,7 +113,15 @@ impl Analyzer for DpkgFileList {
             ..Facts::default()
         })
     }
+    /// A `.list` holds one path per line; at [`MAX_FILES_PER_FILE`] lines of a typical length
+    /// that is well under this, so a larger file is hostile or broken.
+    fn max_size(&self) -> u64 {
+        LIST_MAX
+    }
 }
+
+/// Largest `.list` / `md5sums` file read (the line cap is [`MAX_FILES_PER_FILE`]).
+pub const LIST_MAX: u64 = 128 * 1024 * 1024;
 
 /// The paths of a dpkg `.list` file, relative to the root; the root itself (`/.`) is dropped.
 pub fn parse_file_list(text: &str) -> Vec<String> {

@@ -1,7 +1,7 @@
 //! The human-readable table, in the spirit of Trivy's: a header naming the artifact, the
-//! packages grouped by the layer that introduced them with a one-line summary, the
-//! vulnerabilities grouped by layer then package with a count per severity, then secrets,
-//! misconfigurations and the scan's diagnostics.
+//! package count, the vulnerabilities grouped by layer then package with a count per severity,
+//! then secrets and misconfigurations; the packages grouped by the layer that introduced them
+//! only when asked (`--list-all-pkgs`, [`PackageListing::All`]); then the scan's diagnostics.
 //!
 //! Every string taken from the image goes through [`crate::text::clean`] before it reaches the
 //! terminal. The output is a list of sections ([`render`]); a new kind of finding is one more
@@ -16,7 +16,7 @@ use plimsoll_model::{ArtifactKind, DiagnosticLevel, Package, ScanReport, Severit
 
 use super::{kind_name, layer_from, layer_of, severity_name, Layer};
 use crate::text::{clean, truncate, width};
-use crate::RenderOptions;
+use crate::{PackageListing, RenderOptions};
 
 /// Width used to shorten Dockerfile steps when the terminal's is unknown.
 const DEFAULT_WIDTH: usize = 100;
@@ -27,11 +27,21 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     let style = Style { color: opts.color };
     let line_width = opts.terminal_width.unwrap_or(DEFAULT_WIDTH).max(40);
     let mut out = String::new();
-    header(&mut out, report, style);
-    packages(&mut out, report, style, line_width, opts.terminal_width);
+    header(&mut out, report, style, opts.packages != PackageListing::None);
+    // Findings first, as Trivy's table; the package list only when asked for.
+    if opts.packages == PackageListing::Summary {
+        out.push('\n');
+        match report.packages.is_empty() {
+            true => out.push_str("No packages found.\n"),
+            false => summary(&mut out, report, style),
+        }
+    }
     vulnerabilities(&mut out, report, style, line_width, opts.terminal_width);
     secrets(&mut out, report, style, opts.terminal_width);
     misconfigurations(&mut out, report, style, opts.terminal_width);
+    if opts.packages == PackageListing::All {
+        packages(&mut out, report, style, line_width, opts.terminal_width);
+    }
     diagnostics(&mut out, report, style);
     if let Some(lines) = super::coverage_lines(report) {
         let _ = writeln!(out);
@@ -42,7 +52,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     out
 }
 
-fn header(out: &mut String, report: &ScanReport, style: Style) {
+fn header(out: &mut String, report: &ScanReport, style: Style, inventory: bool) {
     let a = &report.artifact;
     let kind = match a.kind {
         ArtifactKind::ContainerImage => "container image",
@@ -69,7 +79,9 @@ fn header(out: &mut String, report: &ScanReport, style: Style) {
         }),
         None => "unknown".to_owned(),
     };
-    rows.push(("OS", os));
+    if inventory {
+        rows.push(("OS", os));
+    }
     for (label, value) in rows {
         let _ = writeln!(out, "{}  {value}", style.bold(&format!("{:<9}", format!("{label}:"))));
     }

@@ -56,7 +56,7 @@ const ENTRY_SIZE: usize = 16;
 /// rpm's limits: `HEADER_TAGS_MAX`, `HEADER_DATA_MAX`, `HEADER_ARRAY_MAX`, `headerMaxbytes`.
 const MAX_TAGS: u32 = 0xffff;
 const MAX_DATA: u32 = 0x0fff_ffff;
-const MAX_ARRAY: u32 = 0x000f_ffff;
+pub(crate) const MAX_ARRAY: u32 = 0x000f_ffff;
 const MAX_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Why a header blob was rejected. `offset` is the byte offset inside the blob.

@@ -29,7 +29,7 @@ use std::fmt;
 
 use plimsoll_model::{Package, PackageKind};
 
-use crate::{AnalyzeError, Analyzer, Facts};
+use crate::{AnalyzeError, Analyzer, Facts, MAX_FILES_PER_FILE, MAX_PACKAGES_PER_FILE};
 use header::Header;
 
 /// Reads rpm databases at their standard locations, whatever their backend.
@@ -39,6 +39,13 @@ pub struct RpmDatabase;
 /// SUSE) and `usr/share/rpm` (older SUSE images).
 const DB_DIRS: &[&str] = &["var/lib/rpm/", "usr/lib/sysimage/rpm/", "usr/share/rpm/"];
 const DB_FILES: &[&str] = &["Packages", "Packages.db", "rpmdb.sqlite"];
+
+// One header lists at most rpm's HEADER_ARRAY_MAX paths (the header parser refuses more), below
+// the file-path cap: only many records together reach it, which `read_packages` counts.
+const _: () = assert!((header::MAX_ARRAY as usize) < MAX_FILES_PER_FILE);
+
+/// Largest rpm database file read.
+pub const RPMDB_MAX: u64 = 192 * 1024 * 1024;
 
 /// Per-record warnings listed one by one before they are summarised.
 const MAX_WARNINGS: usize = 20;
@@ -52,6 +59,11 @@ impl Analyzer for RpmDatabase {
     }
     fn wants(&self, path: &str) -> bool {
         DB_DIRS.iter().any(|dir| path.strip_prefix(dir).is_some_and(|file| DB_FILES.contains(&file)))
+    }
+    /// The walk hands analyzers whole files. Container images' rpm databases are a few to a few
+    /// tens of MiB (a full RHEL install about 100 MiB); larger ones are refused and reported.
+    fn max_size(&self) -> u64 {
+        RPMDB_MAX
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Facts, AnalyzeError> {
         let read = read_packages(path, content)?;
@@ -190,18 +202,44 @@ fn walk(path: &str, content: &[u8], f: &mut Sink<'_>) -> Result<Backend, Analyze
 /// An empty file holds no packages. A file that is not an rpm database, or whose structure is
 /// broken, is an error; so is a database none of whose headers can be read.
 pub fn read_packages(path: &str, content: &[u8]) -> Result<RpmPackages, AnalyzeError> {
+    read_packages_capped(path, content, MAX_PACKAGES_PER_FILE, MAX_FILES_PER_FILE)
+}
+
+/// [`read_packages`] with the record and file-path caps given (tests use small ones).
+fn read_packages_capped(
+    path: &str,
+    content: &[u8],
+    max_packages: usize,
+    max_files: usize,
+) -> Result<RpmPackages, AnalyzeError> {
     if content.is_empty() {
         // A placeholder, or a database file created but never written.
         return Ok(RpmPackages { backend: None, packages: Vec::new(), warnings: Vec::new() });
     }
     let mut packages = Vec::new();
     let mut warnings = Warnings::default();
+    // Past a cap the rest of the records are not decoded (the walk itself only visits pages of
+    // the file, which `max_size` bounds) and the whole file is refused below.
+    let mut over: Option<(&'static str, usize)> = None;
+    let mut files = 0usize;
     let backend = walk(path, content, &mut |id, blob| {
+        if over.is_some() {
+            return;
+        }
+        if packages.len() + warnings.skipped >= max_packages {
+            over = Some(("package records", max_packages));
+            return;
+        }
         let parsed = blob.map_err(|e| e.to_string()).and_then(|blob| package_from_blob(path, blob));
         match parsed {
             Ok(Some((p, files_error))) => {
                 if let Some(e) = files_error {
                     warnings.note(format!("{} {}: file list left out: {e}", p.name, p.version));
+                }
+                files = files.saturating_add(p.files.len());
+                if files > max_files {
+                    over = Some(("installed file paths", max_files));
+                    return;
                 }
                 packages.push(p);
             }
@@ -209,6 +247,9 @@ pub fn read_packages(path: &str, content: &[u8]) -> Result<RpmPackages, AnalyzeE
             Err(e) => warnings.push(id, &e),
         }
     })?;
+    if let Some((what, limit)) = over {
+        return Err(AnalyzeError::TooMany { path: path.to_owned(), what, limit });
+    }
     if packages.is_empty() && warnings.skipped > 0 {
         let first = warnings.list.first().cloned().unwrap_or_default();
         return Err(AnalyzeError::Malformed {
@@ -481,6 +522,24 @@ mod tests {
             assert_eq!(names, vec!["bash"], "{path}");
             assert!(facts.warnings.is_empty());
         }
+    }
+
+    /// Issue 17: a hostile rpm database is refused whole, with the limit named, once it holds
+    /// more package records or installed file paths than one file may.
+    #[test]
+    fn records_and_file_paths_past_the_caps_are_refused() {
+        // The record cap, small here (the test NDB writer holds one page of slots), over a real
+        // database: at the cap the file is read, one record more and it is refused.
+        let db = |n: u32| ndb::build::ndb(&(1..=n).map(|i| (i, bash(&[]))).collect::<Vec<_>>());
+        let path = "var/lib/rpm/Packages.db";
+        assert_eq!(read_packages_capped(path, &db(3), 3, MAX_FILES_PER_FILE).unwrap().packages.len(), 3);
+        let err = read_packages_capped(path, &db(4), 3, MAX_FILES_PER_FILE).unwrap_err();
+        assert!(matches!(err, AnalyzeError::TooMany { what: "package records", limit: 3, .. }), "{err}");
+        assert!(err.to_string().contains("more than 3 package records"), "{err}");
+        // File paths add up across records (bash lists 3).
+        assert!(read_packages_capped(path, &db(3), 10, 9).is_ok());
+        let err = read_packages_capped(path, &db(4), 10, 9).unwrap_err();
+        assert!(matches!(err, AnalyzeError::TooMany { what: "installed file paths", limit: 9, .. }), "{err}");
     }
 
     #[test]
