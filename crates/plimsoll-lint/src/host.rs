@@ -193,6 +193,9 @@ pub struct DockerConfig {
     pub flags: Vec<Arg>,
     /// Where findings about a missing setting point (`daemon.json`, or the unit without one).
     pub anchor: usize,
+    /// `daemon.json` exists but could not be read or parsed: its settings are unknown, so the
+    /// setting rules stay quiet (the diagnostic says why) instead of judging defaults.
+    pub unread: bool,
 }
 
 /// `dockerd` flag names for the `daemon.json` keys the rules read (`-H` is `hosts`).
@@ -211,20 +214,20 @@ const DOCKERD_FLAGS: &[(&str, &str)] = &[
 ];
 
 impl DockerConfig {
-    /// A setting by its `daemon.json` key; a `dockerd` flag wins over the file (dockerd
-    /// actually refuses to start when both set one, so either is what runs).
+    /// A setting by its `daemon.json` key: the `dockerd` flags' values, then the file's. dockerd
+    /// refuses to start when a directive is in both (except that lists such as `hosts` from
+    /// both places all count), so the union is what the rules judge; the position is the
+    /// file's when it sets the key.
     pub fn setting(&self, key: &str) -> Option<Setting> {
         let flag = DOCKERD_FLAGS.iter().find(|(k, _)| *k == key).map_or(key, |(_, f)| f);
         let from_flags: Vec<&Arg> = self.flags.iter().filter(|a| a.name == flag).collect();
-        if let Some(last) = from_flags.last() {
-            return Some(Setting {
-                values: from_flags.iter().map(|a| a.value_or_true().to_string()).collect(),
-                file: last.file,
-                line: last.line,
-            });
-        }
-        let (file, text, map) = self.daemon_json.as_ref()?;
-        let v = map.get(key)?;
+        let flagged = from_flags.last().map(|last| Setting {
+            values: from_flags.iter().map(|a| a.value_or_true().to_string()).collect(),
+            file: last.file,
+            line: last.line,
+        });
+        let Some((file, text, map)) = self.daemon_json.as_ref() else { return flagged };
+        let Some(v) = map.get(key) else { return flagged };
         let scalar = |v: &serde_json::Value| match v {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -233,7 +236,9 @@ impl DockerConfig {
             serde_json::Value::Array(items) => items.iter().map(scalar).collect(),
             other => vec![scalar(other)],
         };
-        Some(Setting { values, file: *file, line: line_of(text, &format!("\"{key}\"")) })
+        let mut all = flagged.map(|s| s.values).unwrap_or_default();
+        all.extend(values);
+        Some(Setting { values: all, file: *file, line: line_of(text, &format!("\"{key}\"")) })
     }
 
     /// A hit at a setting, or at the anchor file when it is not set.
@@ -289,6 +294,9 @@ pub struct HostInput {
     pub kubelet_args: Vec<Arg>,
     /// The kubelet is configured on this node (unit, drop-in or config file found).
     pub kubelet: bool,
+    /// The kubelet's config file exists but could not be read or parsed, or `--config` names a
+    /// missing file: its settings are unknown (the setting rules stay quiet).
+    pub kubelet_config_unread: bool,
     pub checked: Vec<CheckedFile>,
     pub options: HostOptions,
     /// `(uid, gid)` of the `etcd` user and group, from the node's `/etc/passwd` and `/etc/group`.
@@ -317,10 +325,19 @@ impl HostInput {
     }
 
     fn diag(&mut self, path: &str, message: impl Into<String>) {
-        self.diagnostics.push(HostDiagnostic { path: path.to_string(), message: message.into() });
+        let d = HostDiagnostic { path: path.to_string(), message: message.into() };
+        // A path both stat'ed and read fails the same way twice.
+        if !self.diagnostics.contains(&d) {
+            self.diagnostics.push(d);
+        }
     }
 
     /// Reads a file as text; a read failure is a diagnostic, a missing file `None`.
+    /// A diagnostic was recorded for `path`.
+    fn failed(&self, path: &str) -> bool {
+        self.diagnostics.iter().any(|d| d.path == path)
+    }
+
     fn read(&mut self, fs: &dyn HostFs, path: &str) -> Option<String> {
         match fs.read(path) {
             Ok(Some(bytes)) => Some(String::from_utf8_lossy(&bytes).into_owned()),
@@ -460,7 +477,8 @@ impl HostInput {
                 (None, Some(f)) => f,
                 (None, None) => self.file_index(json_path),
             };
-            self.docker = Some(DockerConfig { daemon_json, flags, anchor });
+            let unread = self.failed(json_path);
+            self.docker = Some(DockerConfig { daemon_json, flags, anchor, unread });
         }
     }
 
@@ -623,9 +641,14 @@ impl HostInput {
         if self.kubelet {
             self.check_path(fs, &kubeconfig, root600("CIS-K8s-4.1.5", "CIS-K8s-4.1.6"));
         }
-        let config = flag(self, "config").unwrap_or("/var/lib/kubelet/config.yaml".into());
+        let flagged = flag(self, "config");
+        let config = flagged.clone().unwrap_or("/var/lib/kubelet/config.yaml".into());
         self.check_path(fs, &config, root600("CIS-K8s-4.1.9", "CIS-K8s-4.1.10"));
-        if let Some(text) = self.read(fs, &config) {
+        let text = self.read(fs, &config);
+        if text.is_none() && flagged.is_some() && !self.failed(&config) {
+            self.diag(&config, "not checked: the file the kubelet's --config names does not exist");
+        }
+        if let Some(text) = text {
             self.kubelet = true;
             let file = self.file_index(&config);
             match crate::yaml::parse_documents(&text) {
@@ -636,6 +659,7 @@ impl HostInput {
                 Err(e) => self.diag(&config, format!("not checked: malformed YAML: {e}")),
             }
         }
+        self.kubelet_config_unread = self.failed(&config);
     }
 
     /// A kubelet setting: the flag when given (flags override the config file), else the config
@@ -755,7 +779,8 @@ fn static_pod(component: Component, file: usize, doc: &Node) -> Option<StaticPod
     let spec = doc.get("spec")?;
     let container = spec.get("containers")?.items().first()?;
     let command = container.get("command");
-    let line = command.map_or(container.line, |c| c.line);
+    // The `command:` key's line (its first item is the binary).
+    let line = container.entry("command").map_or(container.line, |(k, _)| k.line);
     let mut items: Vec<&Node> = command.map(Node::items).unwrap_or(&[]).iter().collect();
     items.extend(container.get("args").map(Node::items).unwrap_or(&[]));
     if items.is_empty() {

@@ -21,7 +21,7 @@ declare_rule! {
 }
 
 fn check(input: &HostInput, out: &mut Vec<Hit>) {
-    let Some(d) = &input.docker else { return };
+    let Some(d) = input.docker.as_ref().filter(|d| !d.unread) else { return };
     let Some(hosts) = d.setting("hosts") else { return };
     let tcp: Vec<&str> = hosts.values.iter().map(String::as_str).filter(|h| h.starts_with("tcp://")).collect();
     let verified = d.setting("tlsverify").is_some_and(|s| s.values.last().is_some_and(|v| helpers::is_true(v)));

@@ -27,7 +27,7 @@ pub(crate) fn docker_setting(
     out: &mut Vec<Hit>,
     judge: impl Fn(Option<&Setting>) -> Option<String>,
 ) {
-    if let Some(d) = &input.docker {
+    if let Some(d) = input.docker.as_ref().filter(|d| !d.unread) {
         let s = d.setting(key);
         if let Some(msg) = judge(s.as_ref()) {
             out.push(d.hit(s.as_ref(), msg));
@@ -51,7 +51,7 @@ pub(crate) fn kubelet(
     out: &mut Vec<Hit>,
     judge: impl Fn(&str) -> Option<String>,
 ) {
-    if !input.kubelet {
+    if !input.kubelet || input.kubelet_config_unread {
         return;
     }
     let (value, at, default) = match input.kubelet_setting(flag, path) {
