@@ -105,6 +105,9 @@ Examples:
     Registry(crate::registry_cmd::RegistryScanArgs),
     /// Kubernetes admission: decide workloads against an AdmissionPolicy (`check` for manifests).
     Admission(crate::admission_cmd::AdmissionArgs),
+    /// Check a node's Docker and Kubernetes files (daemon.json, static pods, kubelet, file modes) against the CIS benchmarks.
+    #[command(after_help = crate::host_cmd::AFTER_HELP)]
+    Host(crate::host_cmd::HostArgs),
     /// Build or inspect the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),

@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Resolve(a) => crate::sign_cmds::run_resolve(a),
         Command::Registry(a) => crate::registry_cmd::run_registry(a),
         Command::Admission(a) => crate::admission_cmd::run_admission(a),
+        Command::Host(a) => crate::host_cmd::run_host(a),
     }
 }
 
@@ -350,7 +351,7 @@ fn rule(args: RuleArgs) -> Result<ExitCode> {
 }
 
 /// Renders a judged report and picks the exit code from its verdict.
-fn finish(scanned: Scanned, settings: &Settings) -> Result<ExitCode> {
+pub(crate) fn finish(scanned: Scanned, settings: &Settings) -> Result<ExitCode> {
     emit(&scanned.report, settings)?;
     Ok(exit(&scanned, settings))
 }

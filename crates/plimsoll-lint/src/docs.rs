@@ -7,7 +7,7 @@ fn lang(kind: RuleKind) -> &'static str {
     match kind {
         RuleKind::Dockerfile => "dockerfile",
         RuleKind::Kubernetes | RuleKind::Compose => "yaml",
-        RuleKind::ImageConfig => "text",
+        RuleKind::ImageConfig | RuleKind::Host => "text",
     }
 }
 
@@ -18,8 +18,16 @@ pub fn render_rule(r: &Rule) -> String {
     if !r.references.is_empty() {
         s.push_str(&format!("- References: {}\n", r.references.join(", ")));
     }
-    s.push_str(&format!("- Suppress inline: `# plimsoll:ignore={}`\n\n", r.code));
+    if r.kind() == RuleKind::Host {
+        // Node files carry no suppression comments; the examples are file trees.
+        s.push_str(&format!("- Disable: `--skip-rule {}`\n\n", r.code));
+    } else {
+        s.push_str(&format!("- Suppress inline: `# plimsoll:ignore={}`\n\n", r.code));
+    }
     s.push_str(&r.doc_text());
+    if r.kind() == RuleKind::Host {
+        s.push_str("\n\nThe examples are node files as `head` prints them, `==> PATH (mode, owner) <==` before each.");
+    }
     let l = lang(r.kind());
     s.push_str(&format!("\n\n## Example that is flagged\n\n```{l}\n{}\n```\n", r.bad.trim_end()));
     s.push_str(&format!("\n## Fixed\n\n```{l}\n{}\n```\n", r.good.trim_end()));
@@ -29,7 +37,7 @@ pub fn render_rule(r: &Rule) -> String {
 /// The index page listing every rule.
 pub fn render_index(rules: &[&Rule]) -> String {
     let mut s = String::from("# plimsoll misconfiguration rules\n\nGenerated from the rule registry (`crates/plimsoll-lint`); do not edit by hand.\nRegenerate with `UPDATE_DOCS=1 cargo test -p plimsoll-lint --test docs`.\n");
-    for kind in [RuleKind::Dockerfile, RuleKind::Kubernetes, RuleKind::ImageConfig, RuleKind::Compose] {
+    for kind in [RuleKind::Dockerfile, RuleKind::Kubernetes, RuleKind::ImageConfig, RuleKind::Compose, RuleKind::Host] {
         s.push_str(&format!("\n## {}\n\n| Code | Severity | Title | References |\n|---|---|---|---|\n", kind.as_str()));
         for r in rules.iter().filter(|r| r.kind() == kind) {
             s.push_str(&format!(

@@ -22,6 +22,7 @@
 pub mod compose;
 pub mod dockerfile;
 pub mod docs;
+pub mod host;
 pub mod image;
 pub mod image_ref;
 pub mod k8s;
@@ -229,6 +230,24 @@ pub fn lint_image_config(name: &str, input: &ImageConfigInput, cfg: &LintConfig)
             out.extend(hits.into_iter().map(|h| finding(r, name, h)));
         }
     }
+    out
+}
+
+/// Runs the host rules (CIS Docker and Kubernetes benchmarks, node files) on what
+/// [`host::HostInput::collect`] read; findings name the host path of the file at fault.
+pub fn lint_host(input: &host::HostInput, cfg: &LintConfig) -> Vec<Misconfiguration> {
+    let mut out = Vec::new();
+    for r in rules().iter().filter(|r| cfg.enabled(r)) {
+        if let rule::Check::Host(f) = r.check {
+            let mut hits = Vec::new();
+            f(input, &mut hits);
+            for h in hits {
+                let path = h.file.and_then(|i| input.files.get(i)).cloned().unwrap_or_default();
+                out.push(finding(r, &path, h));
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.file, a.line, &a.rule_id).cmp(&(&b.file, b.line, &b.rule_id)));
     out
 }
 

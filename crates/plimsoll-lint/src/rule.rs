@@ -4,6 +4,7 @@ use plimsoll_model::Severity;
 
 use crate::compose::ComposeFile;
 use crate::dockerfile::DockerfileCtx;
+use crate::host::HostInput;
 use crate::image::ImageConfigInput;
 use crate::k8s::K8sSet;
 
@@ -14,6 +15,8 @@ pub enum RuleKind {
     Kubernetes,
     ImageConfig,
     Compose,
+    /// Node files (`plimsoll host`): Docker and Kubernetes configuration on a host.
+    Host,
 }
 
 impl RuleKind {
@@ -23,6 +26,7 @@ impl RuleKind {
             RuleKind::Kubernetes => "kubernetes",
             RuleKind::ImageConfig => "image-config",
             RuleKind::Compose => "compose",
+            RuleKind::Host => "host",
         }
     }
 }
@@ -35,6 +39,8 @@ pub enum Check {
     Kubernetes(fn(&K8sSet, &mut Vec<Hit>)),
     ImageConfig(fn(&ImageConfigInput, &mut Vec<Hit>)),
     Compose(fn(&ComposeFile, &mut Vec<Hit>)),
+    /// Host rules see every node file read (hits name the file with [`Hit::file`]).
+    Host(fn(&HostInput, &mut Vec<Hit>)),
 }
 
 /// A rule: stable code, metadata, user documentation and its check.
@@ -76,6 +82,7 @@ impl Rule {
             Check::Kubernetes(_) => RuleKind::Kubernetes,
             Check::ImageConfig(_) => RuleKind::ImageConfig,
             Check::Compose(_) => RuleKind::Compose,
+            Check::Host(_) => RuleKind::Host,
         }
     }
 
@@ -105,7 +112,7 @@ pub struct Hit {
     pub column: u32,
     pub message: String,
     pub resource: Option<String>,
-    /// For Kubernetes sets: index of the file in the run.
+    /// For Kubernetes sets and host inputs: index of the file in the run.
     pub file: Option<usize>,
 }
 

@@ -6,7 +6,8 @@
 //! - [`scan_directory`]: a root filesystem or project checkout;
 //! - [`scan_config`]: Dockerfiles, Kubernetes manifests and compose files only;
 //! - [`scan_sbom`]: an existing SBOM matched against the advisories;
-//! - [`registry::scan_registry`]: every image of a registry, each digest once.
+//! - [`registry::scan_registry`]: every image of a registry, each digest once;
+//! - [`scan_host`]: a node's Docker and Kubernetes files against the CIS benchmarks.
 //!
 //! Each returns the report after the [`policy`] (ignore file, VEX, severity and unfixed filters)
 //! and the verdict; [`policy::exit_code`] is the single place a verdict becomes an exit code.
@@ -32,6 +33,7 @@ pub mod admission;
 pub mod cache;
 mod config_files;
 mod error;
+pub mod host;
 mod image_config;
 mod layer_lint;
 pub mod policy;
@@ -45,6 +47,7 @@ mod visitor;
 
 pub use cache::LayerCache;
 pub use error::Error;
+pub use host::scan_host;
 pub use layer_lint::ConfigFileScan;
 pub use plimsoll_lint::LintConfig;
 pub use policy::Verdict;

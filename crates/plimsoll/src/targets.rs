@@ -31,7 +31,7 @@ pub struct Scanned {
 }
 
 impl Scanned {
-    fn judged(mut report: ScanReport, policy: &Policy) -> Scanned {
+    pub(crate) fn judged(mut report: ScanReport, policy: &Policy) -> Scanned {
         let verdict = policy::apply(&mut report, policy);
         Scanned { report, verdict }
     }

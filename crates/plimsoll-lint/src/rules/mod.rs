@@ -2,6 +2,7 @@
 
 pub mod compose;
 pub mod dockerfile;
+pub mod host;
 pub mod image;
 pub mod k8s;
 #[cfg(test)]
@@ -113,6 +114,41 @@ pub static RULES: &[&Rule] = &[
     &compose::no_read_only::RULE,
     &compose::no_limits::RULE,
     &compose::unconfined_security_opt::RULE,
+    &host::docker_icc::RULE,
+    &host::docker_insecure_registries::RULE,
+    &host::docker_tcp_without_tls::RULE,
+    &host::docker_userns_remap::RULE,
+    &host::docker_log_driver::RULE,
+    &host::docker_live_restore::RULE,
+    &host::docker_userland_proxy::RULE,
+    &host::docker_experimental::RULE,
+    &host::docker_no_new_privileges::RULE,
+    &host::apiserver_anonymous_auth::RULE,
+    &host::apiserver_token_auth_file::RULE,
+    &host::apiserver_kubelet_ca::RULE,
+    &host::apiserver_always_allow::RULE,
+    &host::apiserver_node_rbac::RULE,
+    &host::profiling::RULE,
+    &host::apiserver_audit_log::RULE,
+    &host::apiserver_audit_retention::RULE,
+    &host::apiserver_service_account_lookup::RULE,
+    &host::apiserver_encryption_provider_config::RULE,
+    &host::encryption_identity_first::RULE,
+    &host::apiserver_tls_ciphers::RULE,
+    &host::controller_manager_sa_credentials::RULE,
+    &host::controller_manager_pod_gc::RULE,
+    &host::bind_address::RULE,
+    &host::etcd_client_cert_auth::RULE,
+    &host::etcd_peer_client_cert_auth::RULE,
+    &host::etcd_auto_tls::RULE,
+    &host::kubelet_anonymous_auth::RULE,
+    &host::kubelet_authorization_mode::RULE,
+    &host::kubelet_read_only_port::RULE,
+    &host::kubelet_streaming_timeout::RULE,
+    &host::kubelet_protect_kernel_defaults::RULE,
+    &host::kubelet_rotate_certificates::RULE,
+    &host::file_permissions::RULE,
+    &host::file_ownership::RULE,
 ];
 
 #[cfg(test)]
@@ -138,6 +174,7 @@ mod tests {
                 crate::RuleKind::Kubernetes => "PL-K8S-",
                 crate::RuleKind::ImageConfig => "PL-IMG-",
                 crate::RuleKind::Compose => "PL-COMPOSE-",
+                crate::RuleKind::Host => "PL-HOST-",
             };
             assert!(r.code.starts_with(prefix), "{} has the wrong prefix for its kind", r.code);
         }

@@ -21,6 +21,7 @@ pub(crate) fn hits(rule: &Rule, src: &str) -> Vec<Hit> {
             f(&c, &mut out);
         }
         Check::ImageConfig(f) => f(&crate::image::ImageConfigInput::from_example(src), &mut out),
+        Check::Host(f) => f(&crate::host::HostInput::from_example(src), &mut out),
     }
     out
 }
