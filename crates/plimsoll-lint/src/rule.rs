@@ -3,6 +3,7 @@
 use plimsoll_model::Severity;
 
 use crate::compose::ComposeFile;
+use crate::docker::{ContainerInput, DaemonInput};
 use crate::dockerfile::DockerfileCtx;
 use crate::image::ImageConfigInput;
 use crate::k8s::K8sSet;
@@ -14,6 +15,10 @@ pub enum RuleKind {
     Kubernetes,
     ImageConfig,
     Compose,
+    /// A live container, from the Docker Engine API.
+    DockerContainer,
+    /// A live Docker daemon.
+    DockerDaemon,
 }
 
 impl RuleKind {
@@ -23,6 +28,8 @@ impl RuleKind {
             RuleKind::Kubernetes => "kubernetes",
             RuleKind::ImageConfig => "image-config",
             RuleKind::Compose => "compose",
+            RuleKind::DockerContainer => "docker-container",
+            RuleKind::DockerDaemon => "docker-daemon",
         }
     }
 }
@@ -35,6 +42,8 @@ pub enum Check {
     Kubernetes(fn(&K8sSet, &mut Vec<Hit>)),
     ImageConfig(fn(&ImageConfigInput, &mut Vec<Hit>)),
     Compose(fn(&ComposeFile, &mut Vec<Hit>)),
+    DockerContainer(fn(&ContainerInput, &mut Vec<Hit>)),
+    DockerDaemon(fn(&DaemonInput, &mut Vec<Hit>)),
 }
 
 /// A rule: stable code, metadata, user documentation and its check.
@@ -76,6 +85,8 @@ impl Rule {
             Check::Kubernetes(_) => RuleKind::Kubernetes,
             Check::ImageConfig(_) => RuleKind::ImageConfig,
             Check::Compose(_) => RuleKind::Compose,
+            Check::DockerContainer(_) => RuleKind::DockerContainer,
+            Check::DockerDaemon(_) => RuleKind::DockerDaemon,
         }
     }
 

@@ -6,7 +6,8 @@
 //! - [`scan_directory`]: a root filesystem or project checkout;
 //! - [`scan_config`]: Dockerfiles, Kubernetes manifests and compose files only;
 //! - [`scan_sbom`]: an existing SBOM matched against the advisories;
-//! - [`registry::scan_registry`]: every image of a registry, each digest once.
+//! - [`registry::scan_registry`]: every image of a registry, each digest once;
+//! - [`docker::audit_docker`]: a live Docker Engine (daemon, containers, runtime versions).
 //!
 //! Each returns the report after the [`policy`] (ignore file, VEX, severity and unfixed filters)
 //! and the verdict; [`policy::exit_code`] is the single place a verdict becomes an exit code.
@@ -31,6 +32,7 @@
 pub mod admission;
 pub mod cache;
 mod config_files;
+pub mod docker;
 mod error;
 mod image_config;
 mod layer_lint;

@@ -18,6 +18,7 @@ const TRANSPORTS: &[&str] = &[
     "oci:",
     "registry:",
     "docker://",
+    "docker:",
     "docker-daemon:",
     "containers-storage:",
     "podman:",
@@ -31,7 +32,7 @@ pub struct Scanned {
 }
 
 impl Scanned {
-    fn judged(mut report: ScanReport, policy: &Policy) -> Scanned {
+    pub(crate) fn judged(mut report: ScanReport, policy: &Policy) -> Scanned {
         let verdict = policy::apply(&mut report, policy);
         Scanned { report, verdict }
     }
