@@ -80,7 +80,8 @@ impl ContainerInput {
 
     /// A hit on this container.
     pub fn hit(&self, message: impl Into<String>) -> Hit {
-        Hit { resource: Some(format!("container/{}", self.name)), ..Hit::new(0, 0, message) }
+        // The finding's file already names the container (`container/NAME`).
+        Hit::new(0, 0, message)
     }
 }
 
@@ -108,7 +109,7 @@ impl DaemonInput {
     }
 
     pub fn hit(&self, message: impl Into<String>) -> Hit {
-        Hit { resource: Some("daemon".into()), ..Hit::new(0, 0, message) }
+        Hit::new(0, 0, message)
     }
 }
 

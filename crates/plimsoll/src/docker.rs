@@ -123,7 +123,7 @@ pub fn audit_docker(opts: &DockerAuditOptions, scan: &ScanOptions, policy: &Poli
             }
         };
         let input = ContainerInput::new(inspect);
-        let file = format!("containers/{}", input.name);
+        let file = format!("container/{}", input.name);
         report.misconfigurations.extend(plimsoll_lint::lint_docker_container(&file, &input, &lint));
         if let Some(image_id) = input.inspect.get("Image").and_then(Value::as_str) {
             let entry = images.entry(image_id.to_owned()).or_default();
