@@ -24,7 +24,11 @@ struct Dockerd {
 
 impl Dockerd {
     fn start() -> Result<Dockerd, String> {
-        let dir = tempfile::Builder::new().prefix("pd").tempdir_in("/tmp").map_err(|e| e.to_string())?;
+        // The data root holds the unpacked layers (thousands of files): on tmpfs when there is
+        // one, as creating and deleting them on a loaded disk costs tens of seconds. Short
+        // paths: the socket's must fit in sun_path.
+        let base = if Path::new("/dev/shm").is_dir() { Path::new("/dev/shm") } else { Path::new("/tmp") };
+        let dir = tempfile::Builder::new().prefix("pd").tempdir_in(base).map_err(|e| e.to_string())?;
         let p = |name: &str| dir.path().join(name);
         let log = std::fs::File::create(p("dockerd.log")).map_err(|e| e.to_string())?;
         let child = Command::new("dockerd")
@@ -217,6 +221,22 @@ fn live_engine_containers_daemon_and_images() {
     assert!(names.contains("github.com/opencontainers/runc") && names.contains("github.com/docker/docker"), "{names:?}");
     assert!(report.diagnostics.iter().any(|d| d.message.contains("looks like a distribution build")));
 
+    // This machine's own runtimes, judged with its dpkg status: Debian's docker.io daemon reports
+    // Debian's runc (1.1.5+ds1), which must be the Debian package, not upstream runc 1.1.5.
+    let local = audit_docker(&DockerAuditOptions { host: Some(d.host()), ..Default::default() }, &scan, &Policy::default())
+        .unwrap()
+        .engine
+        .report;
+    let host_runc = plimsoll::docker::read_host_packages(Path::new("/"))
+        .ok()
+        .flatten()
+        .is_some_and(|h| h.packages.iter().any(|p| p.name == "runc"));
+    if host_runc {
+        let runc = local.packages.iter().find(|p| p.name == "runc" || p.name.ends_with("/runc")).unwrap();
+        assert_eq!(runc.kind, plimsoll_model::PackageKind::Dpkg, "{runc:?}");
+        assert!(!local.packages.iter().any(|p| p.name == "github.com/opencontainers/runc"));
+    }
+
     // One image for both containers, scanned once, with the same inventory as the OCI archive.
     assert_eq!(audit.images.len(), 1);
     let img = &audit.images[0];
@@ -247,4 +267,5 @@ fn live_engine_containers_daemon_and_images() {
         .unwrap_err()
         .to_string();
     assert!(missing.contains("no-such-image"), "{missing}");
+
 }
