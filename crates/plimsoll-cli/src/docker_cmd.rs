@@ -41,8 +41,8 @@ pub fn run_docker(args: DockerArgs) -> Result<ExitCode> {
         bail!("--scan-images writes several reports: use --format table or json (or scan each image with `plimsoll image docker:NAME`)");
     }
     let opts = DockerAuditOptions { host: docker_host, daemon_config, host_root, scan_images, ..Default::default() };
-    let DockerAudit { engine, images } = plimsoll::docker::audit_docker(&opts, &settings.scan, &settings.policy)
-        .context("the Docker audit failed")?;
+    let DockerAudit { engine, images } =
+        plimsoll::docker::audit_docker(&opts, &settings.scan, &settings.policy).context("the Docker audit failed")?;
     let mut failed_images = 0;
     if settings.format == Format::Json && scan_images {
         // One document: the engine's report and each image's.

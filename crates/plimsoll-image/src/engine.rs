@@ -69,7 +69,11 @@ pub struct EngineLimits {
 impl Default for EngineLimits {
     fn default() -> Self {
         // Exporting a large image can take the engine a while before the first byte.
-        EngineLimits { io_timeout: Duration::from_secs(120), json_deadline: Duration::from_secs(60), max_json_bytes: 64 << 20 }
+        EngineLimits {
+            io_timeout: Duration::from_secs(120),
+            json_deadline: Duration::from_secs(60),
+            max_json_bytes: 64 << 20,
+        }
     }
 }
 
@@ -138,7 +142,10 @@ impl EngineClient {
         let mut limited = body.take(max_bytes.saturating_add(1));
         let n = io::copy(&mut limited, out).map_err(|e| self.io_err(path, e))?;
         if n > max_bytes {
-            return Err(ImageError::TooLarge { what: format!("the answer of {} to GET {path}", self.endpoint), limit: max_bytes });
+            return Err(ImageError::TooLarge {
+                what: format!("the answer of {} to GET {path}", self.endpoint),
+                limit: max_bytes,
+            });
         }
         Ok(n)
     }
@@ -330,7 +337,10 @@ impl Read for Body {
                 let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
                 let n = self.inner.read(&mut buf[..want])?;
                 if n == 0 {
-                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the engine closed the connection mid-chunk"));
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the engine closed the connection mid-chunk",
+                    ));
                 }
                 self.left -= n as u64;
                 if self.left == 0 {
@@ -394,7 +404,8 @@ mod tests {
 
     #[test]
     fn chunked_and_length_bodies() {
-        let (_d, c) = serve(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n");
+        let (_d, c) =
+            serve(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n");
         assert_eq!(c.get_json("/x").unwrap(), serde_json::json!({"a": 1}));
         let (_d, c) = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]trailing");
         assert_eq!(c.get_json("/x").unwrap(), serde_json::json!([]));
@@ -402,7 +413,8 @@ mod tests {
 
     #[test]
     fn errors_carry_the_engine_message() {
-        let (_d, c) = serve(b"HTTP/1.1 404 Not Found\r\nContent-Length: 38\r\n\r\n{\"message\":\"No such image: nope:1\"}   ");
+        let (_d, c) =
+            serve(b"HTTP/1.1 404 Not Found\r\nContent-Length: 38\r\n\r\n{\"message\":\"No such image: nope:1\"}   ");
         let e = c.get_json("/images/nope:1/json").unwrap_err().to_string();
         assert!(e.contains("404") && e.contains("No such image: nope:1"), "{e}");
     }

@@ -254,10 +254,7 @@ mod tests {
             ImageRef::parse("docker-daemon:alpine").unwrap(),
             ImageRef::Engine { engine: EngineKind::Docker, name: "alpine".into() }
         );
-        assert_eq!(
-            ImageRef::parse("podman:quay.io/app:1").unwrap().to_string(),
-            "podman:quay.io/app:1"
-        );
+        assert_eq!(ImageRef::parse("podman:quay.io/app:1").unwrap().to_string(), "podman:quay.io/app:1");
         assert_eq!(ImageRef::parse("docker:debian-app:1").unwrap().to_string(), "docker:debian-app:1");
         assert!(ImageRef::parse("docker:").is_err());
         assert!(ImageRef::parse("docker:a b").is_err());

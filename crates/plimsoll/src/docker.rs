@@ -150,7 +150,8 @@ pub fn audit_docker(opts: &DockerAuditOptions, scan: &ScanOptions, policy: &Poli
     };
     let runtime = runtime_packages(&version, host_packages.as_ref());
     report.diagnostics.extend(runtime.diagnostics.iter().map(|m| diag(DiagnosticLevel::Warning, m.clone())));
-    let os = host_packages.as_ref().and_then(|h| h.os.clone()).filter(|_| runtime.packages.iter().any(|p| p.kind.is_os()));
+    let os =
+        host_packages.as_ref().and_then(|h| h.os.clone()).filter(|_| runtime.packages.iter().any(|p| p.kind.is_os()));
     let mut vulns = match_vulnerabilities(scan, os.as_ref(), &runtime.packages, &mut report.diagnostics)
         .map_err(|source| Error::Scan { target: report.artifact.name.clone(), source })?;
     dedup_module_aliases(&mut vulns);
@@ -220,7 +221,10 @@ pub fn read_host_packages(root: &Path) -> Result<Option<HostPackages>, String> {
         .read_to_end(&mut text)
         .map_err(|e| format!("{}: {e}; runtime versions judged as upstream builds", status.display()))?;
     if text.len() as u64 > max {
-        return Err(format!("{} is larger than {max} bytes; runtime versions judged as upstream builds", status.display()));
+        return Err(format!(
+            "{} is larger than {max} bytes; runtime versions judged as upstream builds",
+            status.display()
+        ));
     }
     let facts = plimsoll_inventory::pkgdb::dpkg::parse_status("var/lib/dpkg/status", &String::from_utf8_lossy(&text))
         .map_err(|e| format!("{}: {e}; runtime versions judged as upstream builds", status.display()))?;
@@ -323,7 +327,10 @@ pub fn runtime_packages(version: &Value, host: Option<&HostPackages>) -> Runtime
             continue;
         }
         let Some(semver) = upstream_semver(reported) else {
-            out.diagnostics.push(format!("{} reports version {reported:?}, which is not a release version: not matched", spec.name));
+            out.diagnostics.push(format!(
+                "{} reports version {reported:?}, which is not a release version: not matched",
+                spec.name
+            ));
             continue;
         };
         if looks_distro_built(reported) {

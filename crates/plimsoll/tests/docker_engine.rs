@@ -7,109 +7,13 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use plimsoll::docker::{audit_docker, DockerAuditOptions};
 use plimsoll::policy::Policy;
 use plimsoll::ScanOptions;
-use plimsoll_image::engine::{EngineClient, EngineLimits};
 use plimsoll_image::{open, ImageRef, OpenOptions};
-
-/// A `dockerd` of our own, stopped (SIGTERM, then SIGKILL) when dropped.
-struct Dockerd {
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl Dockerd {
-    fn start() -> Result<Dockerd, String> {
-        // The data root holds the unpacked layers (thousands of files): on tmpfs when there is
-        // one, as creating and deleting them on a loaded disk costs tens of seconds. Short
-        // paths: the socket's must fit in sun_path.
-        let base = if Path::new("/dev/shm").is_dir() { Path::new("/dev/shm") } else { Path::new("/tmp") };
-        let dir = tempfile::Builder::new().prefix("pd").tempdir_in(base).map_err(|e| e.to_string())?;
-        let p = |name: &str| dir.path().join(name);
-        let log = std::fs::File::create(p("dockerd.log")).map_err(|e| e.to_string())?;
-        let child = Command::new("dockerd")
-            .arg("--host")
-            .arg(format!("unix://{}", p("docker.sock").display()))
-            .arg("--data-root")
-            .arg(p("data"))
-            .arg("--exec-root")
-            .arg(p("exec"))
-            .arg("--pidfile")
-            .arg(p("pid"))
-            .args(["--iptables=false", "--bridge=none"])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(|e| e.to_string())?)
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("cannot start dockerd: {e}"))?;
-        let mut d = Dockerd { child, dir };
-        let client = d.client();
-        // Starting takes a few seconds (and its own containerd when none runs); the bound only
-        // stops a broken daemon from hanging the test.
-        let until = Instant::now() + Duration::from_secs(120);
-        loop {
-            if client.get_json("/version").is_ok() {
-                return Ok(d);
-            }
-            if let Ok(Some(status)) = d.child.try_wait() {
-                return Err(format!("dockerd exited ({status}): {}", d.log()));
-            }
-            if Instant::now() > until {
-                return Err(format!("dockerd did not answer: {}", d.log()));
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn host(&self) -> String {
-        format!("unix://{}", self.dir.path().join("docker.sock").display())
-    }
-
-    fn client(&self) -> EngineClient {
-        EngineClient::new(&self.host(), EngineLimits::default()).unwrap()
-    }
-
-    fn log(&self) -> String {
-        let text = std::fs::read_to_string(self.dir.path().join("dockerd.log")).unwrap_or_default();
-        text.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
-    }
-
-    /// Runs the docker CLI against this daemon; panics with its output on failure.
-    fn docker(&self, args: &[&str]) -> String {
-        let out = Command::new("docker").arg("-H").arg(self.host()).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "docker {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-}
-
-impl Drop for Dockerd {
-    fn drop(&mut self) {
-        // SIGTERM lets dockerd stop its containerd and unmount; SIGKILL if it does not.
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
-        let until = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < until {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn tool(name: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {name}")).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
-}
+use plimsoll_test_support::dockerd::Dockerd;
 
 fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
@@ -117,12 +21,7 @@ fn shared() -> PathBuf {
 
 /// (file, rule) of every finding on `file`, with the message for the rules that report several.
 fn findings(report: &plimsoll_model::ScanReport, file: &str) -> BTreeSet<(String, String)> {
-    report
-        .misconfigurations
-        .iter()
-        .filter(|m| m.file == file)
-        .map(|m| (m.rule_id.clone(), m.message.clone()))
-        .collect()
+    report.misconfigurations.iter().filter(|m| m.file == file).map(|m| (m.rule_id.clone(), m.message.clone())).collect()
 }
 
 fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
@@ -136,19 +35,17 @@ fn live_engine_containers_daemon_and_images() {
         plimsoll_test_support::require(&format!("{} is absent", archive.display()));
         return;
     }
-    for t in ["dockerd", "docker", "skopeo"] {
-        if !tool(t) {
-            plimsoll_test_support::require(&format!("{t} is not installed (Debian: docker.io, skopeo)"));
-            return;
-        }
+    if let Some(reason) = plimsoll_test_support::dockerd::unavailable() {
+        plimsoll_test_support::require(&reason);
+        return;
     }
-    if !Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n")) {
-        plimsoll_test_support::require("dockerd needs root");
+    if !Command::new("sh").args(["-c", "command -v skopeo"]).stdout(Stdio::null()).status().is_ok_and(|s| s.success()) {
+        plimsoll_test_support::require("skopeo is not installed");
         return;
     }
     let d = Dockerd::start().unwrap_or_else(|e| panic!("{e}"));
 
-    let saved = d.dir.path().join("debian-app.tar");
+    let saved = d.dir().join("debian-app.tar");
     let copy = Command::new("skopeo")
         .arg("copy")
         .arg(format!("oci-archive:{}:1", archive.display()))
@@ -176,7 +73,7 @@ fn live_engine_containers_daemon_and_images() {
     let opts = DockerAuditOptions {
         host: Some(d.host()),
         // A host root without a dpkg database: versions are judged as upstream builds.
-        host_root: Some(d.dir.path().join("no-root")),
+        host_root: Some(d.dir().join("no-root")),
         scan_images: true,
         ..Default::default()
     };
@@ -218,15 +115,19 @@ fn live_engine_containers_daemon_and_images() {
     // The runtime versions became packages (Debian's builds, but no dpkg database at host_root:
     // matched as upstream Go modules, with a warning saying so).
     let names: BTreeSet<&str> = report.packages.iter().map(|p| p.name.as_str()).collect();
-    assert!(names.contains("github.com/opencontainers/runc") && names.contains("github.com/docker/docker"), "{names:?}");
+    assert!(
+        names.contains("github.com/opencontainers/runc") && names.contains("github.com/docker/docker"),
+        "{names:?}"
+    );
     assert!(report.diagnostics.iter().any(|d| d.message.contains("looks like a distribution build")));
 
     // This machine's own runtimes, judged with its dpkg status: Debian's docker.io daemon reports
     // Debian's runc (1.1.5+ds1), which must be the Debian package, not upstream runc 1.1.5.
-    let local = audit_docker(&DockerAuditOptions { host: Some(d.host()), ..Default::default() }, &scan, &Policy::default())
-        .unwrap()
-        .engine
-        .report;
+    let local =
+        audit_docker(&DockerAuditOptions { host: Some(d.host()), ..Default::default() }, &scan, &Policy::default())
+            .unwrap()
+            .engine
+            .report;
     let host_runc = plimsoll::docker::read_host_packages(Path::new("/"))
         .ok()
         .flatten()
@@ -241,13 +142,17 @@ fn live_engine_containers_daemon_and_images() {
     assert_eq!(audit.images.len(), 1);
     let img = &audit.images[0];
     assert_eq!(img.names, vec!["debian-app:1".to_string()]);
-    assert_eq!(img.containers.iter().collect::<BTreeSet<_>>(), ["bad", "hardened"].iter().map(|s| s.to_string()).collect::<BTreeSet<_>>().iter().collect());
+    assert_eq!(
+        img.containers.iter().collect::<BTreeSet<_>>(),
+        ["bad", "hardened"].iter().map(|s| s.to_string()).collect::<BTreeSet<_>>().iter().collect()
+    );
     let from_engine = &img.result.as_ref().unwrap().report;
     let oci = open(&ImageRef::parse(&format!("oci-archive:{}:1", archive.display())).unwrap(), &OpenOptions::default())
         .unwrap();
     let from_archive = plimsoll::scan_image(&oci, &scan).unwrap();
     let inventory = |r: &plimsoll_model::ScanReport| -> Vec<(String, String, String)> {
-        let mut v: Vec<_> = r.packages.iter().map(|p| (p.name.clone(), p.version.clone(), p.found_in.clone())).collect();
+        let mut v: Vec<_> =
+            r.packages.iter().map(|p| (p.name.clone(), p.version.clone(), p.found_in.clone())).collect();
         v.sort();
         v
     };
@@ -261,11 +166,16 @@ fn live_engine_containers_daemon_and_images() {
     let image = open(&r, &OpenOptions { engine_host: Some(d.host()), ..OpenOptions::default() }).unwrap();
     assert_eq!(image.reference, "docker:debian-app:1");
     assert_eq!(image.config_digest, oci.config_digest);
-    assert_eq!(image.layers.iter().map(|l| &l.diff_id).collect::<Vec<_>>(), oci.layers.iter().map(|l| &l.diff_id).collect::<Vec<_>>());
+    assert_eq!(
+        image.layers.iter().map(|l| &l.diff_id).collect::<Vec<_>>(),
+        oci.layers.iter().map(|l| &l.diff_id).collect::<Vec<_>>()
+    );
     // An image the engine does not have: the engine's own message.
-    let missing = open(&ImageRef::parse("docker:no-such-image:1").unwrap(), &OpenOptions { engine_host: Some(d.host()), ..OpenOptions::default() })
-        .unwrap_err()
-        .to_string();
+    let missing = open(
+        &ImageRef::parse("docker:no-such-image:1").unwrap(),
+        &OpenOptions { engine_host: Some(d.host()), ..OpenOptions::default() },
+    )
+    .unwrap_err()
+    .to_string();
     assert!(missing.contains("no-such-image"), "{missing}");
-
 }

@@ -78,7 +78,8 @@ fn matched(db: &Arc<Database>, version: &Value, host: Option<&HostPackages>) -> 
     let opts = ScanOptions { advisories: Some(db.clone()), ..ScanOptions::default() };
     let os = host.and_then(|h| h.os.clone()).filter(|_| rt.packages.iter().any(|p| p.kind.is_os()));
     let mut report = plimsoll::empty_report("engine", plimsoll_model::ArtifactKind::ContainerEngine);
-    report.vulnerabilities = plimsoll::match_vulnerabilities(&opts, os.as_ref(), &rt.packages, &mut report.diagnostics).unwrap();
+    report.vulnerabilities =
+        plimsoll::match_vulnerabilities(&opts, os.as_ref(), &rt.packages, &mut report.diagnostics).unwrap();
     report.packages = rt.packages;
     let ids = report
         .vulnerabilities
@@ -105,8 +106,12 @@ fn upstream_runc_1_1_11_gets_cve_2024_21626() {
     // The Engine as github.com/docker/docker (CVE-2024-24557, fixed in 24.0.9), each advisory once.
     assert!(has(&ids, "GO-2024-2512", "github.com/docker/docker"), "{ids:?}");
     assert!(!report.vulnerabilities.iter().any(|v| v.id == "GO-2024-2512" && v.package_name == "github.com/moby/moby"));
-    let engine_ids: Vec<&str> =
-        report.vulnerabilities.iter().filter(|v| v.package_name.contains("docker/docker")).map(|v| v.id.as_str()).collect();
+    let engine_ids: Vec<&str> = report
+        .vulnerabilities
+        .iter()
+        .filter(|v| v.package_name.contains("docker/docker"))
+        .map(|v| v.id.as_str())
+        .collect();
     let mut unique = engine_ids.clone();
     unique.dedup();
     assert_eq!(engine_ids.len(), unique.len());
@@ -122,7 +127,11 @@ fn debian_packaged_runtimes_are_judged_by_debian() {
     let v = version("20.10.24+dfsg1", ("1.6.20~ds1", "1.6.20~ds1-1+deb12u3"), ("1.1.5+ds1", "1.1.5+ds1-1+deb12u1"));
     let (_root, bookworm) = host(
         BOOKWORM,
-        &[("runc", "1.1.5+ds1-1+deb12u1"), ("containerd", "1.6.20~ds1-1+deb12u3"), ("docker.io", "20.10.24+dfsg1-1+deb12u1+b6")],
+        &[
+            ("runc", "1.1.5+ds1-1+deb12u1"),
+            ("containerd", "1.6.20~ds1-1+deb12u3"),
+            ("docker.io", "20.10.24+dfsg1-1+deb12u1+b6"),
+        ],
     );
     let (ids, report) = matched(&db, &v, Some(&bookworm));
     // Every component is Debian's package: no Go module, so no upstream-version finding.

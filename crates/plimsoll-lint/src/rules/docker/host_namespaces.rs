@@ -24,7 +24,10 @@ declare_rule! {
 fn check(c: &ContainerInput, out: &mut Vec<Hit>) {
     for (key, flag) in [("PidMode", "--pid"), ("IpcMode", "--ipc"), ("UTSMode", "--uts")] {
         if c.host(key).as_str() == Some("host") {
-            out.push(c.hit(format!("the container shares the host's {} namespace ({flag} host)", &key[..key.len() - 4].to_uppercase())));
+            out.push(c.hit(format!(
+                "the container shares the host's {} namespace ({flag} host)",
+                &key[..key.len() - 4].to_uppercase()
+            )));
         }
     }
 }

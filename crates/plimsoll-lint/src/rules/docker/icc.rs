@@ -26,7 +26,10 @@ fn check(d: &DaemonInput, out: &mut Vec<Hit>) {
         return;
     }
     let Some(bridge) = &d.bridge_network else { return };
-    let icc = bridge.get("Options").and_then(|o| o.get("com.docker.network.bridge.enable_icc")).and_then(serde_json::Value::as_str);
+    let icc = bridge
+        .get("Options")
+        .and_then(|o| o.get("com.docker.network.bridge.enable_icc"))
+        .and_then(serde_json::Value::as_str);
     // Docker's default is enabled; only an explicit "false" turns it off.
     if icc != Some("false") {
         out.push(d.hit("containers on the default bridge can all reach each other (icc is not false)"));

@@ -22,9 +22,8 @@ declare_rule! {
 }
 
 fn check(d: &DaemonInput, out: &mut Vec<Hit>) {
-    let loopback = |s: &str| {
-        s.starts_with("127.") || s.starts_with("::1") || s.starts_with("localhost") || s.starts_with("[::1]")
-    };
+    let loopback =
+        |s: &str| s.starts_with("127.") || s.starts_with("::1") || s.starts_with("localhost") || s.starts_with("[::1]");
     let rc = d.info.get("RegistryConfig").unwrap_or(&serde_json::Value::Null);
     let mut found: Vec<String> = Vec::new();
     for cidr in strings(rc.get("InsecureRegistryCIDRs").unwrap_or(&serde_json::Value::Null)) {

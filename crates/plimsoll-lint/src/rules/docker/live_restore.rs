@@ -22,7 +22,8 @@ declare_rule! {
 }
 
 fn check(d: &DaemonInput, out: &mut Vec<Hit>) {
-    let swarm = d.info.get("Swarm").and_then(|s| s.get("LocalNodeState")).and_then(serde_json::Value::as_str) == Some("active");
+    let swarm =
+        d.info.get("Swarm").and_then(|s| s.get("LocalNodeState")).and_then(serde_json::Value::as_str) == Some("active");
     let on = d.info.get("LiveRestoreEnabled").and_then(serde_json::Value::as_bool) == Some(true)
         || d.setting("live-restore").and_then(serde_json::Value::as_bool) == Some(true);
     if !on && !swarm {

@@ -50,8 +50,14 @@ mod tests {
         assert_quiet(&super::root_user::RULE, r#"{"Config": {"User": "nobody"}}"#);
         // Docker's legacy `key:value` spelling counts too.
         assert_quiet(&super::no_new_privileges::RULE, r#"{"HostConfig": {"SecurityOpt": ["no-new-privileges:true"]}}"#);
-        assert_fires(&super::no_new_privileges::RULE, r#"{"HostConfig": {"SecurityOpt": ["no-new-privileges=false"]}}"#);
-        assert_fires(&super::unconfined_security_opt::RULE, r#"{"HostConfig": {"SecurityOpt": ["apparmor:unconfined"]}}"#);
+        assert_fires(
+            &super::no_new_privileges::RULE,
+            r#"{"HostConfig": {"SecurityOpt": ["no-new-privileges=false"]}}"#,
+        );
+        assert_fires(
+            &super::unconfined_security_opt::RULE,
+            r#"{"HostConfig": {"SecurityOpt": ["apparmor:unconfined"]}}"#,
+        );
         // A privileged container's implicit unconfined AppArmor profile is PL-DOCKER-001's finding.
         assert_quiet(
             &super::unconfined_security_opt::RULE,
@@ -65,7 +71,10 @@ mod tests {
         let both = r#"{"HostConfig": {"Binds": ["/var/run/docker.sock:/var/run/docker.sock:ro"]},
             "Mounts": [{"Type": "bind", "Source": "/var/run/docker.sock", "Destination": "/var/run/docker.sock"}]}"#;
         assert_eq!(hits(&super::docker_socket::RULE, both).len(), 1);
-        assert_fires(&super::docker_socket::RULE, r#"{"HostConfig": {"Binds": ["/run/containerd/containerd.sock:/c.sock"]}}"#);
+        assert_fires(
+            &super::docker_socket::RULE,
+            r#"{"HostConfig": {"Binds": ["/run/containerd/containerd.sock:/c.sock"]}}"#,
+        );
         assert_fires(&super::sensitive_mount::RULE, r#"{"HostConfig": {"Binds": ["/:/host"]}}"#);
         assert_fires(&super::sensitive_mount::RULE, r#"{"HostConfig": {"Binds": ["/etc/shadow:/s:ro"]}}"#);
         assert_quiet(&super::sensitive_mount::RULE, r#"{"HostConfig": {"Binds": ["/etcetera:/e", "/srv/data:/d"]}}"#);
@@ -81,8 +90,14 @@ mod tests {
         assert_fires(&super::icc::RULE, r#"{"BridgeNetwork": {"Options": {}}}"#);
         // No default bridge (dockerd --bridge=none): nothing to judge.
         assert_quiet(&super::icc::RULE, r#"{"Info": {}}"#);
-        assert_fires(&super::insecure_registries::RULE, r#"{"DaemonJson": {"insecure-registries": ["reg.example:5000"]}}"#);
-        assert_quiet(&super::insecure_registries::RULE, r#"{"DaemonJson": {"insecure-registries": ["localhost:5000"]}}"#);
+        assert_fires(
+            &super::insecure_registries::RULE,
+            r#"{"DaemonJson": {"insecure-registries": ["reg.example:5000"]}}"#,
+        );
+        assert_quiet(
+            &super::insecure_registries::RULE,
+            r#"{"DaemonJson": {"insecure-registries": ["localhost:5000"]}}"#,
+        );
         assert_quiet(&super::live_restore::RULE, r#"{"Info": {"Swarm": {"LocalNodeState": "active"}}}"#);
         assert_fires(&super::logging_driver::RULE, r#"{"Info": {"LoggingDriver": "none"}}"#);
     }

@@ -30,7 +30,8 @@ fn check(c: &ContainerInput, out: &mut Vec<Hit>) {
     }
     // Privileged containers get the unconfined profile implicitly: PL-DOCKER-001 says so already.
     let privileged = c.host("Privileged").as_bool() == Some(true);
-    apparmor |= !privileged && c.inspect.get("AppArmorProfile").and_then(serde_json::Value::as_str) == Some("unconfined");
+    apparmor |=
+        !privileged && c.inspect.get("AppArmorProfile").and_then(serde_json::Value::as_str) == Some("unconfined");
     if seccomp {
         out.push(c.hit("seccomp is disabled (seccomp=unconfined)"));
     }
