@@ -22,6 +22,8 @@ command -v dpkg-query >/dev/null || apt_missing+=(dpkg)
 command -v go >/dev/null || apt_missing+=(golang-go)
 command -v docker-registry >/dev/null || apt_missing+=(docker-registry)
 command -v openssl >/dev/null || apt_missing+=(openssl)
+# A real Docker Engine for `plimsoll docker` and docker:NAME (the tests start dockerd themselves).
+command -v dockerd >/dev/null || apt_missing+=(docker.io)
 command -v htpasswd >/dev/null || apt_missing+=(apache2-utils)
 # Reference implementations for the version-ordering differential tests.
 perl -MDpkg::Version -e1 2>/dev/null || apt_missing+=(libdpkg-perl)

@@ -30,6 +30,8 @@ Image references:
   PATH                       any of the above, detected from its content
   HOST[:PORT]/REPO[:TAG|@DIGEST]
                              an image in a registry (also registry:REF, docker://REF)
+  docker:NAME                an image of the local Docker Engine (--docker-host, DOCKER_HOST)
+  podman:NAME                an image of the local Podman (its API socket)
 
 The first scan without --db fetches the advisory database into the default path (as
 `plimsoll db update`, from --db-repository) when it is missing or older than --db-max-age;
@@ -42,6 +44,7 @@ Examples:
   plimsoll image app.tar --skip-db-update --severity HIGH,CRITICAL --exit-code 1
   plimsoll image app.tar --skip-dirs /usr/share/doc --skip-files '**/*.pem' --pkg-types os
   plimsoll image app.tar --list-all-pkgs --timeout 300")]
+  plimsoll image docker:debian:12")]
     Image(ImageArgs),
     /// Scan a directory: a root filesystem or a project checkout.
     #[command(after_help = "\
@@ -103,6 +106,20 @@ Examples:
   plimsoll registry ghcr.io/org/app --db advisories.db -f json --counts-only --error-exit-code 0"
     )]
     Registry(crate::registry_cmd::RegistryScanArgs),
+    /// Audit a live Docker Engine: daemon and container settings (CIS Docker Benchmark 2 and 5),
+    /// Engine/containerd/runc versions against the advisories, optionally the containers' images.
+    #[command(after_help = "\
+Every container is audited, running or stopped. The runtime versions come from the engine's
+/version: a runc, containerd or Docker installed by the host's distribution package (its dpkg
+status says so) is judged by the distribution's advisories, any other build by the Go
+vulnerability database.
+
+Examples:
+  plimsoll docker
+  plimsoll docker --docker-host unix:///run/user/1000/docker.sock --format sarif -o docker.sarif
+  plimsoll docker --daemon-config /etc/docker/daemon.json --severity HIGH,CRITICAL --exit-code 1
+  plimsoll docker --scan-images --db advisories.db --format json -o fleet.json")]
+    Docker(crate::docker_cmd::DockerArgs),
     /// Kubernetes admission: decide workloads against an AdmissionPolicy (`check` for manifests).
     Admission(crate::admission_cmd::AdmissionArgs),
     /// Check a node's Docker and Kubernetes files (daemon.json, static pods, kubelet, file modes) against the CIS benchmarks.
@@ -217,6 +234,10 @@ pub struct ImageArgs {
     /// Given explicitly, a single-platform image of another platform is an error.
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
+    /// Engine API socket for docker:NAME and podman:NAME (unix:///path)
+    /// [default: unix:///var/run/docker.sock; Podman's socket for podman:].
+    #[arg(long, env = "DOCKER_HOST", value_name = "URL")]
+    pub docker_host: Option<String>,
     #[command(flatten)]
     pub registry: crate::sign_cmds::RegistryArgs,
     #[command(flatten)]

@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Registry(a) => crate::registry_cmd::run_registry(a),
         Command::Admission(a) => crate::admission_cmd::run_admission(a),
         Command::Host(a) => crate::host_cmd::run_host(a),
+        Command::Docker(a) => crate::docker_cmd::run_docker(a),
     }
 }
 
@@ -273,7 +274,7 @@ pub(crate) fn resolve_settings_with(
 }
 
 fn image(args: ImageArgs) -> Result<ExitCode> {
-    let ImageArgs { image, input, platform, registry, common } = args;
+    let ImageArgs { image, input, platform, docker_host, registry, common } = args;
     let extra = Extra { db_insecure: registry.insecure, timeout: registry.timeout, no_inventory: false };
     let settings = resolve_settings_with(common, ALL_SCANNERS, true, extra)?;
     let reference = match (image, input) {
@@ -286,6 +287,7 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
     let opts = OpenOptions {
         platform: explicit.clone().unwrap_or_default(),
         registry: registry.options()?,
+        engine_host: docker_host,
         ..OpenOptions::default()
     };
     let scanned = plimsoll::scan_image_ref(&reference, &opts, &settings.scan, &settings.policy)?;
@@ -358,7 +360,7 @@ pub(crate) fn finish(scanned: Scanned, settings: &Settings) -> Result<ExitCode> 
 
 /// What the scan did not check (files skipped at a limit, then the coverage statements) goes to
 /// standard error too, `-q` or not: it decides whether a clean report means anything.
-fn coverage_to_stderr(scanned: &Scanned) {
+pub(crate) fn coverage_to_stderr(scanned: &Scanned) {
     let skipped = scanned
         .report
         .diagnostics
@@ -419,7 +421,7 @@ fn sbom(args: SbomArgs) -> Result<ExitCode> {
 }
 
 /// Writes an already rendered document to `--output` or standard output.
-fn write_output(bytes: &[u8], settings: &Settings) -> Result<()> {
+pub(crate) fn write_output(bytes: &[u8], settings: &Settings) -> Result<()> {
     match &settings.output {
         Some(path) => {
             let mut file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -441,7 +443,7 @@ pub(crate) fn stdout_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-fn emit(report: &ScanReport, settings: &Settings) -> Result<()> {
+pub(crate) fn emit(report: &ScanReport, settings: &Settings) -> Result<()> {
     match &settings.output {
         Some(path) => {
             let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;

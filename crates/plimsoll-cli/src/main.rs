@@ -12,6 +12,7 @@ mod admission_cmd;
 mod cli;
 mod commands;
 mod host_cmd;
+mod docker_cmd;
 mod progress;
 mod registry_cmd;
 mod sign_cmds;

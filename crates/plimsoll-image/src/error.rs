@@ -95,6 +95,10 @@ pub enum ImageError {
         source: serde_json::Error,
     },
 
+    /// A local container engine (Docker, Podman) could not be reached or refused the request.
+    #[error("container engine {endpoint}: {reason}")]
+    Engine { endpoint: String, reason: String },
+
     /// A registry failed or answered something unusable (after retries).
     #[error("registry {registry}: {reason}")]
     Registry { registry: String, reason: String },

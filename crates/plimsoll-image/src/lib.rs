@@ -14,6 +14,9 @@
 //! the final filesystem and says which layer deleted what. [`rootfs::walk_dir`] feeds a
 //! directory through the same visitor as one layer.
 //!
+//! `docker:NAME` and `podman:NAME` read an image from a local engine's API ([`engine`]): the
+//! `docker save` archive it exports is spooled to a temporary file and read as a docker archive.
+//!
 //! Backends: an OCI layout directory is read file by file; an archive file (docker or OCI) is
 //! indexed once and read with seeks, or, when the whole archive is gzip/zstd-compressed,
 //! re-streamed per layer (see `archive.rs`); a registry image is fetched blob by blob, each layer
@@ -22,6 +25,7 @@
 mod archive;
 mod config;
 mod docker;
+pub mod engine;
 pub mod error;
 mod oci;
 pub mod reference;

@@ -1,6 +1,7 @@
 //! Image references: `docker-archive:PATH`, `oci-archive:PATH[:TAG]`, `oci:DIR[:TAG]`, a registry
 //! image (`registry:NAME`, `docker://NAME`, or a bare `host[:port]/repo[:tag|@digest]`), or a
-//! bare path whose format is sniffed.
+//! bare path whose format is sniffed; or an image in a local engine (`docker:NAME`,
+//! `docker-daemon:NAME`, `podman:NAME`).
 
 use std::cell::Cell;
 use std::fmt;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::archive::{sniff, Compression};
+use crate::engine::EngineKind;
 use crate::error::ImageError;
 use crate::registry::RegistryRef;
 use crate::walk::Budgeted;
@@ -24,6 +26,8 @@ pub enum ImageRef {
     OciDir { path: PathBuf, tag: Option<String> },
     /// An image in an OCI distribution registry.
     Registry(RegistryRef),
+    /// An image in a local Docker Engine or Podman, by name, `name:tag`, `name@digest` or id.
+    Engine { engine: EngineKind, name: String },
 }
 
 impl ImageRef {
@@ -55,13 +59,23 @@ impl ImageRef {
                 return RegistryRef::parse(rest).map(ImageRef::Registry).map_err(|reason| invalid(&reason));
             }
         }
-        for scheme in ["docker-daemon:", "containers-storage:", "podman:"] {
-            if s.starts_with(scheme) {
-                return Err(invalid(
-                    "images in a local container engine are not read directly: save it with `docker save IMAGE -o \
-                     image.tar` (or skopeo copy) and scan docker-archive:image.tar, or scan it from its registry",
-                ));
+        // `docker:` (Trivy's spelling is the bare name, skopeo's `docker-daemon:`); `docker://` is
+        // a registry and was handled above.
+        for (scheme, engine) in
+            [("docker:", EngineKind::Docker), ("docker-daemon:", EngineKind::Docker), ("podman:", EngineKind::Podman)]
+        {
+            if let Some(name) = s.strip_prefix(scheme) {
+                if crate::engine::export_path(name).is_none() {
+                    return Err(invalid("expected an image name, name:tag, name@digest or image id after the engine"));
+                }
+                return Ok(ImageRef::Engine { engine, name: name.to_owned() });
             }
+        }
+        if s.starts_with("containers-storage:") {
+            return Err(invalid(
+                "containers-storage is not read directly: use podman:IMAGE (Podman's API socket), or `podman save \
+                 IMAGE -o image.tar` and scan docker-archive:image.tar",
+            ));
         }
         if s.is_empty() {
             return Err(invalid("empty reference"));
@@ -89,6 +103,7 @@ impl ImageRef {
                 path
             }
             ImageRef::Registry(r) => Path::new(r.repository.as_str()),
+            ImageRef::Engine { name, .. } => Path::new(name.as_str()),
         }
     }
 }
@@ -203,6 +218,7 @@ impl fmt::Display for ImageRef {
                 tag.as_ref().map_or(Ok(()), |t| write!(f, ":{t}"))
             }
             ImageRef::Registry(r) => write!(f, "{r}"),
+            ImageRef::Engine { engine, name } => write!(f, "{}:{name}", engine.as_str()),
         }
     }
 }
@@ -234,7 +250,15 @@ mod tests {
         let e = ImageRef::parse("/definitely/not/here.tar").unwrap_err();
         assert!(e.to_string().contains("docker save"), "{e}");
         assert!(ImageRef::parse("missing-image.tar.gz").is_err());
-        assert!(ImageRef::parse("docker-daemon:alpine").is_err());
+        assert_eq!(
+            ImageRef::parse("docker-daemon:alpine").unwrap(),
+            ImageRef::Engine { engine: EngineKind::Docker, name: "alpine".into() }
+        );
+        assert_eq!(ImageRef::parse("podman:quay.io/app:1").unwrap().to_string(), "podman:quay.io/app:1");
+        assert_eq!(ImageRef::parse("docker:debian-app:1").unwrap().to_string(), "docker:debian-app:1");
+        assert!(ImageRef::parse("docker:").is_err());
+        assert!(ImageRef::parse("docker:a b").is_err());
+        assert!(ImageRef::parse("containers-storage:x").is_err());
     }
 
     #[test]

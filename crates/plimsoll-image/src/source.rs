@@ -13,6 +13,7 @@ use std::sync::Arc;
 use plimsoll_model::{Digest, LayerRef};
 
 use crate::archive::{IndexLimits, OuterArchive};
+use crate::engine::EngineKind;
 use crate::error::ImageError;
 use crate::reference::ImageRef;
 use crate::registry::name::api_host;
@@ -153,6 +154,9 @@ pub struct OpenOptions {
     pub limits: Limits,
     /// How to reach registries (TLS, credentials, blob cache), for registry references.
     pub registry: crate::registry::RegistryOptions,
+    /// The engine endpoint for `docker:`/`podman:` references (`unix:///path`); `None` means
+    /// the engine's default socket (see [`crate::engine::default_host`]).
+    pub engine_host: Option<String>,
 }
 
 /// One layer, bottom first.
@@ -205,6 +209,8 @@ pub struct Image {
     plans: Vec<LayerPlan>,
     store: Store,
     limits: Limits,
+    /// The archive exported by a local engine, deleted when the image is dropped.
+    _spool: Option<tempfile::TempPath>,
 }
 
 /// Opens an image: resolves tag and platform, reads and verifies index, manifest and config, and
@@ -238,8 +244,25 @@ pub fn open(r: &ImageRef, opts: &OpenOptions) -> Result<Image, ImageError> {
             let client = Arc::new(Client::connect(&rr.registry, &opts.registry)?);
             return open_with_client(rr, client, opts);
         }
+        ImageRef::Engine { engine, name } => return open_from_engine(*engine, name, opts),
     };
     assemble(r.to_string(), store, resolved, opts)
+}
+
+/// `docker:NAME` / `podman:NAME`: the engine exports the image as a `docker save` archive
+/// (`GET /images/{name}/get`), streamed to a temporary file (the archive reader seeks, and
+/// nothing is buffered in memory), then read and verified like any docker archive: every
+/// layer against its diff_id and the config against the image id.
+fn open_from_engine(engine: EngineKind, name: &str, opts: &OpenOptions) -> Result<Image, ImageError> {
+    let host = opts.engine_host.clone().unwrap_or_else(|| crate::engine::default_host(engine));
+    let client = crate::engine::EngineClient::new(&host, crate::engine::EngineLimits::default())?;
+    let spool = crate::engine::save_to_temp(&client, name, opts.limits.max_layer_bytes)?;
+    let store = Store::Archive(OuterArchive::index(&spool, index_limits(&opts.limits))?);
+    let resolved = crate::docker::resolve(&store, opts)?;
+    let reference = ImageRef::Engine { engine, name: name.to_owned() }.to_string();
+    let mut image = assemble(reference, store, resolved, opts)?;
+    image._spool = Some(spool);
+    Ok(image)
 }
 
 fn index_limits(limits: &Limits) -> IndexLimits {
@@ -326,6 +349,7 @@ fn assemble(reference: String, store: Store, resolved: Resolved, opts: &OpenOpti
         plans,
         store,
         limits: opts.limits.clone(),
+        _spool: None,
     })
 }
 

@@ -8,6 +8,7 @@ fn lang(kind: RuleKind) -> &'static str {
         RuleKind::Dockerfile => "dockerfile",
         RuleKind::Kubernetes | RuleKind::Compose => "yaml",
         RuleKind::ImageConfig | RuleKind::Host => "text",
+        RuleKind::DockerContainer | RuleKind::DockerDaemon => "json",
     }
 }
 
@@ -37,7 +38,15 @@ pub fn render_rule(r: &Rule) -> String {
 /// The index page listing every rule.
 pub fn render_index(rules: &[&Rule]) -> String {
     let mut s = String::from("# plimsoll misconfiguration rules\n\nGenerated from the rule registry (`crates/plimsoll-lint`); do not edit by hand.\nRegenerate with `UPDATE_DOCS=1 cargo test -p plimsoll-lint --test docs`.\n");
-    for kind in [RuleKind::Dockerfile, RuleKind::Kubernetes, RuleKind::ImageConfig, RuleKind::Compose, RuleKind::Host] {
+    for kind in [
+        RuleKind::Dockerfile,
+        RuleKind::Kubernetes,
+        RuleKind::ImageConfig,
+        RuleKind::Compose,
+        RuleKind::Host,
+        RuleKind::DockerContainer,
+        RuleKind::DockerDaemon,
+    ] {
         s.push_str(&format!("\n## {}\n\n| Code | Severity | Title | References |\n|---|---|---|---|\n", kind.as_str()));
         for r in rules.iter().filter(|r| r.kind() == kind) {
             s.push_str(&format!(

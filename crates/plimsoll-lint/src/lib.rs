@@ -20,6 +20,7 @@
 //! [`LintDiagnostic`] from [`Linter::diagnostics`]; neither is ever silent.
 
 pub mod compose;
+pub mod docker;
 pub mod dockerfile;
 pub mod docs;
 pub mod host;
@@ -40,6 +41,7 @@ use std::collections::BTreeSet;
 
 use plimsoll_model::misconfig::Misconfiguration;
 
+pub use docker::{ContainerInput, DaemonInput};
 pub use image::{ImageConfigInput, SetuidFile};
 pub use limits::{Limit, LintDiagnostic};
 pub use rule::{Rule, RuleInfo, RuleKind};
@@ -248,6 +250,33 @@ pub fn lint_host(input: &host::HostInput, cfg: &LintConfig) -> Vec<Misconfigurat
         }
     }
     out.sort_by(|a, b| (&a.file, a.line, &a.rule_id).cmp(&(&b.file, b.line, &b.rule_id)));
+    out
+}
+
+/// Runs the live-container rules (CIS Docker Benchmark section 5) on one container's inspect
+/// document. `file` names it in the findings (e.g. `docker://HOST/containers/NAME`).
+pub fn lint_docker_container(file: &str, input: &ContainerInput, cfg: &LintConfig) -> Vec<Misconfiguration> {
+    let mut out = Vec::new();
+    for r in rules().iter().filter(|r| cfg.enabled(r)) {
+        if let rule::Check::DockerContainer(f) = r.check {
+            let mut hits = Vec::new();
+            f(input, &mut hits);
+            out.extend(hits.into_iter().map(|h| finding(r, file, h)));
+        }
+    }
+    out
+}
+
+/// Runs the daemon rules (CIS Docker Benchmark section 2) on what the engine reports.
+pub fn lint_docker_daemon(file: &str, input: &DaemonInput, cfg: &LintConfig) -> Vec<Misconfiguration> {
+    let mut out = Vec::new();
+    for r in rules().iter().filter(|r| cfg.enabled(r)) {
+        if let rule::Check::DockerDaemon(f) = r.check {
+            let mut hits = Vec::new();
+            f(input, &mut hits);
+            out.extend(hits.into_iter().map(|h| finding(r, file, h)));
+        }
+    }
     out
 }
 

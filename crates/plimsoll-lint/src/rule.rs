@@ -3,6 +3,7 @@
 use plimsoll_model::Severity;
 
 use crate::compose::ComposeFile;
+use crate::docker::{ContainerInput, DaemonInput};
 use crate::dockerfile::DockerfileCtx;
 use crate::host::HostInput;
 use crate::image::ImageConfigInput;
@@ -17,6 +18,10 @@ pub enum RuleKind {
     Compose,
     /// Node files (`plimsoll host`): Docker and Kubernetes configuration on a host.
     Host,
+    /// A live container, from the Docker Engine API.
+    DockerContainer,
+    /// A live Docker daemon.
+    DockerDaemon,
 }
 
 impl RuleKind {
@@ -27,6 +32,8 @@ impl RuleKind {
             RuleKind::ImageConfig => "image-config",
             RuleKind::Compose => "compose",
             RuleKind::Host => "host",
+            RuleKind::DockerContainer => "docker-container",
+            RuleKind::DockerDaemon => "docker-daemon",
         }
     }
 }
@@ -41,6 +48,8 @@ pub enum Check {
     Compose(fn(&ComposeFile, &mut Vec<Hit>)),
     /// Host rules see every node file read (hits name the file with [`Hit::file`]).
     Host(fn(&HostInput, &mut Vec<Hit>)),
+    DockerContainer(fn(&ContainerInput, &mut Vec<Hit>)),
+    DockerDaemon(fn(&DaemonInput, &mut Vec<Hit>)),
 }
 
 /// A rule: stable code, metadata, user documentation and its check.
@@ -83,6 +92,8 @@ impl Rule {
             Check::ImageConfig(_) => RuleKind::ImageConfig,
             Check::Compose(_) => RuleKind::Compose,
             Check::Host(_) => RuleKind::Host,
+            Check::DockerContainer(_) => RuleKind::DockerContainer,
+            Check::DockerDaemon(_) => RuleKind::DockerDaemon,
         }
     }
 

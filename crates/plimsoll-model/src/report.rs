@@ -116,6 +116,8 @@ pub struct VexStatementInfo {
 pub enum ArtifactKind {
     ContainerImage,
     Filesystem,
+    /// A live container engine (`plimsoll docker`): its daemon, containers and runtime versions.
+    ContainerEngine,
 }
 
 /// What was scanned.

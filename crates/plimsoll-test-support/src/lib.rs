@@ -21,6 +21,8 @@
 
 #![allow(clippy::print_stderr)]
 
+pub mod dockerd;
+
 use std::io::Write;
 use std::path::PathBuf;
 

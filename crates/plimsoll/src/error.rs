@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     #[error(
-        "cannot use `{reference}` as an image; expected docker-archive:PATH, oci-archive:PATH[:TAG], oci:DIR[:TAG] or a path to one of them"
+        "cannot use `{reference}` as an image; expected docker-archive:PATH, oci-archive:PATH[:TAG], oci:DIR[:TAG], a path to one of them, a registry image or docker:NAME / podman:NAME"
     )]
     ImageReference {
         reference: String,
@@ -117,6 +117,12 @@ pub enum Error {
     },
     #[error("cannot render the report")]
     Render(#[from] plimsoll_report::ReportError),
+    /// `plimsoll docker`: the engine could not be reached or answered something unusable.
+    #[error("cannot audit the container engine")]
+    Engine {
+        #[source]
+        source: plimsoll_image::ImageError,
+    },
     /// `plimsoll registry`: a bad registry or repository name, an unreachable registry, an
     /// unreadable catalog. Failures of single images are rows of the result instead.
     #[error("{message}")]

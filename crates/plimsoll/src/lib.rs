@@ -8,6 +8,7 @@
 //! - [`scan_sbom`]: an existing SBOM matched against the advisories;
 //! - [`registry::scan_registry`]: every image of a registry, each digest once;
 //! - [`scan_host`]: a node's Docker and Kubernetes files against the CIS benchmarks.
+//! - [`docker::audit_docker`]: a live Docker Engine (daemon, containers, runtime versions).
 //!
 //! Each returns the report after the [`policy`] (ignore file, VEX, severity and unfixed filters)
 //! and the verdict; [`policy::exit_code`] is the single place a verdict becomes an exit code.
@@ -32,6 +33,7 @@
 pub mod admission;
 pub mod cache;
 mod config_files;
+pub mod docker;
 mod error;
 pub mod host;
 mod image_config;

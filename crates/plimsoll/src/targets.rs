@@ -18,6 +18,7 @@ const TRANSPORTS: &[&str] = &[
     "oci:",
     "registry:",
     "docker://",
+    "docker:",
     "docker-daemon:",
     "containers-storage:",
     "podman:",

@@ -1,6 +1,7 @@
 //! The rule registry: every rule, in code order. Adding a rule: one file and one line here.
 
 pub mod compose;
+pub mod docker;
 pub mod dockerfile;
 pub mod host;
 pub mod image;
@@ -149,6 +150,25 @@ pub static RULES: &[&Rule] = &[
     &host::kubelet_rotate_certificates::RULE,
     &host::file_permissions::RULE,
     &host::file_ownership::RULE,
+    &docker::privileged::RULE,
+    &docker::cap_add::RULE,
+    &docker::host_network::RULE,
+    &docker::host_namespaces::RULE,
+    &docker::docker_socket::RULE,
+    &docker::sensitive_mount::RULE,
+    &docker::no_limits::RULE,
+    &docker::writable_rootfs::RULE,
+    &docker::root_user::RULE,
+    &docker::no_new_privileges::RULE,
+    &docker::unconfined_security_opt::RULE,
+    &docker::privileged_port::RULE,
+    &docker::restart_policy::RULE,
+    &docker::userns_remap::RULE,
+    &docker::live_restore::RULE,
+    &docker::icc::RULE,
+    &docker::experimental::RULE,
+    &docker::insecure_registries::RULE,
+    &docker::logging_driver::RULE,
 ];
 
 #[cfg(test)]
@@ -175,6 +195,7 @@ mod tests {
                 crate::RuleKind::ImageConfig => "PL-IMG-",
                 crate::RuleKind::Compose => "PL-COMPOSE-",
                 crate::RuleKind::Host => "PL-HOST-",
+                crate::RuleKind::DockerContainer | crate::RuleKind::DockerDaemon => "PL-DOCKER-",
             };
             assert!(r.code.starts_with(prefix), "{} has the wrong prefix for its kind", r.code);
         }

@@ -22,6 +22,13 @@ pub(crate) fn hits(rule: &Rule, src: &str) -> Vec<Hit> {
         }
         Check::ImageConfig(f) => f(&crate::image::ImageConfigInput::from_example(src), &mut out),
         Check::Host(f) => f(&crate::host::HostInput::from_example(src), &mut out),
+        Check::DockerContainer(f) => f(
+            &crate::docker::ContainerInput::from_example(src).unwrap_or_else(|e| panic!("{}: {e}", rule.code)),
+            &mut out,
+        ),
+        Check::DockerDaemon(f) => {
+            f(&crate::docker::DaemonInput::from_example(src).unwrap_or_else(|e| panic!("{}: {e}", rule.code)), &mut out)
+        }
     }
     out
 }

@@ -381,6 +381,7 @@ fn artifact_component(artifact: &Artifact, report: &ScanReport) -> Component {
     let (kind, fallback_ref) = match artifact.kind {
         ArtifactKind::ContainerImage => ("container", "artifact:image"),
         ArtifactKind::Filesystem => ("application", "artifact:filesystem"),
+        ArtifactKind::ContainerEngine => ("platform", "artifact:container-engine"),
     };
     Component {
         bom_ref: Some(purl.clone().unwrap_or_else(|| fallback_ref.to_owned())),

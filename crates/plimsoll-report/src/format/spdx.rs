@@ -44,6 +44,7 @@ fn build(report: &ScanReport) -> Result<Document, ReportError> {
     let (root_id, purpose, kind) = match artifact.kind {
         ArtifactKind::ContainerImage => ("SPDXRef-ContainerImage", "CONTAINER", "image"),
         ArtifactKind::Filesystem => ("SPDXRef-Filesystem", "APPLICATION", "filesystem"),
+        ArtifactKind::ContainerEngine => ("SPDXRef-ContainerEngine", "OTHER", "container-engine"),
     };
     let uuid = ident::document_uuid(report, "spdx")?;
     let mut name_part = ident::spdx_id_part(&artifact.name);

@@ -57,6 +57,7 @@ fn header(out: &mut String, report: &ScanReport, style: Style, inventory: bool) 
     let kind = match a.kind {
         ArtifactKind::ContainerImage => "container image",
         ArtifactKind::Filesystem => "filesystem",
+        ArtifactKind::ContainerEngine => "container engine",
     };
     let mut rows: Vec<(&str, String)> = vec![("Artifact", format!("{} ({kind})", clean(&a.name)))];
     if let Some(id) = &a.image_id {
