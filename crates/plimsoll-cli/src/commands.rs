@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Resolve(a) => crate::sign_cmds::run_resolve(a),
         Command::Registry(a) => crate::registry_cmd::run_registry(a),
         Command::Admission(a) => crate::admission_cmd::run_admission(a),
+        Command::K8s(a) => crate::k8s_cmd::run_k8s(a),
     }
 }
 
@@ -289,7 +290,7 @@ fn level_name(level: plimsoll_model::DiagnosticLevel) -> &'static str {
     }
 }
 
-fn exit(scanned: &Scanned, settings: &Settings) -> ExitCode {
+pub(crate) fn exit(scanned: &Scanned, settings: &Settings) -> ExitCode {
     coverage_to_stderr(scanned);
     let verdict = &scanned.verdict;
     let codes = ExitCodes { findings: settings.exit_code, ..ExitCodes::default() };
@@ -326,7 +327,7 @@ fn sbom(args: SbomArgs) -> Result<ExitCode> {
 }
 
 /// Writes an already rendered document to `--output` or standard output.
-fn write_output(bytes: &[u8], settings: &Settings) -> Result<()> {
+pub(crate) fn write_output(bytes: &[u8], settings: &Settings) -> Result<()> {
     match &settings.output {
         Some(path) => {
             let mut file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;

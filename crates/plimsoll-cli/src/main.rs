@@ -11,6 +11,7 @@ use clap::Parser;
 mod admission_cmd;
 mod cli;
 mod commands;
+mod k8s_cmd;
 mod progress;
 mod registry_cmd;
 mod sign_cmds;

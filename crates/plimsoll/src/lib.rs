@@ -6,7 +6,8 @@
 //! - [`scan_directory`]: a root filesystem or project checkout;
 //! - [`scan_config`]: Dockerfiles, Kubernetes manifests and compose files only;
 //! - [`scan_sbom`]: an existing SBOM matched against the advisories;
-//! - [`registry::scan_registry`]: every image of a registry, each digest once.
+//! - [`registry::scan_registry`]: every image of a registry, each digest once;
+//! - [`k8s::audit_cluster`]: a live Kubernetes cluster through its API.
 //!
 //! Each returns the report after the [`policy`] (ignore file, VEX, severity and unfixed filters)
 //! and the verdict; [`policy::exit_code`] is the single place a verdict becomes an exit code.
@@ -33,6 +34,7 @@ pub mod cache;
 mod config_files;
 mod error;
 mod image_config;
+pub mod k8s;
 mod layer_lint;
 pub mod policy;
 pub mod registry;
@@ -93,4 +95,6 @@ pub mod rules {
 pub mod testing {
     pub use plimsoll_image::registry::testing as registry;
     pub use plimsoll_image::testing::*;
+    /// A loopback Kubernetes API server.
+    pub use plimsoll_kube::testing as kube;
 }
