@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
 use serde_json::{json, Value};
 
