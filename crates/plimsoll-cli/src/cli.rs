@@ -125,6 +125,29 @@ Examples:
     /// Check a node's Docker and Kubernetes files (daemon.json, static pods, kubelet, file modes) against the CIS benchmarks.
     #[command(after_help = crate::host_cmd::AFTER_HELP)]
     Host(crate::host_cmd::HostArgs),
+    /// Audit a live Kubernetes cluster through its API: workloads (Pod Security Standards), RBAC,
+    /// NetworkPolicy coverage, Secrets in env, image digests, node versions against advisories.
+    #[command(after_help = "\
+Reads every namespace's Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs,
+Roles, RoleBindings and NetworkPolicies, and the cluster's Namespaces, Nodes, ClusterRoles and
+ClusterRoleBindings (read-only `list` calls, paginated). Pods and ReplicaSets owned by a listed
+controller are reported once, at the controller. The table output starts with a summary per
+namespace. Credentials come from the kubeconfig (client certificates, bearer tokens, token files,
+exec plugins); `insecure-skip-tls-verify` is warned about.
+
+Exit codes:
+  0     no finding passed the severity filter (or no --exit-code)
+  CODE  --exit-code CODE: some finding remains
+  3     --exit-code given, no finding, but the audit is incomplete: some resource type answered
+        403 (see --allow-forbidden) or the advisory database could not check the node versions
+  2     the cluster could not be reached or read (401, TLS, timeout, oversized answer)
+
+Examples:
+  plimsoll k8s
+  plimsoll k8s --context prod --namespace shop --severity HIGH,CRITICAL --exit-code 1
+  plimsoll k8s --kubeconfig ci.kubeconfig --format sarif --output cluster.sarif
+  plimsoll k8s --allow-forbidden --format json | jq '.misconfigurations[].resource'")]
+    K8s(crate::k8s_cmd::K8sArgs),
     /// Build or inspect the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),

@@ -37,6 +37,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Admission(a) => crate::admission_cmd::run_admission(a),
         Command::Host(a) => crate::host_cmd::run_host(a),
         Command::Docker(a) => crate::docker_cmd::run_docker(a),
+        Command::K8s(a) => crate::k8s_cmd::run_k8s(a),
     }
 }
 
@@ -384,7 +385,7 @@ fn level_name(level: plimsoll_model::DiagnosticLevel) -> &'static str {
     }
 }
 
-fn exit(scanned: &Scanned, settings: &Settings) -> ExitCode {
+pub(crate) fn exit(scanned: &Scanned, settings: &Settings) -> ExitCode {
     coverage_to_stderr(scanned);
     let verdict = &scanned.verdict;
     let codes = ExitCodes { findings: settings.exit_code, ..ExitCodes::default() };

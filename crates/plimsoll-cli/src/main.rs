@@ -13,6 +13,7 @@ mod cli;
 mod commands;
 mod host_cmd;
 mod docker_cmd;
+mod k8s_cmd;
 mod progress;
 mod registry_cmd;
 mod sign_cmds;

@@ -35,6 +35,11 @@ pub enum Error {
         path.display()
     )]
     NotADirectory { path: PathBuf },
+    #[error("cannot audit the Kubernetes cluster")]
+    Cluster {
+        #[source]
+        source: plimsoll_kube::KubeError,
+    },
     #[error("{} does not exist", path.display())]
     NoSuchPath { path: PathBuf },
     #[error("invalid pattern `{pattern}` in {flag}: {reason}")]

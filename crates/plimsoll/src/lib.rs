@@ -9,6 +9,7 @@
 //! - [`registry::scan_registry`]: every image of a registry, each digest once;
 //! - [`scan_host`]: a node's Docker and Kubernetes files against the CIS benchmarks.
 //! - [`docker::audit_docker`]: a live Docker Engine (daemon, containers, runtime versions).
+//! - [`k8s::audit_cluster`]: a live Kubernetes cluster through its API.
 //!
 //! Each returns the report after the [`policy`] (ignore file, VEX, severity and unfixed filters)
 //! and the verdict; [`policy::exit_code`] is the single place a verdict becomes an exit code.
@@ -37,6 +38,7 @@ pub mod docker;
 mod error;
 pub mod host;
 mod image_config;
+pub mod k8s;
 mod layer_lint;
 pub mod policy;
 pub mod registry;
@@ -99,4 +101,6 @@ pub mod rules {
 pub mod testing {
     pub use plimsoll_image::registry::testing as registry;
     pub use plimsoll_image::testing::*;
+    /// A loopback Kubernetes API server.
+    pub use plimsoll_kube::testing as kube;
 }

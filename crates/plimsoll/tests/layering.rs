@@ -20,6 +20,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("plimsoll-secrets", &["plimsoll-model"]),
     ("plimsoll-lint", &["plimsoll-model"]),
     ("plimsoll-advisory", &["plimsoll-model", "plimsoll-net"]),
+    // The Kubernetes API client of `plimsoll k8s`: TLS setup from the shared network crate.
+    ("plimsoll-kube", &["plimsoll-net"]),
     // Signing stores signatures in registries, so it sits on the image crate's registry client.
     ("plimsoll-sign", &["plimsoll-model", "plimsoll-image", "plimsoll-net"]),
     ("plimsoll-sigstore", &["plimsoll-model", "plimsoll-net", "plimsoll-image", "plimsoll-sign"]),
@@ -38,6 +40,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "plimsoll-advisory",
             "plimsoll-sign",
             "plimsoll-sigstore",
+            "plimsoll-kube",
             "plimsoll-report",
         ],
     ),

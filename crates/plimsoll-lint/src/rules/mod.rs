@@ -94,6 +94,10 @@ pub static RULES: &[&Rule] = &[
     &k8s::rbac_impersonate::RULE,
     &k8s::rbac_secrets_read::RULE,
     &k8s::cluster_admin_binding::RULE,
+    // `plimsoll k8s` (issue 16): anonymous bindings, kube-system access, Secrets in env.
+    &k8s::rbac_anonymous_binding::RULE,
+    &k8s::rbac_kube_system_access::RULE,
+    &k8s::env_secret_ref::RULE,
     &k8s::netpol_uncovered::RULE,
     &k8s::netpol_no_default_deny::RULE,
     &k8s::secret_object::RULE,
