@@ -14,6 +14,7 @@ mod commands;
 mod progress;
 mod registry_cmd;
 mod sign_cmds;
+mod tree_cmd;
 mod verify_blob_cmd;
 
 fn main() -> ExitCode {
