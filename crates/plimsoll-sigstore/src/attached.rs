@@ -310,7 +310,7 @@ pub fn verify_attached(
     }
     if found.is_empty() {
         if reasons.is_empty() {
-            return Err(SignError::NotFound { kind, image: shown, tag: looked.join(", ") });
+            return Err(SignError::NotAttached { kind, image: shown, looked: looked.join(", ") });
         }
         return Err(SignError::Invalid { image: shown, reasons });
     }

@@ -141,7 +141,7 @@ fn key_signed_images_in_each_layout() {
         let check = key_check(&key);
 
         let e = attached::verify_attached(&client, &image, &check, &Want::Signatures).unwrap_err();
-        assert!(matches!(e, SignError::NotFound { .. }), "{name}: {e}");
+        assert!(matches!(e, SignError::NotAttached { .. }), "{name}: {e}");
 
         // Both layouts on one image: each verifies and says where it came from.
         cosign::sign(&client, &image, &key).unwrap();
