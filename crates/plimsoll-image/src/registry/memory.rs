@@ -97,10 +97,9 @@ fn handle(st: &mut State, req: &HttpRequest, referrers_api: bool) -> HttpRespons
     if let Some((repo, _)) = rest.split_once("/blobs/uploads") {
         return upload(st, req, repo);
     }
-    if let Some((repo, d)) = rest.rsplit_once("/blobs/") {
+    if let Some((_, d)) = rest.rsplit_once("/blobs/") {
         return match st.blobs.get(d) {
             Some(b) if req.method == "GET" || req.method == "HEAD" => {
-                let _ = repo;
                 HttpResponse::new(200).header("Docker-Content-Digest", d).body(b.clone())
             }
             _ => not_found("BLOB_UNKNOWN"),
