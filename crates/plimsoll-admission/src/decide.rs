@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
-use plimsoll::admission::{pss_violations, verify_image_attestations, verify_image_signatures, PssLevel};
+use plimsoll::admission::{pss_violations, verify_image_attestations, verify_image_signers, PssLevel};
 use plimsoll::image::{RegistryOptions, RegistryRef};
 use plimsoll_model::{Digest, ScanReport};
 use serde_json::{json, Value};
@@ -410,7 +410,7 @@ impl Admission {
         let rule = &self.policy.verify_images[ri];
         let opts = self.registry_options(r, deadline);
         // Fail closed: a registry that cannot be reached, or answers with an error, denies.
-        let check = verify_image_signatures(r, &rule.keys, &opts).map_err(|e| {
+        let check = verify_image_signers(r, &rule.keys, &rule.keyless, &rule.trusted_root, &opts).map_err(|e| {
             self.metrics.registry_errors.fetch_add(1, Relaxed);
             e.to_string()
         })?;

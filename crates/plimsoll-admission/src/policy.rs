@@ -11,6 +11,11 @@
 //!     - images: ["127.0.0.1:5000/*"]
 //!       keys: ["/etc/plimsoll/cosign.pub"]        # a path, or the PEM itself
 //!       threshold: 1
+//!     - images: ["ghcr.io/org/*"]
+//!       keyless:                                  # Fulcio certificate identities
+//!         - issuer: https://token.actions.githubusercontent.com
+//!           subjectRegExp: "https://github.com/org/.*/.github/workflows/release.yml@refs/tags/.*"
+//!       trustedRoot: /etc/plimsoll/trusted_root.json   # default: the Sigstore production root
 //!   podSecurity: {level: baseline, version: latest}
 //!   namespaces: {include: [], exclude: [kube-system]}
 //! ```
@@ -22,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use plimsoll::admission::{PssLevel, PssVersion};
 use plimsoll::sign::VerifyingKey;
+use plimsoll::sigstore::{GithubClaims, IdentityPolicy, Matcher, TrustedRoot};
 use plimsoll_model::Severity;
 use serde::Deserialize;
 
@@ -114,12 +120,32 @@ struct RawVulnerabilities {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawVerify {
     images: Vec<String>,
+    #[serde(default)]
     keys: Vec<String>,
     #[serde(default)]
+    keyless: Vec<RawKeyless>,
+    #[serde(default)]
+    trusted_root: Option<String>,
+    #[serde(default)]
     threshold: Option<usize>,
+}
+
+/// A keyless signer: the certificate's OIDC issuer and identity (SAN), each exactly or by an
+/// anchored regular expression (Kyverno's `keyless` attestor names).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKeyless {
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(default, rename = "issuerRegExp")]
+    issuer_regexp: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default, rename = "subjectRegExp")]
+    subject_regexp: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -146,7 +172,12 @@ pub struct VerifyRule {
     /// as Kyverno's `imageReferences`; `?` one character).
     pub images: Vec<String>,
     pub keys: Vec<VerifyingKey>,
-    /// Distinct keys that must have a valid signature on the digest (default 1).
+    /// Keyless signers (identity and issuer of a Fulcio certificate).
+    pub keyless: Vec<IdentityPolicy>,
+    /// The root keyless signatures (and key-signed bundles with log entries) verify against.
+    pub trusted_root: TrustedRoot,
+    /// Distinct signers (keys and keyless identities) that must have a valid signature on the
+    /// digest (default 1).
     pub threshold: usize,
 }
 
@@ -219,22 +250,40 @@ impl AdmissionPolicy {
             }
         }
         let mut rules = Vec::new();
-        for (ri, RawVerify { images, keys, threshold }) in verify_images.into_iter().enumerate() {
+        for (ri, RawVerify { images, keys, keyless, trusted_root, threshold }) in verify_images.into_iter().enumerate() {
             if images.is_empty() {
                 return Err(invalid(format!("verifyImages[{ri}].images is empty")));
             }
-            if keys.is_empty() {
-                return Err(invalid(format!("verifyImages[{ri}].keys is empty")));
+            if keys.is_empty() && keyless.is_empty() {
+                return Err(invalid(format!("verifyImages[{ri}] has neither keys nor keyless signers")));
             }
+            let signers = keys.len() + keyless.len();
             let threshold = threshold.unwrap_or(1);
-            if threshold == 0 || threshold > keys.len() {
+            if threshold == 0 || threshold > signers {
                 return Err(invalid(format!(
-                    "verifyImages[{ri}].threshold is {threshold}; it must be between 1 and the number of keys ({})",
-                    keys.len()
+                    "verifyImages[{ri}].threshold is {threshold}; it must be between 1 and the number of keys and \
+                     keyless signers ({signers})"
                 )));
             }
             let loaded = load_keys(&keys, origin, base, &format!("verifyImages[{ri}]"))?;
-            rules.push(VerifyRule { images, keys: loaded, threshold });
+            let mut ids = Vec::new();
+            for (ki, k) in keyless.into_iter().enumerate() {
+                let at = format!("verifyImages[{ri}].keyless[{ki}]");
+                ids.push(keyless_policy(k).map_err(|r| invalid(format!("{at}: {r}")))?);
+            }
+            let trusted_root = match trusted_root {
+                None => TrustedRoot::production().map_err(|e| invalid(format!("the built-in trusted root: {e}")))?,
+                Some(path) => {
+                    let p = match base {
+                        Some(b) if Path::new(&path).is_relative() => b.join(&path),
+                        _ => PathBuf::from(&path),
+                    };
+                    let at = format!("verifyImages[{ri}].trustedRoot {}", p.display());
+                    let json = read_bounded(&p).map_err(|e| invalid(format!("{at}: {e}")))?;
+                    TrustedRoot::from_json(&json).map_err(|e| invalid(format!("{at}: {e}")))?
+                }
+            };
+            rules.push(VerifyRule { images, keys: loaded, keyless: ids, trusted_root, threshold });
         }
         let pod_security = match pod_security {
             None => None,
@@ -286,6 +335,37 @@ impl AdmissionPolicy {
         !self.exclude_namespaces.iter().any(|n| n == namespace)
             && (self.include_namespaces.is_empty() || self.include_namespaces.iter().any(|n| n == namespace))
     }
+}
+
+/// A `keyless` entry as a policy: exactly one of `subject`/`subjectRegExp` and one of
+/// `issuer`/`issuerRegExp`.
+fn keyless_policy(k: RawKeyless) -> Result<IdentityPolicy, String> {
+    let one = |exact: Option<String>, re: Option<String>, name: &str| -> Result<Matcher, String> {
+        match (exact, re) {
+            (Some(e), None) if !e.is_empty() => Ok(Matcher::Exact(e)),
+            (None, Some(r)) => Matcher::regex(&r).map_err(|e| format!("{name}RegExp is not a valid regular expression: {e}")),
+            (Some(_), Some(_)) => Err(format!("give {name} or {name}RegExp, not both")),
+            _ => Err(format!("{name} (or {name}RegExp) is required")),
+        }
+    };
+    Ok(IdentityPolicy {
+        identity: one(k.subject, k.subject_regexp, "subject")?,
+        issuer: one(k.issuer, k.issuer_regexp, "issuer")?,
+        github: GithubClaims::default(),
+    })
+}
+
+/// A trusted root file (a few KiB; bounded like the policy itself).
+fn read_bounded(p: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut v = Vec::new();
+    std::fs::File::open(p)
+        .and_then(|f| f.take(MAX_POLICY_BYTES * 4 + 1).read_to_end(&mut v))
+        .map_err(|e| e.to_string())?;
+    if v.len() as u64 > MAX_POLICY_BYTES * 4 {
+        return Err(format!("larger than {} bytes", MAX_POLICY_BYTES * 4));
+    }
+    Ok(v)
 }
 
 /// Loads keys given as paths (relative to `base`) or inline PEM.

@@ -77,7 +77,7 @@ Examples:
     Key(crate::sign_cmds::KeyArgs),
     /// Sign an image by digest in the registry, as Cosign does (`sha256-<hex>.sig` tag).
     Sign(crate::sign_cmds::SignArgs),
-    /// Verify an image's Cosign-format signatures with a public key.
+    /// Verify an image's signatures (legacy tag, OCI 1.1 referrers, tag-schema index) with a key or keyless identity.
     Verify(crate::sign_cmds::VerifyArgs),
     /// Attach an in-toto attestation (DSSE envelope, `.att` tag), e.g. an SBOM or scan result.
     Attest(crate::sign_cmds::AttestArgs),
@@ -87,6 +87,8 @@ Examples:
     VerifyBlob(crate::verify_blob_cmd::VerifyBlobArgs),
     /// Print the digest reference of an image, for deployments that must not follow moving tags.
     Resolve(crate::sign_cmds::ResolveArgs),
+    /// List what is attached to an image (signatures, attestations, SBOMs) in both Cosign layouts.
+    Tree(crate::tree_cmd::TreeArgs),
     /// Scan every image of a registry (or of some repositories): each distinct digest once, with a summary.
     #[command(
         mut_arg("format", |a| a.help("Output format: table (a summary row per image) or json (an array, one object per image)")),

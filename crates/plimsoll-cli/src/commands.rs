@@ -33,6 +33,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::VerifyAttestation(a) => crate::sign_cmds::run_verify_attestation(a),
         Command::VerifyBlob(a) => crate::verify_blob_cmd::run_verify_blob(a),
         Command::Resolve(a) => crate::sign_cmds::run_resolve(a),
+        Command::Tree(a) => crate::tree_cmd::run_tree(a),
         Command::Registry(a) => crate::registry_cmd::run_registry(a),
         Command::Admission(a) => crate::admission_cmd::run_admission(a),
         Command::Host(a) => crate::host_cmd::run_host(a),

@@ -17,6 +17,7 @@ mod k8s_cmd;
 mod progress;
 mod registry_cmd;
 mod sign_cmds;
+mod tree_cmd;
 mod verify_blob_cmd;
 
 fn main() -> ExitCode {

@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 use plimsoll::image::registry::{self, Client, Credentials, RegistryOptions, RegistryRef};
 use plimsoll::image::ImageRef;
 use plimsoll::sign::{cosign, SigningKey, VerifyingKey};
+use plimsoll::sigstore::{self as ss, attached};
 
 /// How to reach a registry; flattened into every command that talks to one.
 #[derive(Debug, Args, Default)]
@@ -99,6 +100,11 @@ pub struct SignArgs {
     /// Private key (NAME.key from `plimsoll key generate` or `cosign generate-key-pair`).
     #[arg(long, value_name = "KEY")]
     pub key: PathBuf,
+    /// Write Cosign v3's layout: a Sigstore bundle (v0.3, DSSE) attached as an OCI 1.1 referrer of
+    /// the image (through the referrers API, or the `sha256-<hex>` index where there is none),
+    /// instead of the legacy `.sig` tag.
+    #[arg(long)]
+    pub new_bundle_format: bool,
     /// Registry image: HOST[:PORT]/REPO[:TAG|@DIGEST].
     #[arg(value_name = "IMAGE")]
     pub image: String,
@@ -106,11 +112,85 @@ pub struct SignArgs {
     pub registry: RegistryArgs,
 }
 
+/// Who must have signed: a key, or a keyless (Fulcio certificate) identity and issuer.
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+#[command(group(clap::ArgGroup::new("signer").required(true).args(["key", "certificate_identity", "certificate_identity_regexp"])))]
+pub struct SignerArgs {
     /// Public key (NAME.pub).
     #[arg(long, value_name = "PUB")]
-    pub key: PathBuf,
+    pub key: Option<PathBuf>,
+    /// Keyless: the signer identity (certificate SAN: an email or a workflow URI), exactly.
+    #[arg(long, value_name = "ID", conflicts_with = "key")]
+    pub certificate_identity: Option<String>,
+    /// Keyless: the signer identity as a regular expression (must match the whole SAN).
+    #[arg(long, value_name = "REGEX", conflicts_with_all = ["key", "certificate_identity"])]
+    pub certificate_identity_regexp: Option<String>,
+    /// Keyless: the OIDC issuer, exactly.
+    #[arg(long, value_name = "URL", conflicts_with = "key")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Keyless: the OIDC issuer as a regular expression.
+    #[arg(long, value_name = "REGEX", conflicts_with_all = ["key", "certificate_oidc_issuer"])]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// A trusted_root.json instead of the built-in Sigstore production root.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+}
+
+impl SignerArgs {
+    fn check(self) -> Result<attached::Check> {
+        let SignerArgs {
+            key,
+            certificate_identity,
+            certificate_identity_regexp,
+            certificate_oidc_issuer,
+            certificate_oidc_issuer_regexp,
+            trusted_root,
+        } = self;
+        let root = match &trusted_root {
+            Some(p) => {
+                let json = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+                ss::TrustedRoot::from_json(&json).with_context(|| format!("{} is not a trusted root", p.display()))?
+            }
+            None => ss::TrustedRoot::production()?,
+        };
+        let signer = match key {
+            Some(k) => attached::Signer::Key(VerifyingKey::load(&k)?),
+            None => {
+                use crate::verify_blob_cmd::matcher;
+                attached::Signer::Identity(ss::IdentityPolicy {
+                    identity: matcher(certificate_identity, certificate_identity_regexp, "--certificate-identity")?,
+                    issuer: matcher(certificate_oidc_issuer, certificate_oidc_issuer_regexp, "--certificate-oidc-issuer")?,
+                    github: Default::default(),
+                })
+            }
+        };
+        Ok(attached::Check { signer, root })
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, clap::ValueEnum)]
+pub enum VerifyFormat {
+    /// The verified payloads as Cosign prints them (a JSON array; one statement per line for
+    /// attestations); where each came from goes to standard error.
+    #[default]
+    Text,
+    /// One JSON array of {layout, location, predicate_type, identity, issuer, payload}.
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  plimsoll verify --key cosign.pub registry.example/app:1.0
+  plimsoll verify --certificate-identity-regexp 'https://github.com/org/.*' \
+    --certificate-oidc-issuer https://token.actions.githubusercontent.com registry.example/app:1.0
+
+Signatures are looked for in the legacy `sha256-<hex>.sig` tag, through the OCI 1.1 referrers API and in the \
+referrers tag-schema index (Cosign v3's layout); each verified one is listed with its layout.")]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: VerifyFormat,
     #[arg(value_name = "IMAGE")]
     pub image: String,
     #[command(flatten)]
@@ -127,6 +207,9 @@ pub struct AttestArgs {
     /// Predicate type: a URI, or cyclonedx, spdx, spdxjson, slsaprovenance, vuln, custom.
     #[arg(long = "type", value_name = "TYPE", default_value = "custom")]
     pub predicate_type: String,
+    /// Write Cosign v3's layout: a Sigstore bundle attached as an OCI 1.1 referrer.
+    #[arg(long)]
+    pub new_bundle_format: bool,
     #[arg(value_name = "IMAGE")]
     pub image: String,
     #[command(flatten)]
@@ -135,8 +218,10 @@ pub struct AttestArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyAttestationArgs {
-    #[arg(long, value_name = "PUB")]
-    pub key: PathBuf,
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: VerifyFormat,
     /// Only accept attestations of this predicate type.
     #[arg(long = "type", value_name = "TYPE")]
     pub predicate_type: Option<String>,
@@ -154,7 +239,7 @@ pub struct ResolveArgs {
     pub registry: RegistryArgs,
 }
 
-fn registry_ref(image: &str) -> Result<RegistryRef> {
+pub(crate) fn registry_ref(image: &str) -> Result<RegistryRef> {
     registry_ref_for(image, "signing works on registry images")
 }
 
@@ -170,7 +255,7 @@ fn registry_ref_for(image: &str, need: &str) -> Result<RegistryRef> {
     }
 }
 
-fn connect(r: &RegistryRef, args: RegistryArgs) -> Result<Client> {
+pub(crate) fn connect(r: &RegistryRef, args: RegistryArgs) -> Result<Client> {
     let opts = args.options()?;
     Client::connect(&r.registry, &opts).with_context(|| format!("cannot reach registry {}", r.registry))
 }
@@ -194,11 +279,17 @@ pub fn run_key(args: KeyArgs) -> Result<ExitCode> {
 }
 
 pub fn run_sign(args: SignArgs) -> Result<ExitCode> {
-    let SignArgs { key, image, registry } = args;
+    let SignArgs { key, new_bundle_format, image, registry } = args;
     let r = registry_ref(&image)?;
     let pass = passphrase(false)?;
     let key = SigningKey::load(&key, &pass)?;
     let client = connect(&r, registry)?;
+    if new_bundle_format {
+        let a = attached::sign_bundle(&client, &r, &key).with_context(|| format!("cannot sign {r}"))?;
+        stderr_line(&format!("Pushing signature bundle to: {} ({})", a.manifest, a.layout));
+        stdout_line(&a.image.to_string())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let signed = cosign::sign(&client, &r, &key).with_context(|| format!("cannot sign {r}"))?;
     stderr_line(&format!("Pushing signature to: {}", signed.signature_ref));
     stdout_line(&signed.image.to_string())?;
@@ -206,25 +297,55 @@ pub fn run_sign(args: SignArgs) -> Result<ExitCode> {
 }
 
 pub fn run_verify(args: VerifyArgs) -> Result<ExitCode> {
-    let VerifyArgs { key, image, registry } = args;
+    let VerifyArgs { signer, format, image, registry } = args;
     let r = registry_ref(&image)?;
-    let key = VerifyingKey::load(&key)?;
+    let check = signer.check()?;
     let client = connect(&r, registry)?;
-    let (digest, sigs) = cosign::verify(&client, &r, &key)?;
+    let (digest, found) = attached::verify_attached(&client, &r, &check, &attached::Want::Signatures)?;
+    let how = match &check.signer {
+        attached::Signer::Key(_) => "verified against the specified public key".to_owned(),
+        attached::Signer::Identity(p) => {
+            format!("verified against the trusted root, for identity {} and issuer {}", p.identity, p.issuer)
+        }
+    };
     stderr_line(&format!(
         "Verification for {} --\nThe following checks were performed on each of these signatures:\n  - The signatures \
-         were verified against the specified public key\n  - The signed payload names the image digest {digest}",
+         were {how}\n  - The signed payload names the image digest {digest}",
         r.with_digest(digest.clone())
     ));
-    // Cosign prints the verified payloads as a JSON array.
-    let payloads: Vec<serde_json::Value> =
-        sigs.iter().filter_map(|s| serde_json::from_slice(&s.payload).ok()).collect();
-    stdout_line(&serde_json::to_string(&payloads)?)?;
+    report_found(&found, format, false)
+}
+
+/// Where each verified item came from (standard error in text mode), then the payloads.
+fn report_found(found: &[attached::Found], format: VerifyFormat, one_per_line: bool) -> Result<ExitCode> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    match format {
+        VerifyFormat::Json => writeln!(out, "{}", serde_json::to_string(found)?)?,
+        VerifyFormat::Text => {
+            for f in found {
+                let who = match (&f.identity, &f.issuer) {
+                    (Some(i), Some(iss)) => format!(", signed by {i} ({iss})"),
+                    _ => String::new(),
+                };
+                stderr_line(&format!("Verified: {} at {}{who}", f.layout, f.location));
+            }
+            if one_per_line {
+                for f in found {
+                    writeln!(out, "{}", serde_json::to_string(&f.payload)?)?;
+                }
+            } else {
+                // Cosign prints the verified payloads as a JSON array.
+                let payloads: Vec<&serde_json::Value> = found.iter().map(|f| &f.payload).collect();
+                writeln!(out, "{}", serde_json::to_string(&payloads)?)?;
+            }
+        }
+    }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn run_attest(args: AttestArgs) -> Result<ExitCode> {
-    let AttestArgs { key, predicate, predicate_type, image, registry } = args;
+    let AttestArgs { key, predicate, predicate_type, new_bundle_format, image, registry } = args;
     let r = registry_ref(&image)?;
     let bytes = std::fs::read(&predicate).with_context(|| format!("cannot read {}", predicate.display()))?;
     let value: serde_json::Value =
@@ -232,6 +353,13 @@ pub fn run_attest(args: AttestArgs) -> Result<ExitCode> {
     let pass = passphrase(false)?;
     let key = SigningKey::load(&key, &pass)?;
     let client = connect(&r, registry)?;
+    if new_bundle_format {
+        let a = attached::attest_bundle(&client, &r, &key, &predicate_type, value)
+            .with_context(|| format!("cannot attest {r}"))?;
+        stderr_line(&format!("Pushing attestation bundle ({}) to: {} ({})", a.predicate_type, a.manifest, a.layout));
+        stdout_line(&a.image.to_string())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let att =
         cosign::attest(&client, &r, &key, &predicate_type, value).with_context(|| format!("cannot attest {r}"))?;
     stderr_line(&format!("Pushing attestation ({}) to: {}", att.predicate_type, att.attestation_ref));
@@ -240,18 +368,14 @@ pub fn run_attest(args: AttestArgs) -> Result<ExitCode> {
 }
 
 pub fn run_verify_attestation(args: VerifyAttestationArgs) -> Result<ExitCode> {
-    let VerifyAttestationArgs { key, predicate_type, image, registry } = args;
+    let VerifyAttestationArgs { signer, format, predicate_type, image, registry } = args;
     let r = registry_ref(&image)?;
-    let key = VerifyingKey::load(&key)?;
+    let check = signer.check()?;
     let client = connect(&r, registry)?;
-    let (digest, atts) = cosign::verify_attestations(&client, &r, &key, predicate_type.as_deref())?;
+    let want = attached::Want::Attestations { predicate_type };
+    let (digest, found) = attached::verify_attached(&client, &r, &check, &want)?;
     stderr_line(&format!("Verification for {} --", r.with_digest(digest)));
-    let mut out = BufWriter::new(std::io::stdout().lock());
-    for a in atts {
-        writeln!(out, "{}", serde_json::to_string(&a.statement)?)?;
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    report_found(&found, format, true)
 }
 
 pub fn run_resolve(args: ResolveArgs) -> Result<ExitCode> {

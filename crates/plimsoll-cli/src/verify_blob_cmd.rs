@@ -127,7 +127,7 @@ pub fn run_verify_blob(args: VerifyBlobArgs) -> Result<ExitCode> {
     }
 }
 
-fn matcher(exact: Option<String>, regex: Option<String>, flag: &str) -> Result<Matcher> {
+pub(crate) fn matcher(exact: Option<String>, regex: Option<String>, flag: &str) -> Result<Matcher> {
     match (exact, regex) {
         (Some(e), None) => Ok(Matcher::Exact(e)),
         (None, Some(r)) => {

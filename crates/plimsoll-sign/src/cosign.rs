@@ -276,8 +276,29 @@ pub fn verify(
     let digest = registry::fetch_manifest(client, image, JSON_LIMIT)?.digest;
     let tag = signature_tag(&digest);
     let shown = format!("{image} (digest {digest})");
-    let Some(sig_manifest) = client.get_manifest(&image.repository, &tag, JSON_LIMIT)? else {
+    let Some((ok, mut reasons)) = legacy_signatures(client, image, &digest, key)? else {
         return Err(SignError::NotFound { kind: "signatures", image: shown, tag });
+    };
+    if ok.is_empty() {
+        if reasons.is_empty() {
+            reasons.push(format!("the signature manifest `{tag}` holds no signatures"));
+        }
+        return Err(SignError::Invalid { image: shown, reasons });
+    }
+    Ok((digest, ok))
+}
+
+/// The signatures under the `.sig` tag of `digest` that verify under `key` and name `digest`,
+/// and why each other one did not; `None` when there is no such tag.
+pub fn legacy_signatures(
+    client: &Client,
+    image: &RegistryRef,
+    digest: &Digest,
+    key: &VerifyingKey,
+) -> Result<Option<(Vec<VerifiedSignature>, Vec<String>)>, SignError> {
+    let tag = signature_tag(digest);
+    let Some(sig_manifest) = client.get_manifest(&image.repository, &tag, JSON_LIMIT)? else {
+        return Ok(None);
     };
     let manifest = parse_artifact(&sig_manifest.bytes, &format!("{}:{tag}", image.repository))?;
     let mut ok = Vec::new();
@@ -332,13 +353,7 @@ pub fn verify(
             payload,
         });
     }
-    if ok.is_empty() {
-        if reasons.is_empty() {
-            reasons.push(format!("the signature manifest `{tag}` holds no signatures"));
-        }
-        return Err(SignError::Invalid { image: shown, reasons });
-    }
-    Ok((digest, ok))
+    Ok(Some((ok, reasons)))
 }
 
 /// An attestation that verified.
@@ -391,9 +406,32 @@ pub fn verify_attestations(
     let digest = registry::fetch_manifest(client, image, JSON_LIMIT)?.digest;
     let tag = attestation_tag(&digest);
     let shown = format!("{image} (digest {digest})");
+    let Some((ok, mut reasons)) = legacy_attestations(client, image, &digest, key, predicate_type)? else {
+        return Err(SignError::NotFound { kind: "attestations", image: shown, tag });
+    };
+    if ok.is_empty() {
+        if reasons.is_empty() {
+            reasons.push(format!("the attestation manifest `{tag}` holds no attestations"));
+        }
+        return Err(SignError::Invalid { image: shown, reasons });
+    }
+    Ok((digest, ok))
+}
+
+/// The attestations under the `.att` tag of `digest` that verify under `key`, name `digest`
+/// and are of `predicate_type` (if given), and why each other one did not; `None` when there
+/// is no such tag.
+pub fn legacy_attestations(
+    client: &Client,
+    image: &RegistryRef,
+    digest: &Digest,
+    key: &VerifyingKey,
+    predicate_type: Option<&str>,
+) -> Result<Option<(Vec<VerifiedAttestation>, Vec<String>)>, SignError> {
+    let tag = attestation_tag(digest);
     let wanted = predicate_type.map(predicate_type_uri);
     let Some(att_manifest) = client.get_manifest(&image.repository, &tag, JSON_LIMIT)? else {
-        return Err(SignError::NotFound { kind: "attestations", image: shown, tag });
+        return Ok(None);
     };
     let manifest = parse_artifact(&att_manifest.bytes, &format!("{}:{tag}", image.repository))?;
     let mut ok = Vec::new();
@@ -405,7 +443,7 @@ pub fn verify_attestations(
             continue;
         }
         let bytes = client.get_blob_bytes(&image.repository, &layer.digest, ENVELOPE_LIMIT)?;
-        match check_envelope(&bytes, key, &digest) {
+        match check_envelope(&bytes, key, digest) {
             Ok((pt, statement)) => {
                 if wanted.as_ref().is_some_and(|w| *w != pt) {
                     reasons.push(format!("attestation {n}: predicate type `{pt}` is not the one asked for"));
@@ -416,16 +454,12 @@ pub fn verify_attestations(
             Err(reason) => reasons.push(format!("attestation {n}: {reason}")),
         }
     }
-    if ok.is_empty() {
-        if reasons.is_empty() {
-            reasons.push(format!("the attestation manifest `{tag}` holds no attestations"));
-        }
-        return Err(SignError::Invalid { image: shown, reasons });
-    }
-    Ok((digest, ok))
+    Ok(Some((ok, reasons)))
 }
 
-fn check_envelope(bytes: &[u8], key: &VerifyingKey, digest: &Digest) -> Result<(String, serde_json::Value), String> {
+/// Checks a DSSE envelope (its JSON) holding an in-toto statement: signed by `key` over the
+/// PAE, with `digest` among its subjects. Returns the predicate type and the statement.
+pub fn check_envelope(bytes: &[u8], key: &VerifyingKey, digest: &Digest) -> Result<(String, serde_json::Value), String> {
     let env: Envelope = serde_json::from_slice(bytes).map_err(|e| format!("not a DSSE envelope: {e}"))?;
     if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
         return Err(format!("payload type `{}` is not in-toto", env.payload_type));

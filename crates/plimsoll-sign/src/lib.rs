@@ -44,6 +44,9 @@ pub enum SignError {
     #[error("no {kind} found for {image} (looked for tag `{tag}`); sign it first, or check the image reference")]
     NotFound { kind: &'static str, image: String, tag: String },
 
+    #[error("no {kind} found for {image} (looked in {looked}); sign it first, or check the image reference")]
+    NotAttached { kind: &'static str, image: String, looked: String },
+
     #[error("verification of {image} failed: {}", reasons.join("; "))]
     Invalid { image: String, reasons: Vec<String> },
 

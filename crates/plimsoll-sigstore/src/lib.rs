@@ -14,6 +14,7 @@
 //!
 //! Every key of the root (logs, CT logs, CAs, TSAs) is used only inside its validity window.
 
+pub mod attached;
 pub mod bundle;
 pub mod certs;
 pub mod keys;

@@ -7,6 +7,8 @@ use plimsoll_lint::k8s::pss;
 use plimsoll_lint::yaml::Node;
 use plimsoll_model::Digest;
 use plimsoll_sign::VerifyingKey;
+use plimsoll_sigstore::attached;
+use plimsoll_sigstore::{IdentityPolicy, TrustedRoot};
 
 pub use plimsoll_lint::k8s::pss::{Level as PssLevel, Version as PssVersion};
 
@@ -84,25 +86,50 @@ pub enum VerifyError {
 }
 
 /// Resolves `image` in its registry and counts the keys with a valid Cosign signature on its
-/// digest. A key that verifies nothing is a failure with the reason; a registry that cannot be
-/// reached (connect, timeout, HTTP error) or an image it does not hold is an error naming the
-/// registry.
+/// digest, in either layout (see [`verify_image_signers`]).
 pub fn verify_image_signatures(
     image: &RegistryRef,
     keys: &[VerifyingKey],
+    opts: &RegistryOptions,
+) -> Result<SignatureCheck, VerifyError> {
+    let root = TrustedRoot::production()
+        .map_err(|e| VerifyError::Registry { registry: image.registry.clone(), reason: e.to_string() })?;
+    verify_image_signers(image, keys, &[], &root, opts)
+}
+
+/// Resolves `image` in its registry and counts the signers (keys, then keyless identities) with
+/// at least one valid signature on its digest, in either layout: Cosign's legacy `.sig` tag or
+/// a Sigstore bundle attached as an OCI 1.1 referrer (API or tag-schema index), keyless ones
+/// verified offline against `root`. A signer that verifies nothing is a failure with the
+/// reason; a registry that cannot be reached (connect, timeout, HTTP error) or an image it does
+/// not hold is an error naming the registry.
+pub fn verify_image_signers(
+    image: &RegistryRef,
+    keys: &[VerifyingKey],
+    keyless: &[IdentityPolicy],
+    root: &TrustedRoot,
     opts: &RegistryOptions,
 ) -> Result<SignatureCheck, VerifyError> {
     let registry_err =
         |e: &dyn std::error::Error| VerifyError::Registry { registry: image.registry.clone(), reason: error_chain(e) };
     let (client, digest, pinned) = resolve(image, opts)?;
     let mut out = SignatureCheck { digest: Some(digest), valid_keys: 0, failures: Vec::new() };
-    for (i, key) in keys.iter().enumerate() {
-        match plimsoll_sign::verify(&client, &pinned, key) {
+    let signers: Vec<(String, attached::Signer)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (format!("key {}", i + 1), attached::Signer::Key(k.clone())))
+        .chain(keyless.iter().map(|p| {
+            (format!("keyless {} from {}", p.identity, p.issuer), attached::Signer::Identity(p.clone()))
+        }))
+        .collect();
+    for (name, signer) in signers {
+        let check = attached::Check { signer, root: root.clone() };
+        match attached::verify_attached(&client, &pinned, &check, &attached::Want::Signatures) {
             Ok(_) => out.valid_keys += 1,
             // A registry failure while reading signatures is not "no signature": report it as
             // the registry error it is, so the denial names the registry.
             Err(plimsoll_sign::SignError::Image(e)) => return Err(registry_err(&e)),
-            Err(e) => out.failures.push(format!("key {}: {}", i + 1, error_chain(&e))),
+            Err(e) => out.failures.push(format!("{name}: {}", error_chain(&e))),
         }
     }
     Ok(out)

@@ -99,6 +99,7 @@ pub mod rules {
 /// Image builders and a loopback registry for tests of the doors (feature `test-util`).
 #[cfg(feature = "test-util")]
 pub mod testing {
+    pub use plimsoll_image::registry::memory::MemoryRegistry;
     pub use plimsoll_image::registry::testing as registry;
     pub use plimsoll_image::testing::*;
     /// A loopback Kubernetes API server.

@@ -1,6 +1,7 @@
 //! Sigstore bundle verification for the front doors (`plimsoll verify-blob`): offline, against
 //! the built-in production (or staging) trusted root or a `trusted_root.json` given by the user.
 
+pub use plimsoll_sigstore::attached;
 pub use plimsoll_sigstore::{
     parse_sha256, Artifact, Bundle, Error as SigstoreError, GithubClaims, Identity, IdentityPolicy, Matcher, Policy,
     PublicKey, TrustedRoot, Verified, Verifier,

@@ -157,7 +157,7 @@ impl Client {
         &self.base
     }
 
-    fn err(&self, reason: String) -> ImageError {
+    pub(crate) fn err(&self, reason: String) -> ImageError {
         ImageError::Registry { registry: self.registry.clone(), reason }
     }
 
@@ -185,7 +185,7 @@ impl Client {
     /// Sends a request to `path` (relative to the registry, or an absolute URL the registry
     /// handed out). Any HTTP status is returned as a response; 401 triggers one authentication
     /// round, 429/5xx and connection failures are retried up to `attempts` times.
-    fn send(
+    pub(crate) fn send(
         &self,
         method: &str,
         path: &str,
@@ -372,7 +372,7 @@ impl Client {
     }
 
     /// Fails on a non-success status, with the registry's error message.
-    fn check(&self, resp: ureq::Response, what: &str) -> Result<ureq::Response, ImageError> {
+    pub(crate) fn check(&self, resp: ureq::Response, what: &str) -> Result<ureq::Response, ImageError> {
         match resp.status() {
             200..=299 => Ok(resp),
             401 | 403 => Err(self.denied(resp.status())),
@@ -633,7 +633,7 @@ impl<R: Read> Read for FillReader<R> {
 }
 
 /// `<...>; rel="next"` -> the path (only same-origin relative paths are followed).
-fn next_link(h: &str) -> Option<String> {
+pub(crate) fn next_link(h: &str) -> Option<String> {
     let (url, params) = h.split_once(';')?;
     if !params.contains("rel=\"next\"") && !params.contains("rel=next") {
         return None;

@@ -12,7 +12,10 @@
 
 pub mod auth;
 pub mod client;
+#[cfg(any(test, feature = "test-util"))]
+pub mod memory;
 pub mod name;
+pub mod referrers;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 
@@ -27,6 +30,7 @@ use serde::Deserialize;
 pub use auth::Credentials;
 pub use client::{Client, Fetched, RegistryOptions, MANIFEST_ACCEPT};
 pub use name::RegistryRef;
+pub use referrers::{fallback_tag, ReferrerDescriptor, Referrers, ReferrersSource};
 
 use crate::error::ImageError;
 use crate::oci::{self, Descriptor, DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};

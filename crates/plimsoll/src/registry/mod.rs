@@ -57,10 +57,13 @@ pub trait RegistryProgress: Send + Sync {
 
 impl RegistryProgress for () {}
 
-/// `sha256-<hex>.sig|.att|.sbom`: the tags where Cosign keeps signatures, attestations and SBOMs.
+/// `sha256-<hex>.sig|.att|.sbom`: the tags where Cosign keeps signatures, attestations and SBOMs;
+/// and `sha256-<hex>`, the OCI referrers tag schema's index of artifacts (Cosign v3, ORAS).
 fn is_cosign_tag(tag: &str) -> bool {
-    let Some((stem, _)) = tag.rsplit_once('.').filter(|(_, ext)| matches!(*ext, "sig" | "att" | "sbom")) else {
-        return false;
+    let stem = match tag.rsplit_once('.') {
+        Some((stem, ext)) if matches!(ext, "sig" | "att" | "sbom") => stem,
+        None if tag.starts_with("sha256-") && tag.len() == 71 => tag,
+        _ => return false,
     };
     let Some((alg, hex)) = stem.split_once('-') else { return false };
     !alg.is_empty()
@@ -409,7 +412,9 @@ mod tests {
         for t in ["sig", "att", "sbom"] {
             assert!(is_cosign_tag(&format!("sha256-{hex}.{t}")), "{t}");
         }
-        for t in ["v1.sig", "latest", "sha256-.sig", &format!("sha256-{hex}.txt"), &format!("sha256-{hex}")] {
+        // The referrers tag schema's index is an attachment too.
+        assert!(is_cosign_tag(&format!("sha256-{hex}")));
+        for t in ["v1.sig", "latest", "sha256-.sig", &format!("sha256-{hex}.txt"), &format!("sha256-{}", &hex[1..])] {
             assert!(!is_cosign_tag(t), "{t}");
         }
     }
