@@ -95,6 +95,14 @@ Examples:
     Registry(crate::registry_cmd::RegistryScanArgs),
     /// Kubernetes admission: decide workloads against an AdmissionPolicy (`check` for manifests).
     Admission(crate::admission_cmd::AdmissionArgs),
+    /// The fleet server: stores uploaded scans per layer, re-matches them when the advisory
+    /// database changes, serves a JSON API and a web page (`token create` for API tokens).
+    #[command(after_help = "\
+Examples:
+  plimsoll server --listen 127.0.0.1:8080 --data ./fleet --db advisories.db --admin-token-file ./fleet/admin.token
+  plimsoll server token create --role write --name ci --data ./fleet
+  plimsoll image registry.example.com/team/app:1.4 --server http://127.0.0.1:8080 --server-token $TOKEN")]
+    Server(crate::server_cmd::ServerArgs),
     /// Build or inspect the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -196,6 +204,8 @@ pub struct ImageArgs {
     pub platform: Option<String>,
     #[command(flatten)]
     pub registry: crate::sign_cmds::RegistryArgs,
+    #[command(flatten)]
+    pub upload: crate::server_cmd::UploadArgs,
     #[command(flatten)]
     pub common: CommonArgs,
 }

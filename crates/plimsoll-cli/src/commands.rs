@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Resolve(a) => crate::sign_cmds::run_resolve(a),
         Command::Registry(a) => crate::registry_cmd::run_registry(a),
         Command::Admission(a) => crate::admission_cmd::run_admission(a),
+        Command::Server(a) => crate::server_cmd::run_server(a),
     }
 }
 
@@ -185,7 +186,7 @@ pub(crate) fn resolve_settings(
 }
 
 fn image(args: ImageArgs) -> Result<ExitCode> {
-    let ImageArgs { image, input, platform, registry, common } = args;
+    let ImageArgs { image, input, platform, registry, upload, common } = args;
     let settings = resolve_settings(common, ALL_SCANNERS, true)?;
     let reference = match (image, input) {
         (Some(r), _) => r,
@@ -210,6 +211,7 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
             );
         }
     }
+    crate::server_cmd::upload(&upload, &scanned.report)?;
     finish(scanned, &settings)
 }
 

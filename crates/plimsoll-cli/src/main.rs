@@ -13,6 +13,7 @@ mod cli;
 mod commands;
 mod progress;
 mod registry_cmd;
+mod server_cmd;
 mod sign_cmds;
 mod verify_blob_cmd;
 
