@@ -102,7 +102,8 @@ pub fn run_server(args: ServerArgs) -> Result<ExitCode> {
     match command {
         Some(ServerCommand::Token(TokenCommand::Create { role, name, data })) => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            let store = SqliteStore::open(&data).with_context(|| format!("cannot open the store in {}", data.display()))?;
+            let store =
+                SqliteStore::open(&data).with_context(|| format!("cannot open the store in {}", data.display()))?;
             let token = plimsoll_server::create_token(&store, role, &name, None)?;
             writeln!(std::io::stdout().lock(), "{token}")?;
             Ok(ExitCode::SUCCESS)

@@ -123,8 +123,9 @@ where
     match job.await {
         Ok(Ok((status, v))) => (status, json_body(&v)).into_response(),
         Ok(Err(e)) => e.into_response(),
-        Err(_) => ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "the request failed".into() }
-            .into_response(),
+        Err(_) => {
+            ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "the request failed".into() }.into_response()
+        }
     }
 }
 
@@ -238,7 +239,9 @@ async fn images(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Re
                     i.digest.contains(t.as_str()) || i.references.iter().any(|r| r.to_lowercase().contains(t.as_str()))
                 })
             })
-            .filter(|i| severities.is_empty() || severities.iter().any(|s| i.counts[s.to_ascii_uppercase().as_str()] > 0))
+            .filter(|i| {
+                severities.is_empty() || severities.iter().any(|s| i.counts[s.to_ascii_uppercase().as_str()] > 0)
+            })
             .filter(|i| fixable.is_none_or(|f| (i.fixable > 0) == f))
             .collect();
         let total = all.len();
@@ -260,7 +263,8 @@ async fn image(State(app): State<Arc<App>>, headers: HeaderMap, Path(digest): Pa
         report["packages"] = json!(stored.packages);
         report["vulnerabilities"] = json!(open);
         report["history"] = json!(history);
-        report["references"] = json!(app.store.references(&digest)?.iter().map(store::Reference::display).collect::<Vec<_>>());
+        report["references"] =
+            json!(app.store.references(&digest)?.iter().map(store::Reference::display).collect::<Vec<_>>());
         ok(report)
     })
     .await
@@ -268,10 +272,16 @@ async fn image(State(app): State<Arc<App>>, headers: HeaderMap, Path(digest): Pa
 
 async fn upload(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
     let bytes = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
-        Err(_) => return ApiError { status: StatusCode::REQUEST_TIMEOUT, message: "the body did not arrive in time".into() }.into_response(),
-        Ok(Err(_)) => {
-            return ApiError { status: StatusCode::PAYLOAD_TOO_LARGE, message: format!("the body is over {MAX_BODY} bytes or was cut off") }
+        Err(_) => {
+            return ApiError { status: StatusCode::REQUEST_TIMEOUT, message: "the body did not arrive in time".into() }
                 .into_response()
+        }
+        Ok(Err(_)) => {
+            return ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                message: format!("the body is over {MAX_BODY} bytes or was cut off"),
+            }
+            .into_response()
         }
         Ok(Ok(b)) => b,
     };
@@ -296,10 +306,9 @@ async fn vulnerability_images(State(app): State<Arc<App>>, headers: HeaderMap, P
         let mut severity: Option<plimsoll_model::Severity> = None;
         let mut known = false;
         if let Some(l) = app.advisories.current() {
-            let advisories = l.db.get(&id).map_err(|e| ApiError {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                message: e.to_string(),
-            })?;
+            let advisories =
+                l.db.get(&id)
+                    .map_err(|e| ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: e.to_string() })?;
             for a in advisories {
                 known = true;
                 summary = summary.or(a.summary.clone());
@@ -463,12 +472,8 @@ async fn search(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Re
             .into_iter()
             .map(|(id, s)| json!({"id": id, "severity": severity_name(s)}))
             .collect();
-        let packages: Vec<Value> = app
-            .store
-            .search_packages(&text, 50)?
-            .into_iter()
-            .map(|(n, p)| json!({"name": n, "purl": p}))
-            .collect();
+        let packages: Vec<Value> =
+            app.store.search_packages(&text, 50)?.into_iter().map(|(n, p)| json!({"name": n, "purl": p})).collect();
         ok(json!({"images": images, "vulnerabilities": vulns, "packages": packages}))
     })
     .await
@@ -478,7 +483,11 @@ async fn history(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> R
     let q = query(&uri);
     run(app, headers, Role::Read, move |app, _| {
         let days: u64 = match q.get("days") {
-            Some(d) => d.parse().ok().filter(|d| (1..=3650).contains(d)).ok_or_else(|| ApiError::bad_request("days must be 1 to 3650"))?,
+            Some(d) => d
+                .parse()
+                .ok()
+                .filter(|d| (1..=3650).contains(d))
+                .ok_or_else(|| ApiError::bad_request("days must be 1 to 3650"))?,
             None => 30,
         };
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
@@ -513,7 +522,10 @@ struct WorkloadReport {
 async fn small_body(body: Body) -> Result<axum::body::Bytes, ApiError> {
     match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, 1 << 20)).await {
         Ok(Ok(b)) => Ok(b),
-        _ => Err(ApiError { status: StatusCode::PAYLOAD_TOO_LARGE, message: "the body is over 1 MiB, late or cut off".into() }),
+        _ => Err(ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            message: "the body is over 1 MiB, late or cut off".into(),
+        }),
     }
 }
 
@@ -575,8 +587,8 @@ async fn tokens(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> 
         Err(e) => return e.into_response(),
     };
     run(app, headers, Role::Admin, move |app, tok| {
-        let req: TokenRequest =
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("expected {{role, name}}: {e}")))?;
+        let req: TokenRequest = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request(format!("expected {{role, name}}: {e}")))?;
         let role: Role = req.role.parse().map_err(ApiError::bad_request)?;
         let token = crate::create_token(app.store.as_ref(), role, &req.name, Some(tok.id))?;
         Ok((StatusCode::CREATED, json!({"token": token, "role": role.as_str(), "name": req.name})))

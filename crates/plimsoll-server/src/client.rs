@@ -26,7 +26,8 @@ pub fn upload(server: &str, token: &str, report_json: &[u8]) -> Result<String, U
         .send_bytes(report_json);
     match resp {
         Ok(r) => {
-            let text = r.into_string().map_err(|e| UploadError::Transport { url: url.clone(), reason: e.to_string() })?;
+            let text =
+                r.into_string().map_err(|e| UploadError::Transport { url: url.clone(), reason: e.to_string() })?;
             let v: serde_json::Value = serde_json::from_str(&text)
                 .map_err(|e| UploadError::Transport { url: url.clone(), reason: e.to_string() })?;
             Ok(v["digest"].as_str().unwrap_or_default().to_owned())

@@ -188,7 +188,9 @@ impl App {
     pub fn bootstrap_admin(&self, file: &Path) -> Result<(), ConfigError> {
         let token = match std::fs::read_to_string(file) {
             Ok(t) if !t.trim().is_empty() => t.trim().to_owned(),
-            Ok(_) => return Err(ConfigError::Invalid { path: file.to_owned(), reason: "the token file is empty".into() }),
+            Ok(_) => {
+                return Err(ConfigError::Invalid { path: file.to_owned(), reason: "the token file is empty".into() })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let t = auth::generate();
                 write_private(file, &t).map_err(|source| ConfigError::Read { path: file.to_owned(), source })?;
@@ -221,7 +223,12 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Creates a token with `role` in the store (`plimsoll server token create`); returns it.
-pub fn create_token(store: &dyn Store, role: auth::Role, name: &str, by: Option<i64>) -> Result<String, store::StoreError> {
+pub fn create_token(
+    store: &dyn Store,
+    role: auth::Role,
+    name: &str,
+    by: Option<i64>,
+) -> Result<String, store::StoreError> {
     let token = auth::generate();
     let now = now_rfc3339();
     let id = store.put_token(&auth::hash(&token), role, name, &now)?;

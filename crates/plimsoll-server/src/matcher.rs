@@ -156,9 +156,18 @@ pub fn ingest_image(mut report: ScanReport) -> Result<IngestImage, IngestError> 
         }
     }
     report.vulnerabilities.clear();
-    let mut references: Vec<Reference> = report.artifact.repo_tags.iter().map(|t| parse_reference(t)).collect();
     let named = parse_reference(&report.artifact.name);
-    if !references.contains(&named) {
+    let mut references: Vec<Reference> = report
+        .artifact
+        .repo_tags
+        .iter()
+        .map(|t| match named.registry.as_str() {
+            // An archive's tags are bare (`1`, from the OCI ref name annotation): tags of the archive.
+            "local" if !t.contains(['/', ':']) => Reference { tag: t.clone(), ..named.clone() },
+            _ => parse_reference(t),
+        })
+        .collect();
+    if !references.iter().any(|r| r.registry == named.registry && r.repository == named.repository) {
         references.push(named);
     }
     let report_json = serde_json::to_string(&report).map_err(|e| IngestError::Encode(e.to_string()))?;
@@ -181,25 +190,27 @@ pub fn parse_reference(s: &str) -> Reference {
     }
     let s = s.split('@').next().unwrap_or(s);
     let (registry, rest) = match s.split_once('/') {
-        Some((host, rest)) if host.contains('.') || host.contains(':') || host == "localhost" => (host.to_owned(), rest),
+        Some((host, rest)) if host.contains('.') || host.contains(':') || host == "localhost" => {
+            (host.to_owned(), rest)
+        }
         _ => ("docker.io".to_owned(), s),
     };
     let (repository, tag) = match rest.rsplit_once(':') {
         Some((repo, tag)) if !tag.contains('/') => (repo.to_owned(), tag.to_owned()),
         _ => (rest.to_owned(), "latest".to_owned()),
     };
-    let repository = if registry == "docker.io" && !repository.contains('/') {
-        format!("library/{repository}")
-    } else {
-        repository
-    };
+    let repository =
+        if registry == "docker.io" && !repository.contains('/') { format!("library/{repository}") } else { repository };
     Reference { registry, repository, tag }
 }
+
+type LayerMatches = Arc<Vec<(i64, Vulnerability)>>;
 
 /// Matches inventories, each (layer, OS) once.
 pub struct Matcher {
     opts: ScanOptions,
-    cache: HashMap<(String, String), Arc<Vec<(i64, Vulnerability)>>>,
+    /// By (diff_id, OS release as JSON): the layer's findings with their package row ids.
+    cache: HashMap<(String, String), LayerMatches>,
 }
 
 impl Matcher {

@@ -53,7 +53,12 @@ impl Tls {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let stamp = stamp(cert, key);
         let loaded = load_pair(cert, key, &provider)?;
-        Ok(Arc::new(Tls { cert: cert.to_owned(), key: key.to_owned(), current: RwLock::new((Arc::new(loaded), stamp)), provider }))
+        Ok(Arc::new(Tls {
+            cert: cert.to_owned(),
+            key: key.to_owned(),
+            current: RwLock::new((Arc::new(loaded), stamp)),
+            provider,
+        }))
     }
 
     fn reload_if_changed(&self) {
@@ -174,7 +179,9 @@ pub fn start(
                 };
                 match acceptor {
                     Some(acceptor) => {
-                        let Ok(Ok(tls)) = tokio::time::timeout(CLIENT_TIMEOUT, acceptor.accept(tcp)).await else { return };
+                        let Ok(Ok(tls)) = tokio::time::timeout(CLIENT_TIMEOUT, acceptor.accept(tcp)).await else {
+                            return;
+                        };
                         let _ = builder.serve_connection(TokioIo::new(tls), service).await;
                     }
                     None => {

@@ -178,6 +178,9 @@ pub struct StoredImage {
     pub findings: Vec<(FindingRow, Vulnerability)>,
 }
 
+/// A package version and the images holding it: (purl, name, version, digests).
+pub type PackageImages = (String, String, String, Vec<String>);
+
 /// The persistence the server needs. Every method is blocking; the server calls them on tokio's
 /// blocking pool.
 pub trait Store: Send + Sync {
@@ -208,7 +211,7 @@ pub trait Store: Send + Sync {
     /// Findings first seen at or after `since`, newest first.
     fn new_findings_since(&self, since: &str, limit: usize) -> Result<Vec<FindingRow>>;
     /// Packages whose purl (without version) is `purl`: (purl, name, version, image digests).
-    fn packages_by_purl(&self, purl: &str) -> Result<Vec<(String, String, String, Vec<String>)>>;
+    fn packages_by_purl(&self, purl: &str) -> Result<Vec<PackageImages>>;
     fn search_images(&self, q: &str, limit: usize) -> Result<Vec<(String, Vec<String>)>>;
     fn search_vulnerabilities(&self, q: &str, limit: usize) -> Result<Vec<(String, Severity)>>;
     fn search_packages(&self, q: &str, limit: usize) -> Result<Vec<(String, String)>>;

@@ -116,8 +116,10 @@ impl SqliteStore {
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-        .map_err(be("creating schema_migrations"))?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )
+    .map_err(be("creating schema_migrations"))?;
     for (version, sql) in MIGRATIONS {
         let tx = conn.transaction().map_err(be("migrating"))?;
         let done: bool = tx
@@ -181,7 +183,9 @@ fn inventory_of(c: &Connection, digest: &str) -> Result<Option<ImageInventory>> 
     let Some(os_json) = os_json else { return Ok(None) };
     let os = os_json.map(|j| serde_json::from_str(&j)).transpose().map_err(corrupt("image os"))?;
     let mut s = c
-        .prepare_cached("SELECT idx, diff_id, layer_digest, created_by FROM image_layers WHERE digest = ?1 ORDER BY idx")
+        .prepare_cached(
+            "SELECT idx, diff_id, layer_digest, created_by FROM image_layers WHERE digest = ?1 ORDER BY idx",
+        )
         .map_err(be("reading layers"))?;
     let layers = s
         .query_map([digest], |r| {
@@ -190,7 +194,8 @@ fn inventory_of(c: &Connection, digest: &str) -> Result<Option<ImageInventory>> 
         .map_err(be("reading layers"))?
         .collect::<std::result::Result<_, _>>()
         .map_err(be("reading layers"))?;
-    let mut s = c.prepare_cached("SELECT package_id FROM image_hidden WHERE digest = ?1").map_err(be("reading masks"))?;
+    let mut s =
+        c.prepare_cached("SELECT package_id FROM image_hidden WHERE digest = ?1").map_err(be("reading masks"))?;
     let hidden = s
         .query_map([digest], |r| r.get(0))
         .map_err(be("reading masks"))?
@@ -206,7 +211,9 @@ fn workloads_of(c: &Connection, digest: &str) -> Result<Vec<Workload>> {
         )
         .map_err(be("reading workloads"))?;
     let v = s
-        .query_map([digest], |r| Ok(Workload { cluster: r.get(0)?, namespace: r.get(1)?, kind: r.get(2)?, name: r.get(3)? }))
+        .query_map([digest], |r| {
+            Ok(Workload { cluster: r.get(0)?, namespace: r.get(1)?, kind: r.get(2)?, name: r.get(3)? })
+        })
         .map_err(be("reading workloads"))?
         .collect::<std::result::Result<_, _>>();
     v.map_err(be("reading workloads"))
@@ -214,7 +221,9 @@ fn workloads_of(c: &Connection, digest: &str) -> Result<Vec<Workload>> {
 
 fn refs_of(c: &Connection, digest: &str) -> Result<Vec<Reference>> {
     let mut s = c
-        .prepare_cached("SELECT registry, repository, tag FROM refs WHERE digest = ?1 ORDER BY registry, repository, tag")
+        .prepare_cached(
+            "SELECT registry, repository, tag FROM refs WHERE digest = ?1 ORDER BY registry, repository, tag",
+        )
         .map_err(be("reading references"))?;
     let v = s
         .query_map([digest], |r| Ok(Reference { registry: r.get(0)?, repository: r.get(1)?, tag: r.get(2)? }))
@@ -270,19 +279,24 @@ impl Store for SqliteStore {
                     let (key, json) = pkg_key(p)?;
                     ins.execute(params![layer.diff_id, key, p.name, p.version, p.purl, json])
                         .map_err(be("storing packages"))?;
-                    let id: i64 = get.query_row(params![layer.diff_id, key], |r| r.get(0)).map_err(be("storing packages"))?;
+                    let id: i64 =
+                        get.query_row(params![layer.diff_id, key], |r| r.get(0)).map_err(be("storing packages"))?;
                     present.insert(id);
                 }
             }
             let all: Vec<i64> = {
-                let mut s =
-                    tx.prepare_cached("SELECT id FROM layer_packages WHERE diff_id = ?1").map_err(be("storing packages"))?;
+                let mut s = tx
+                    .prepare_cached("SELECT id FROM layer_packages WHERE diff_id = ?1")
+                    .map_err(be("storing packages"))?;
                 let v = s.query_map([&layer.diff_id], |r| r.get(0)).map_err(be("storing packages"))?;
                 v.collect::<std::result::Result<_, _>>().map_err(be("storing packages"))?
             };
             for id in all.into_iter().filter(|id| !present.contains(id)) {
-                tx.execute("INSERT OR IGNORE INTO image_hidden (digest, package_id) VALUES (?1, ?2)", params![image.digest, id])
-                    .map_err(be("storing packages"))?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO image_hidden (digest, package_id) VALUES (?1, ?2)",
+                    params![image.digest, id],
+                )
+                .map_err(be("storing packages"))?;
             }
         }
         for r in &image.references {
@@ -319,9 +333,7 @@ impl Store for SqliteStore {
             .map_err(be("reading packages"))?
             .collect::<std::result::Result<_, _>>()
             .map_err(be("reading packages"))?;
-        rows.into_iter()
-            .map(|(id, j)| Ok((id, serde_json::from_str(&j).map_err(corrupt("package"))?)))
-            .collect()
+        rows.into_iter().map(|(id, j)| Ok((id, serde_json::from_str(&j).map_err(corrupt("package"))?))).collect()
     }
 
     fn apply_findings(&self, digest: &str, found: &[Vulnerability], now: &str) -> Result<Applied> {
@@ -337,7 +349,12 @@ impl Store for SqliteStore {
                 .map_err(be("reading findings"))?;
             let v = s
                 .query_map([digest], |r| {
-                    let key = finding_key(&r.get::<_, String>(1)?, &r.get::<_, String>(2)?, &r.get::<_, String>(3)?, &r.get::<_, String>(4)?);
+                    let key = finding_key(
+                        &r.get::<_, String>(1)?,
+                        &r.get::<_, String>(2)?,
+                        &r.get::<_, String>(3)?,
+                        &r.get::<_, String>(4)?,
+                    );
                     Ok((key, (r.get(0)?, r.get(5)?)))
                 })
                 .map_err(be("reading findings"))?;
@@ -353,9 +370,11 @@ impl Store for SqliteStore {
             let severity = severity_name(v.severity);
             match existing.get(&key) {
                 Some((id, true)) => {
-                    tx.prepare_cached("UPDATE findings SET severity = ?2, fixed_version = ?3, vuln_json = ?4 WHERE id = ?1")
-                        .and_then(|mut s| s.execute(params![id, severity, v.fixed_version, json]))
-                        .map_err(be("storing findings"))?;
+                    tx.prepare_cached(
+                        "UPDATE findings SET severity = ?2, fixed_version = ?3, vuln_json = ?4 WHERE id = ?1",
+                    )
+                    .and_then(|mut s| s.execute(params![id, severity, v.fixed_version, json]))
+                    .map_err(be("storing findings"))?;
                 }
                 Some((id, false)) => {
                     // Back after a fix (a wrong fix range corrected upstream): news again.
@@ -414,7 +433,9 @@ impl Store for SqliteStore {
     fn history(&self, since: &str) -> Result<Vec<(String, BTreeMap<&'static str, u64>)>> {
         let c = self.reader();
         let mut s = c
-            .prepare("SELECT date, critical, high, medium, low, unknown FROM daily_counts WHERE date >= ?1 ORDER BY date")
+            .prepare(
+                "SELECT date, critical, high, medium, low, unknown FROM daily_counts WHERE date >= ?1 ORDER BY date",
+            )
             .map_err(be("reading history"))?;
         let v = s
             .query_map([since], |r| {
@@ -482,7 +503,8 @@ impl Store for SqliteStore {
             .optional()
             .map_err(be("reading an image"))?;
         let Some(report_json) = report_json else { return Ok(None) };
-        let inv = inventory_of(&c, digest)?.ok_or(StoreError::Corrupt { what: "image", reason: "no inventory".into() })?;
+        let inv =
+            inventory_of(&c, digest)?.ok_or(StoreError::Corrupt { what: "image", reason: "no inventory".into() })?;
         let mut packages = Vec::new();
         let mut s = c
             .prepare_cached("SELECT id, package_json FROM layer_packages WHERE diff_id = ?1 ORDER BY id")
@@ -542,9 +564,11 @@ impl Store for SqliteStore {
         let c = self.reader();
         for id in ids {
             let j: Option<String> = c
-                .query_row("SELECT vuln_json FROM findings WHERE vuln_id = ?1 ORDER BY fixed_at IS NOT NULL LIMIT 1", [id], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT vuln_json FROM findings WHERE vuln_id = ?1 ORDER BY fixed_at IS NOT NULL LIMIT 1",
+                    [id],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(be("reading findings"))?;
             if let Some(j) = j {
@@ -595,7 +619,8 @@ impl Store for SqliteStore {
                 "SELECT {FINDING_COLS} FROM findings f WHERE f.digest = ?1 AND f.fixed_at IS NULL ORDER BY f.vuln_id, f.package_name"
             ))
             .map_err(be("reading findings"))?;
-        let v = s.query_map([digest], finding_row).map_err(be("reading findings"))?.collect::<std::result::Result<_, _>>();
+        let v =
+            s.query_map([digest], finding_row).map_err(be("reading findings"))?.collect::<std::result::Result<_, _>>();
         v.map_err(be("reading findings"))
     }
 
@@ -614,7 +639,7 @@ impl Store for SqliteStore {
         v.map_err(be("reading findings"))
     }
 
-    fn packages_by_purl(&self, purl: &str) -> Result<Vec<(String, String, String, Vec<String>)>> {
+    fn packages_by_purl(&self, purl: &str) -> Result<Vec<PackageImages>> {
         let c = self.reader();
         // `pkg:npm/lodash` matches `pkg:npm/lodash@4.17.15` and `...@4.17.15?arch=x`, as a range
         // on the indexed column.
@@ -634,7 +659,7 @@ impl Store for SqliteStore {
             .map_err(be("reading packages"))?
             .collect::<std::result::Result<_, _>>()
             .map_err(be("reading packages"))?;
-        let mut out: Vec<(String, String, String, Vec<String>)> = Vec::new();
+        let mut out: Vec<PackageImages> = Vec::new();
         for (p, n, v, d) in rows {
             match out.last_mut() {
                 Some(last) if last.0 == p && last.1 == n && last.2 == v => {
@@ -717,7 +742,9 @@ impl Store for SqliteStore {
     fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>> {
         let row: Option<(i64, String, String)> = self
             .reader()
-            .query_row("SELECT id, role, name FROM tokens WHERE hash = ?1", [hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row("SELECT id, role, name FROM tokens WHERE hash = ?1", [hash], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()
             .map_err(be("reading tokens"))?;
         row.map(|(id, role, name)| {
