@@ -136,6 +136,8 @@ impl App {
     /// service is not the one the stored findings were matched against, re-matches everything
     /// and notifies. Blocking.
     pub fn check_advisories(&self) -> Result<Option<RematchStats>, MatchError> {
+        // Held throughout, so a timer tick and a direct call never both re-match one change.
+        let _one = self.rematching.lock().unwrap_or_else(|p| p.into_inner());
         if !self.advisories.reload_if_changed()? {
             return Ok(None);
         }
@@ -148,7 +150,7 @@ impl App {
         let now = now_rfc3339();
         self.store.set_meta(META_DB_CHANGED, &now)?;
         // The first database a server sees finds everything "new": no news to send.
-        let stats = self.rematch(!first)?;
+        let stats = self.rematch_locked(!first)?;
         self.store.set_meta(META_DB_STAMP, &stamp)?;
         Ok(Some(stats))
     }
@@ -157,6 +159,10 @@ impl App {
     /// configured severity to the webhooks (one POST each). Blocking.
     pub fn rematch(&self, notify: bool) -> Result<RematchStats, MatchError> {
         let _one = self.rematching.lock().unwrap_or_else(|p| p.into_inner());
+        self.rematch_locked(notify)
+    }
+
+    fn rematch_locked(&self, notify: bool) -> Result<RematchStats, MatchError> {
         let loaded = self.advisories.current();
         let now = now_rfc3339();
         let (stats, new) = matcher::rematch_all(self.store.as_ref(), loaded.as_ref().map(|l| Arc::clone(&l.db)), &now)?;

@@ -819,3 +819,76 @@ fn new_row(digest: &str, v: &Vulnerability, now: &str) -> FindingRow {
         fixed_at: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use plimsoll_model::PackageKind;
+
+    use super::*;
+
+    fn layer(i: i64, diff: &str, pkgs: &[(&str, &str)]) -> IngestLayer {
+        IngestLayer {
+            index: i,
+            diff_id: diff.into(),
+            digest: None,
+            media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+            size: 1,
+            created_by: Some(format!("RUN step {i}")),
+            packages: pkgs
+                .iter()
+                .map(|(n, v)| {
+                    let mut p = Package::new(PackageKind::Npm, *n, *v, "app/package-lock.json");
+                    p.purl = format!("pkg:npm/{n}@{v}");
+                    p
+                })
+                .collect(),
+        }
+    }
+
+    fn image(digest: &str, layers: Vec<IngestLayer>) -> IngestImage {
+        IngestImage {
+            digest: digest.into(),
+            name: "reg.example/app:1".into(),
+            os: None,
+            report_json: "{}".into(),
+            layers,
+            references: vec![Reference { registry: "reg.example".into(), repository: "app".into(), tag: digest.into() }],
+        }
+    }
+
+    #[test]
+    fn migrations_are_versioned_and_run_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(s.applied_migrations().unwrap(), vec![1]);
+        s.set_meta("k", "v").unwrap();
+        drop(s);
+        let s = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(s.applied_migrations().unwrap(), vec![1]);
+        assert_eq!(s.meta("k").unwrap().as_deref(), Some("v"));
+    }
+
+    #[test]
+    fn a_shared_layer_is_stored_once_and_masked_per_image() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path()).unwrap();
+        let base = layer(0, "sha256:base", &[("a", "1"), ("b", "1")]);
+        s.put_image(&image("sha256:one", vec![base.clone(), layer(1, "sha256:app1", &[("c", "1")])]), "t").unwrap();
+        // The second image replaced `b` higher up: the base layer's `b` row is masked for it.
+        let mut base2 = base.clone();
+        base2.packages.retain(|p| p.name != "b");
+        let inv = s
+            .put_image(&image("sha256:two", vec![base2, layer(1, "sha256:app2", &[("b", "2")])]), "t")
+            .unwrap();
+        assert_eq!(s.layer_packages("sha256:base").unwrap().len(), 2, "stored once");
+        assert_eq!(inv.hidden.len(), 1);
+        let two = s.image("sha256:two").unwrap().unwrap();
+        let names: Vec<_> = two.packages.iter().map(|p| format!("{}@{}", p.name, p.version)).collect();
+        assert_eq!(names, ["a@1", "b@2"]);
+        assert_eq!(two.packages[1].layer.as_ref().unwrap().created_by.as_deref(), Some("RUN step 1"));
+        let b = s.packages_by_purl("pkg:npm/b").unwrap();
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].3, ["sha256:one"]);
+        assert_eq!(b[1].3, ["sha256:two"]);
+    }
+}
