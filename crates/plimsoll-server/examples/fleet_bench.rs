@@ -94,7 +94,11 @@ fn report(i: usize) -> Vec<u8> {
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse().unwrap_or(0)))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse().unwrap_or(0))
+        })
         .unwrap_or(0)
 }
 
@@ -108,8 +112,11 @@ fn main() {
     let store = Arc::new(SqliteStore::open(&dir.path().join("data")).unwrap());
     let app = Arc::new(App::new(store.clone(), Some(adv.clone()), Config::default(), Box::new(|m| println!("{m}"))));
     app.check_advisories().unwrap();
-    let token = plimsoll_server::create_token(store.as_ref(), plimsoll_server::auth::Role::Admin, "bench", None).unwrap();
-    let running = serve::start("127.0.0.1:0".parse().unwrap(), None, Arc::clone(&app), Arc::new(|m: &str| println!("{m}"))).unwrap();
+    let token =
+        plimsoll_server::create_token(store.as_ref(), plimsoll_server::auth::Role::Admin, "bench", None).unwrap();
+    let running =
+        serve::start("127.0.0.1:0".parse().unwrap(), None, Arc::clone(&app), Arc::new(|m: &str| println!("{m}")))
+            .unwrap();
     let base = format!("http://{}", running.addr);
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).build();
     let auth = format!("Bearer {token}");
@@ -120,7 +127,11 @@ fn main() {
         assert_eq!(r.map(|r| r.status()).unwrap_or(0), 201);
     }
     let ingest = t.elapsed();
-    println!("ingest: {n} images x {} packages ({BASES} shared base layers): {ingest:.2?} ({:.1} images/s)", BASE_PKGS + APP_PKGS, n as f64 / ingest.as_secs_f64());
+    println!(
+        "ingest: {n} images x {} packages ({BASES} shared base layers): {ingest:.2?} ({:.1} images/s)",
+        BASE_PKGS + APP_PKGS,
+        n as f64 / ingest.as_secs_f64()
+    );
     println!("peak RSS after ingest: {} MiB", peak_rss_kib() / 1024);
 
     let tmp = dir.path().join("advisories.tmp");
@@ -143,7 +154,8 @@ fn main() {
     match hey {
         Ok(out) => {
             let text = String::from_utf8_lossy(&out.stdout);
-            for l in text.lines().filter(|l| l.contains("Requests/sec") || l.contains("% in") || l.contains("Average")) {
+            for l in text.lines().filter(|l| l.contains("Requests/sec") || l.contains("% in") || l.contains("Average"))
+            {
                 println!("hey: {}", l.trim());
             }
         }

@@ -492,6 +492,7 @@ async fn history(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> R
         };
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let since = plimsoll_model::time::rfc3339_utc(now.saturating_sub(days * 86_400) as i64)[..10].to_owned();
+        app.store.snapshot_counts(&crate::now_rfc3339()[..10])?;
         let points: Vec<Value> = app
             .store
             .history(&since)?

@@ -114,6 +114,9 @@ pub struct App {
     pub config: Config,
     /// One re-match at a time (a timer tick and `POST /rematch` may coincide).
     rematching: Mutex<()>,
+    /// Layer matches shared by uploads, for the database in service (base layers match once).
+    matcher: Mutex<matcher::Matcher>,
+    snapshot: Mutex<Option<std::time::Instant>>,
     /// Messages of background work (webhook failures), for the log.
     log: Box<dyn Fn(&str) + Send + Sync>,
 }
@@ -129,7 +132,15 @@ impl App {
         config: Config,
         log: Box<dyn Fn(&str) + Send + Sync>,
     ) -> App {
-        App { store, advisories: Advisories::new(db_path), config, rematching: Mutex::new(()), log }
+        App {
+            store,
+            advisories: Advisories::new(db_path),
+            config,
+            rematching: Mutex::new(()),
+            matcher: Mutex::new(matcher::Matcher::new(None)),
+            snapshot: Mutex::new(None),
+            log,
+        }
     }
 
     /// Loads the advisory database if its file changed (or at start) and, when the database in
@@ -182,10 +193,22 @@ impl App {
         let image = matcher::ingest_image(report).map_err(|e| api::ApiError::bad_request(e.to_string()))?;
         let now = now_rfc3339();
         let inv = self.store.put_image(&image, &now)?;
-        let mut m = matcher::Matcher::new(self.advisories.current().map(|l| Arc::clone(&l.db)));
-        let found = m.image(self.store.as_ref(), &inv)?;
+        let db = self.advisories.current().map(|l| Arc::clone(&l.db));
+        let found = {
+            let mut m = self.matcher.lock().unwrap_or_else(|p| p.into_inner());
+            if !m.uses(db.as_ref()) {
+                *m = matcher::Matcher::new(db);
+            }
+            m.image(self.store.as_ref(), &inv)?
+        };
         self.store.apply_findings(&inv.digest, &found, &now)?;
-        self.store.snapshot_counts(&now[..10])?;
+        // Today's counts scan every open finding: at most once a minute from uploads (re-matches
+        // and the history route record them too).
+        let mut last = self.snapshot.lock().unwrap_or_else(|p| p.into_inner());
+        if last.is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(60)) {
+            self.store.snapshot_counts(&now[..10])?;
+            *last = Some(std::time::Instant::now());
+        }
         Ok(image.digest)
     }
 

@@ -206,16 +206,28 @@ pub fn parse_reference(s: &str) -> Reference {
 
 type LayerMatches = Arc<Vec<(i64, Vulnerability)>>;
 
-/// Matches inventories, each (layer, OS) once.
+/// Matches inventories, each (layer, OS) once. A layer's rows only grow (a later upload may add
+/// packages an earlier one did not attribute to it), so a cached match is reused while the row
+/// count is unchanged; the server keeps one matcher per database in service.
 pub struct Matcher {
     opts: ScanOptions,
-    /// By (diff_id, OS release as JSON): the layer's findings with their package row ids.
-    cache: HashMap<(String, String), LayerMatches>,
+    /// By (diff_id, OS release as JSON): the row count and the layer's findings with their
+    /// package row ids.
+    cache: HashMap<(String, String), (usize, LayerMatches)>,
 }
 
 impl Matcher {
     pub fn new(db: Option<Arc<Database>>) -> Matcher {
         Matcher { opts: ScanOptions { advisories: db, ..ScanOptions::default() }, cache: HashMap::new() }
+    }
+
+    /// Whether this matcher matches against `db`.
+    pub fn uses(&self, db: Option<&Arc<Database>>) -> bool {
+        match (&self.opts.advisories, db) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
     }
 
     /// The image's findings: its layers' matches, minus packages it does not have, each with
@@ -228,11 +240,12 @@ impl Matcher {
         let mut out = Vec::new();
         for layer in &inv.layers {
             let key = (layer.diff_id.clone(), os_key.clone());
+            let rows = store.layer_package_count(&layer.diff_id)?;
             let found = match self.cache.get(&key) {
-                Some(f) => Arc::clone(f),
-                None => {
+                Some((n, f)) if *n == rows => Arc::clone(f),
+                _ => {
                     let f = Arc::new(self.match_layer(store, &layer.diff_id, inv.os.as_ref())?);
-                    self.cache.insert(key, Arc::clone(&f));
+                    self.cache.insert(key, (rows, Arc::clone(&f)));
                     f
                 }
             };

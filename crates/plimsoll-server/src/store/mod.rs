@@ -191,6 +191,7 @@ pub trait Store: Send + Sync {
     fn inventories(&self) -> Result<Vec<ImageInventory>>;
     /// The package rows of a layer (row id, package).
     fn layer_packages(&self, diff_id: &str) -> Result<Vec<(i64, Package)>>;
+    fn layer_package_count(&self, diff_id: &str) -> Result<usize>;
     /// Replaces an image's open findings by `found`: new ones get `first_seen = now`, vanished
     /// ones `fixed_at = now`.
     fn apply_findings(&self, digest: &str, found: &[Vulnerability], now: &str) -> Result<Applied>;

@@ -336,6 +336,15 @@ impl Store for SqliteStore {
         rows.into_iter().map(|(id, j)| Ok((id, serde_json::from_str(&j).map_err(corrupt("package"))?))).collect()
     }
 
+    fn layer_package_count(&self, diff_id: &str) -> Result<usize> {
+        let n: i64 = self
+            .reader()
+            .prepare_cached("SELECT COUNT(*) FROM layer_packages WHERE diff_id = ?1")
+            .and_then(|mut s| s.query_row([diff_id], |r| r.get(0)))
+            .map_err(be("counting packages"))?;
+        Ok(n as usize)
+    }
+
     fn apply_findings(&self, digest: &str, found: &[Vulnerability], now: &str) -> Result<Applied> {
         let mut c = lock(&self.writer);
         let tx = c.transaction().map_err(be("storing findings"))?;
@@ -852,7 +861,11 @@ mod tests {
             os: None,
             report_json: "{}".into(),
             layers,
-            references: vec![Reference { registry: "reg.example".into(), repository: "app".into(), tag: digest.into() }],
+            references: vec![Reference {
+                registry: "reg.example".into(),
+                repository: "app".into(),
+                tag: digest.into(),
+            }],
         }
     }
 
@@ -877,9 +890,7 @@ mod tests {
         // The second image replaced `b` higher up: the base layer's `b` row is masked for it.
         let mut base2 = base.clone();
         base2.packages.retain(|p| p.name != "b");
-        let inv = s
-            .put_image(&image("sha256:two", vec![base2, layer(1, "sha256:app2", &[("b", "2")])]), "t")
-            .unwrap();
+        let inv = s.put_image(&image("sha256:two", vec![base2, layer(1, "sha256:app2", &[("b", "2")])]), "t").unwrap();
         assert_eq!(s.layer_packages("sha256:base").unwrap().len(), 2, "stored once");
         assert_eq!(inv.hidden.len(), 1);
         let two = s.image("sha256:two").unwrap().unwrap();
