@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
+use rustls_pki_types::pem::PemObject;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -56,6 +57,10 @@ impl Drop for Server {
 }
 
 fn start_server(data: &Path, db: &Path, config: Option<&Path>) -> (Server, String) {
+    start_server_with(data, db, config, &[])
+}
+
+fn start_server_with(data: &Path, db: &Path, config: Option<&Path>, extra: &[&std::ffi::OsStr]) -> (Server, String) {
     let token_file = data.join("admin.token");
     let mut cmd = Command::new(BIN);
     cmd.args(["server", "--listen", "127.0.0.1:0", "--data"]).arg(data).arg("--db").arg(db);
@@ -63,6 +68,7 @@ fn start_server(data: &Path, db: &Path, config: Option<&Path>) -> (Server, Strin
     if let Some(c) = config {
         cmd.arg("--config").arg(c);
     }
+    cmd.args(extra);
     let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let url = loop {
@@ -410,4 +416,59 @@ fn check_keys(spec: &Value, at: &str, schema: &Value, v: &Value) {
             check_keys(spec, &format!("{at} {k}"), prop, val);
         }
     }
+}
+
+#[test]
+fn serves_https_with_tls_cert_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+    // A throwaway self-signed certificate for localhost, made independently by openssl.
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+        ])
+        .args(["-addext", "extendedKeyUsage=serverAuth", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output();
+    match made {
+        Ok(o) if o.status.success() => {}
+        _ => {
+            plimsoll_test_support::require("openssl is needed to make a test certificate");
+            return;
+        }
+    }
+    let db = build_db(dir.path(), "adv.db", &[LODASH]);
+    let data = dir.path().join("data");
+    let (server, admin) = start_server_with(
+        &data,
+        &db,
+        None,
+        &["--tls-cert".as_ref(), cert.as_os_str(), "--tls-key".as_ref(), key.as_os_str()],
+    );
+    assert!(server.url.starts_with("https://127.0.0.1:"), "{}", server.url);
+    let url = server.url.replace("127.0.0.1", "localhost");
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pki_types::CertificateDer::pem_file_iter(&cert).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let client = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let tls = ureq::AgentBuilder::new().tls_config(Arc::new(client)).timeout(Duration::from_secs(30)).build();
+    let r = tls.get(&format!("{url}/api/v1/overview")).set("Authorization", &format!("Bearer {admin}")).call().unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = serde_json::from_str(&r.into_string().unwrap()).unwrap();
+    assert_eq!(v["images"], 0);
+    // Plain HTTP on the TLS port gets no answer.
+    assert!(agent().get(&format!("{}/healthz", url.replace("https", "http"))).call().is_err());
 }
