@@ -150,6 +150,14 @@ Examples:
   plimsoll k8s --kubeconfig ci.kubeconfig --format sarif --output cluster.sarif
   plimsoll k8s --allow-forbidden --format json | jq '.misconfigurations[].resource'")]
     K8s(crate::k8s_cmd::K8sArgs),
+    /// The fleet server: stores uploaded scans per layer, re-matches them when the advisory
+    /// database changes, serves a JSON API and a web page (`token create` for API tokens).
+    #[command(after_help = "\
+Examples:
+  plimsoll server --listen 127.0.0.1:8080 --data ./fleet --db advisories.db --admin-token-file ./fleet/admin.token
+  plimsoll server token create --role write --name ci --data ./fleet
+  plimsoll image registry.example.com/team/app:1.4 --server http://127.0.0.1:8080 --server-token $TOKEN")]
+    Server(crate::server_cmd::ServerArgs),
     /// Build or inspect the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -265,6 +273,8 @@ pub struct ImageArgs {
     pub docker_host: Option<String>,
     #[command(flatten)]
     pub registry: crate::sign_cmds::RegistryArgs,
+    #[command(flatten)]
+    pub upload: crate::server_cmd::UploadArgs,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -39,6 +39,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Host(a) => crate::host_cmd::run_host(a),
         Command::Docker(a) => crate::docker_cmd::run_docker(a),
         Command::K8s(a) => crate::k8s_cmd::run_k8s(a),
+        Command::Server(a) => crate::server_cmd::run_server(a),
     }
 }
 
@@ -279,6 +280,8 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
     let ImageArgs { image, input, platform, docker_host, registry, common } = args;
     let extra = Extra { db_insecure: registry.insecure, timeout: registry.timeout, no_inventory: false };
     let settings = resolve_settings_with(common, ALL_SCANNERS, true, extra)?;
+    let ImageArgs { image, input, platform, registry, upload, common } = args;
+    let settings = resolve_settings(common, ALL_SCANNERS, true)?;
     let reference = match (image, input) {
         (Some(r), _) => r,
         (None, Some(p)) => p.display().to_string(),
@@ -303,6 +306,7 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
             );
         }
     }
+    crate::server_cmd::upload(&upload, &scanned.report)?;
     finish(scanned, &settings)
 }
 

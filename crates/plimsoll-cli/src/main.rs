@@ -16,6 +16,7 @@ mod docker_cmd;
 mod k8s_cmd;
 mod progress;
 mod registry_cmd;
+mod server_cmd;
 mod sign_cmds;
 mod tree_cmd;
 mod verify_blob_cmd;
