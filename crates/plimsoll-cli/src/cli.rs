@@ -34,6 +34,7 @@ Image references:
 Examples:
   plimsoll image oci-archive:app.oci.tar:1
   plimsoll image --input app.tar --format json --output report.json
+  plimsoll image app.tar --format html --output report.html
   plimsoll image oci:./layout --platform linux/arm64/v8")]
     Image(ImageArgs),
     /// Scan a directory: a root filesystem or a project checkout.
@@ -212,7 +213,8 @@ pub struct FsArgs {
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Output format: table, json, cyclonedx (CycloneDX 1.6 JSON), spdx-json (SPDX 2.3 JSON),
-    /// sarif (SARIF 2.1.0), junit (JUnit XML).
+    /// sarif (SARIF 2.1.0), junit (JUnit XML), html (one self-contained page with the per-layer
+    /// chart and sortable tables).
     #[arg(short, long, default_value = "table", value_name = "FORMAT")]
     pub format: String,
     /// Write the report to FILE instead of standard output.
