@@ -42,6 +42,7 @@ try {
   out.shownText = await page.textContent('#vulns-shown');
   await page.uncheck('#fixable-filter');
   await page.selectOption('#sev-filter', '0');
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: shot, fullPage: false });
   await page.locator('#layers').screenshot({ path: shot.replace(/\.png$/, '-layers.png') });
 } finally {

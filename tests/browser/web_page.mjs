@@ -12,7 +12,11 @@ const [base, token, cve, dir] = process.argv.slice(2);
 const origin = new URL(base).origin;
 const { page, blocked, errors, close } = await open({ allowed: (u) => u.startsWith(origin + '/') || u === origin });
 const out = {};
-const shot = (name) => page.screenshot({ path: join(dir, name + '.png'), fullPage: true });
+// What a person sees on arrival (the viewport, at the top of the page).
+const shot = async (name) => {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(dir, name + '.png') });
+};
 try {
   await page.goto(base + '/#/', { waitUntil: 'load' });
   await page.fill('#token-input', 'not-a-token');
@@ -56,6 +60,7 @@ try {
     await page.uncheck('#vuln-fixable');
   }
   await shot('image');
+  await page.locator('svg.layer-chart').screenshot({ path: join(dir, 'image-layers.png') });
 
   // Search a CVE id: the page lands on its affected images.
   await page.fill('#search-input', cve);

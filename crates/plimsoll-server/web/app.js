@@ -91,10 +91,15 @@
       th.addEventListener('keydown', function (e) { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sort(); } });
       return th;
     });
-    var state = { sort: null, filter: null };
+    var state = { sort: opts.sort || null, filter: null, limit: opts.limit || Infinity };
+    if (state.sort) heads[state.sort.col].setAttribute('aria-sort', state.sort.asc ? 'ascending' : 'descending');
+    // Long tables show their first `limit` rows and a button for the rest.
+    var more = h('button', { type: 'button', 'class': 'more', hidden: true });
+    more.addEventListener('click', function () { state.limit = Infinity; fill(); });
     function fill() {
       clear(body);
       var list = rows.filter(function (r) { return !state.filter || state.filter(r); });
+      var matching = list.length;
       if (state.sort) {
         var c = columns[state.sort.col], dir = state.sort.asc ? 1 : -1;
         list = list.slice().sort(function (a, b) {
@@ -103,15 +108,17 @@
           return (x < y ? -1 : x > y ? 1 : 0) * dir;
         });
       }
-      list.forEach(function (r) {
+      more.hidden = list.length <= state.limit;
+      more.textContent = 'Show all ' + list.length;
+      list.slice(0, state.limit).forEach(function (r) {
         var tr = h('tr', opts.rowAttrs ? opts.rowAttrs(r) : null);
-        columns.forEach(function (c) { tr.appendChild(h('td', { 'class': c.num ? 'num' : c.cls }, c.cell ? c.cell(r) : c.value(r))); });
+        columns.forEach(function (c) { tr.appendChild(h('td', { 'class': c.cls !== undefined ? c.cls : c.num ? 'num' : null }, c.cell ? c.cell(r) : c.value(r))); });
         body.appendChild(tr);
       });
-      if (opts.onFill) opts.onFill(list.length, rows.length);
+      if (opts.onFill) opts.onFill(matching, rows.length);
     }
     fill();
-    var el = h('div', { 'class': 'tablewrap' }, h('table', { 'class': 'data', id: id }, h('thead', null, h('tr', null, heads)), body));
+    var el = h('div', { 'class': 'tablewrap' }, h('table', { 'class': 'data', id: id }, h('thead', null, h('tr', null, heads)), body), more);
     el.setFilter = function (f) { state.filter = f; fill(); };
     return el;
   }
@@ -234,14 +241,21 @@
 
       var fresh = o.new_findings || [];
       var nf = section('New findings since the last advisory update', fresh.length);
+      var bySev = {};
+      fresh.forEach(function (f) { bySev[f.severity] = (bySev[f.severity] || 0) + 1; });
+      if (fresh.length) {
+        append(nf, h('p', null, SEVERITIES.filter(function (k) { return bySev[k]; }).map(function (k) {
+          return [sev(k), ' ', bySev[k], '\u2003'];
+        })));
+      }
       append(nf, fresh.length ? table('new-findings', [
-        { label: 'Severity', value: function (f) { return RANK[f.severity] || 0; }, cell: function (f) { return sev(f.severity); }, num: true },
+        { label: 'Severity', value: function (f) { return RANK[f.severity] || 0; }, cell: function (f) { return sev(f.severity); }, num: true, cls: 'sevcol' },
         { label: 'Vulnerability', value: function (f) { return f.id; }, cell: function (f) { return link(vulnRoute(f.id), f.id, 'mono'); } },
         { label: 'Image', value: function (f) { return f.reference || f.digest; }, cell: function (f) { return link(imageRoute(f.digest), f.reference || shortDigest(f.digest)); } },
         { label: 'Package', value: function (f) { return f.package + ' ' + f.version; } },
         { label: 'Fixed in', value: function (f) { return f.fixed_version || ''; }, cls: 'mono' },
         { label: 'First seen', value: function (f) { return f.first_seen; }, cell: function (f) { return when(f.first_seen); } }
-      ], fresh) : h('p', { 'class': 'empty' }, 'No new findings since the advisory database last changed.'));
+      ], fresh, { limit: 15, sort: { col: 0, asc: false } }) : h('p', { 'class': 'empty' }, 'No new findings since the advisory database last changed.'));
 
       var stale = o.stale_images || [];
       var st = section('Stale images', stale.length);
@@ -249,7 +263,8 @@
         { label: 'Image', value: function (i) { return i.reference || i.digest; }, cell: function (i) { return link(imageRoute(i.digest), i.reference || shortDigest(i.digest)); } },
         { label: 'Last scanned', value: function (i) { return i.last_scanned; }, cell: function (i) { return when(i.last_scanned); } }
       ], stale) : h('p', { 'class': 'empty' }, 'Every image was scanned recently.'));
-      app.appendChild(h('div', { 'class': 'grid' }, nf, st));
+      app.appendChild(nf);
+      app.appendChild(st);
     });
   }
 
@@ -283,7 +298,7 @@
             h('div', { 'class': 'mono muted' }, shortDigest(i.digest))];
         } },
         { label: 'OS', value: function (i) { return i.os || ''; } },
-        { label: 'Worst', value: function (i) { return RANK[i.worst_severity] || 0; }, cell: function (i) { return sev(i.worst_severity); }, num: true },
+        { label: 'Worst', value: function (i) { return RANK[i.worst_severity] || 0; }, cell: function (i) { return sev(i.worst_severity); }, num: true, cls: 'sevcol' },
         { label: 'Critical', value: function (i) { return count(i, 'CRITICAL'); }, num: true },
         { label: 'High', value: function (i) { return count(i, 'HIGH'); }, num: true },
         { label: 'Medium', value: function (i) { return count(i, 'MEDIUM'); }, num: true },
@@ -309,7 +324,7 @@
       return f ? (typeof f === 'string' ? f : f.first_seen) : '';
     };
     var t = table('image-vulns', [
-      { label: 'Severity', value: function (v) { return RANK[v.severity] || 0; }, cell: function (v) { return sev(v.severity); }, num: true },
+      { label: 'Severity', value: function (v) { return RANK[v.severity] || 0; }, cell: function (v) { return sev(v.severity); }, num: true, cls: 'sevcol' },
       { label: 'Vulnerability', value: function (v) { return v.id; }, cell: function (v) {
         return [link(vulnRoute(v.id), v.id, 'mono'), (v.aliases || []).length ? h('div', { 'class': 'muted mono' }, v.aliases.join(', ')) : null];
       } },
@@ -317,9 +332,10 @@
       { label: 'Installed', value: function (v) { return v.package_version; }, cls: 'mono' },
       { label: 'Fixed in', value: function (v) { return v.fixed_version || (v.status === 'unfixed' ? 'unfixed' : ''); }, cls: 'mono' },
       { label: 'Layer', value: function (v) { return v.layer ? v.layer.index : -1; }, cell: function (v) { return v.layer ? String(v.layer.index) : ''; }, num: true },
-      { label: 'First seen', value: firstSeen, cell: function (v) { return when(firstSeen(v)); } },
+      vulns.some(firstSeen) ? { label: 'First seen', value: firstSeen, cell: function (v) { return when(firstSeen(v)); } } : null,
       { label: 'Title', value: function (v) { return v.title || v.description || ''; }, cell: function (v) { return cut(v.title || v.description || '', 120); } }
-    ], vulns, {
+    ].filter(Boolean), vulns, {
+      sort: { col: 0, asc: false },
       rowAttrs: function (v) { return { 'data-severity': v.severity, 'data-fixable': v.fixed_version ? '1' : '0' }; },
       onFill: function (n, all) { shown.textContent = n + ' of ' + all + ' shown'; }
     });
@@ -338,7 +354,9 @@
       clear(app);
       var a = r.artifact || {};
       var os = r.os ? (r.os.pretty_name || ((r.os.id || '') + ' ' + (r.os.version_id || ''))) : 'unknown';
-      app.appendChild(h('h1', null, (a.repo_tags && a.repo_tags[0]) || a.name || digest, h('span', { 'class': 'sub mono' }, digest)));
+      // A bare OCI tag ("1", "latest") says less than the name the image was scanned by.
+      var full = (a.repo_tags || []).filter(function (t) { return /[:/]/.test(t); })[0];
+      app.appendChild(h('h1', null, full || a.name || digest, h('span', { 'class': 'sub mono' }, digest)));
       var meta = h('dl', { 'class': 'meta' });
       [['OS', os], ['Platform', a.platform], ['Tags', (a.repo_tags || []).join(', ')], ['Scanned', when(r.created_at)], ['Scanner', r.tool]].forEach(function (kv) {
         if (kv[1]) meta.appendChild(h('div', null, h('dt', null, kv[0]), h('dd', null, kv[1])));
@@ -368,15 +386,15 @@
         { label: 'Package', value: function (p) { return p.name; } },
         { label: 'Version', value: function (p) { return p.version; }, cls: 'mono' },
         { label: 'Type', value: function (p) { return p.kind; } },
-        { label: 'Layer', value: function (p) { return p.layer ? p.layer.index : -1; }, cell: function (p) { return p.layer ? String(p.layer.index) : ''; }, num: true },
+        { label: 'Layer', value: function (p) { return p.layer ? p.layer.index : -1; }, cell: function (p) { return p.layer ? String(p.layer.index) : ''; }, num: true, cls: 'sevcol' },
         { label: 'Found in', value: function (p) { return p.found_in || ''; }, cls: 'mono' }
-      ], pk) : h('p', { 'class': 'empty' }, 'No packages found.'));
+      ], pk, { limit: 25 }) : h('p', { 'class': 'empty' }, 'No packages found.'));
       app.appendChild(ps);
       var se = r.secrets || [];
       if (se.length) {
         var ss = section('Secrets', se.length);
         append(ss, table('image-secrets', [
-          { label: 'Severity', value: function (f) { return RANK[f.severity] || 0; }, cell: function (f) { return sev(f.severity); }, num: true },
+          { label: 'Severity', value: function (f) { return RANK[f.severity] || 0; }, cell: function (f) { return sev(f.severity); }, num: true, cls: 'sevcol' },
           { label: 'Rule', value: function (f) { return f.rule_id; } },
           { label: 'Location', value: function (f) { return f.source === 'file' ? f.path + ':' + f.line : 'image config ' + f.path; }, cls: 'mono' },
           // Only the masked form, as the HTML report; a revealed secret is never shown here.
@@ -391,7 +409,7 @@
       if (mc.length) {
         var ms = section('Misconfigurations', mc.length);
         append(ms, table('image-misconfigs', [
-          { label: 'Severity', value: function (m) { return RANK[m.severity] || 0; }, cell: function (m) { return sev(m.severity); }, num: true },
+          { label: 'Severity', value: function (m) { return RANK[m.severity] || 0; }, cell: function (m) { return sev(m.severity); }, num: true, cls: 'sevcol' },
           { label: 'Rule', value: function (m) { return m.rule_id; } },
           { label: 'Location', value: function (m) { return m.line ? m.file + ':' + m.line : m.file; }, cls: 'mono' },
           { label: 'Message', value: function (m) { return m.message; } }
@@ -412,7 +430,7 @@
       var sec = section('Affected images', list.length);
       append(sec, list.length ? table('vuln-images', [
         { label: 'Image', value: function (i) { return imageName(i); }, cell: function (i) { return [link(imageRoute(i.digest), imageName(i)), h('div', { 'class': 'mono muted' }, shortDigest(i.digest))]; } },
-        { label: 'Severity', value: function (i) { return RANK[i.severity] || 0; }, cell: function (i) { return sev(i.severity); }, num: true },
+        { label: 'Severity', value: function (i) { return RANK[i.severity] || 0; }, cell: function (i) { return sev(i.severity); }, num: true, cls: 'sevcol' },
         { label: 'Package', value: function (i) { return i.package ? i.package.name : ''; } },
         { label: 'Installed', value: function (i) { return i.package ? i.package.version : ''; }, cls: 'mono' },
         { label: 'Fixed in', value: function (i) { return i.fixed_version || ''; }, cls: 'mono' },
