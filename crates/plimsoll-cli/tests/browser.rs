@@ -272,8 +272,10 @@ impl Api {
 
     fn summary(&self, digest: &str, reference: &str, report: &Value) -> Value {
         let vulns = report["vulnerabilities"].as_array().unwrap();
-        let counts: serde_json::Map<String, Value> =
-            SEVERITIES.iter().map(|s| ((*s).to_owned(), json!(vulns.iter().filter(|v| v["severity"] == *s).count()))).collect();
+        let counts: serde_json::Map<String, Value> = SEVERITIES
+            .iter()
+            .map(|s| ((*s).to_owned(), json!(vulns.iter().filter(|v| v["severity"] == *s).count())))
+            .collect();
         let worst = vulns.iter().map(|v| v["severity"].as_str().unwrap()).max_by_key(|s| rank(s)).unwrap_or("NONE");
         let os = &report["os"];
         json!({
@@ -333,7 +335,9 @@ impl Api {
                     .into_iter()
                     .filter(|s| query.get("severity").is_none_or(|q| s["worst_severity"] == q.as_str()))
                     .filter(|s| query.get("fixable").is_none_or(|_| s["fixable"].as_u64() > Some(0)))
-                    .filter(|s| query.get("q").is_none_or(|q| s["references"][0].as_str().unwrap().contains(q.as_str())))
+                    .filter(|s| {
+                        query.get("q").is_none_or(|q| s["references"][0].as_str().unwrap().contains(q.as_str()))
+                    })
                     .collect();
                 json_body(json!({"total": list.len(), "images": list}))
             }
@@ -372,7 +376,8 @@ impl Api {
                         None => (404, "application/json", b"{\"error\":\"no such image\"}".to_vec()),
                     };
                 }
-                if let Some(id) = path.strip_prefix("/api/v1/vulnerabilities/").and_then(|p| p.strip_suffix("/images")) {
+                if let Some(id) = path.strip_prefix("/api/v1/vulnerabilities/").and_then(|p| p.strip_suffix("/images"))
+                {
                     return match self.affected(&decode(id)) {
                         Some(v) => json_body(v),
                         None => (404, "application/json", b"{\"error\":\"no such advisory\"}".to_vec()),
@@ -403,7 +408,9 @@ impl Api {
             }
         }
         let v = head?;
-        Some(json!({"id": v["id"], "aliases": v["aliases"], "summary": v["title"], "severity": v["severity"], "images": images}))
+        Some(
+            json!({"id": v["id"], "aliases": v["aliases"], "summary": v["title"], "severity": v["severity"], "images": images}),
+        )
     }
 
     fn handle(&self, mut stream: TcpStream) {
@@ -421,13 +428,16 @@ impl Api {
         let head = String::from_utf8_lossy(&buf).into_owned();
         let mut lines = head.lines();
         let target = lines.next().and_then(|l| l.split(' ').nth(1)).unwrap_or("/").to_owned();
-        let auth = lines
-            .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("authorization")).map(|(_, v)| v.trim().to_owned()));
+        let auth = lines.find_map(|l| {
+            l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("authorization")).map(|(_, v)| v.trim().to_owned())
+        });
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
         let query: BTreeMap<String, String> =
             query.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (decode(k), decode(v))).collect();
         let (status, ctype, body) = match path {
-            "/" | "/index.html" => (200, "text/html; charset=utf-8", std::fs::read(self.web.join("index.html")).unwrap()),
+            "/" | "/index.html" => {
+                (200, "text/html; charset=utf-8", std::fs::read(self.web.join("index.html")).unwrap())
+            }
             "/assets/app.js" => (200, "text/javascript", std::fs::read(self.web.join("app.js")).unwrap()),
             "/assets/app.css" => (200, "text/css", std::fs::read(self.web.join("app.css")).unwrap()),
             p if p.starts_with("/api/") => {
@@ -496,7 +506,11 @@ fn web_page_walkthrough() {
         }
     }
     let (cve, affected) = by_cve.iter().max_by_key(|(id, d)| (d.len(), std::cmp::Reverse(*id))).expect("a CVE finding");
-    let api = Arc::new(Api { token: "read-token-for-the-browser-test".into(), web: root().join("crates/plimsoll-server/web"), images });
+    let api = Arc::new(Api {
+        token: "read-token-for-the-browser-test".into(),
+        web: root().join("crates/plimsoll-server/web"),
+        images,
+    });
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = Arc::clone(&api);
@@ -510,19 +524,26 @@ fn web_page_walkthrough() {
     let seen = node("web_page.mjs", &[&base, &api.token, cve, dir.to_str().unwrap()]);
     assert!(seen["failure"].is_null(), "{}", seen["failure"]);
     assert_eq!(seen["blocked"], json!([]), "the page asked for something outside its server");
-    assert_eq!(seen["errors"].as_array().unwrap().iter().filter(|e| !e.as_str().unwrap().contains("401")).count(), 0, "{}", seen["errors"]);
+    assert_eq!(
+        seen["errors"].as_array().unwrap().iter().filter(|e| !e.as_str().unwrap().contains("401")).count(),
+        0,
+        "{}",
+        seen["errors"]
+    );
     assert!(seen["wrongTokenMessage"].as_str().unwrap().contains("refused"), "{}", seen["wrongTokenMessage"]);
 
     // Overview: every image counted once, under its worst severity.
     let cards = &seen["overview"]["cards"];
     let total: u64 = cards.as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!(total, api.images.len() as u64);
-    let with_findings = api.images.iter().filter(|(_, _, r)| !r["vulnerabilities"].as_array().unwrap().is_empty()).count();
+    let with_findings =
+        api.images.iter().filter(|(_, _, r)| !r["vulnerabilities"].as_array().unwrap().is_empty()).count();
     assert_eq!(total - cards["NONE"].as_u64().unwrap(), with_findings as u64);
     assert!(seen["overview"]["newFindings"].as_u64().unwrap() > 0);
 
     // Images sorted by worst severity, most severe first; the first one followed to its page.
-    let worst: Vec<usize> = seen["imagesByWorst"].as_array().unwrap().iter().map(|s| rank(s.as_str().unwrap())).collect();
+    let worst: Vec<usize> =
+        seen["imagesByWorst"].as_array().unwrap().iter().map(|s| rank(s.as_str().unwrap())).collect();
     assert!(worst.windows(2).all(|w| w[0] >= w[1]), "{worst:?}");
     let followed = seen["followedImage"].as_str().unwrap();
     let (_, _, report) = api.images.iter().find(|(d, _, _)| d == followed).unwrap();
@@ -530,7 +551,8 @@ fn web_page_walkthrough() {
     assert_eq!(chart_counts(&seen["image"]["layers"]), layer_counts(report), "the page's layer chart");
     assert_eq!(seen["image"]["vulnerabilities"], json!(report["vulnerabilities"].as_array().unwrap().len()));
     if let Some(f) = seen["image"]["fixable"].as_array() {
-        let expected = report["vulnerabilities"].as_array().unwrap().iter().filter(|v| !v["fixed_version"].is_null()).count();
+        let expected =
+            report["vulnerabilities"].as_array().unwrap().iter().filter(|v| !v["fixed_version"].is_null()).count();
         assert_eq!(f.len(), expected);
         assert!(f.iter().all(|x| x == "1"));
     }

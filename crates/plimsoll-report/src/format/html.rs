@@ -29,7 +29,8 @@ const CSS: &str = include_str!("html/report.css");
 const JS: &str = include_str!("html/report.js");
 
 /// Severities from the most to the least severe, as the summary and the chart list them.
-const SEVERITIES: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Unknown];
+const SEVERITIES: [Severity; 5] =
+    [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Unknown];
 
 pub(crate) fn render(report: &ScanReport) -> String {
     let mut out = String::with_capacity(64 * 1024 + report.packages.len() * 300 + report.vulnerabilities.len() * 400);
@@ -170,7 +171,10 @@ fn summary(out: &mut String, report: &ScanReport) {
                     }
                 }
                 for t in cov.targets.iter().filter(|t| t.end_of_life.is_some()) {
-                    items.push(("info", format!("{}: security support ends {}", t.name, t.end_of_life.as_deref().unwrap_or(""))));
+                    items.push((
+                        "info",
+                        format!("{}: security support ends {}", t.name, t.end_of_life.as_deref().unwrap_or("")),
+                    ));
                 }
             }
         }
@@ -195,7 +199,8 @@ fn summary(out: &mut String, report: &ScanReport) {
         items.push((level, m));
     }
     if !report.suppressed.is_empty() {
-        items.push(("info", format!("{} findings suppressed by policy (ignore file or VEX).", report.suppressed.len())));
+        items
+            .push(("info", format!("{} findings suppressed by policy (ignore file or VEX).", report.suppressed.len())));
     }
     out.push_str("<ul class=\"warnings\" id=\"warnings\">\n");
     for (class, text) in items {
@@ -360,7 +365,11 @@ fn layer_cell(report: &ScanReport, r: Option<&plimsoll_model::LayerRef>) -> Stri
                 "<td data-v=\"{}\" title=\"{}\">{}</td>",
                 l.index,
                 esc(&step),
-                if step.is_empty() { l.index.to_string() } else { format!("{} <span class=\"muted\">{}</span>", l.index, esc(&truncate(&step, 28))) }
+                if step.is_empty() {
+                    l.index.to_string()
+                } else {
+                    format!("{} <span class=\"muted\">{}</span>", l.index, esc(&truncate(&step, 28)))
+                }
             )
         }
         None => "<td data-v=\"-1\"></td>".to_owned(),
