@@ -4,11 +4,13 @@
 // chart, a search for a CVE id that lands on its affected images. Requests outside BASE_URL are
 // aborted and counted. Prints one JSON object on stdout; screenshots go to OUT_DIR.
 //
-// usage: node web_page.mjs BASE_URL TOKEN CVE_ID OUT_DIR
+// With HOSTILE_DIGEST, also opens that image (whose names are markup) and counts what ran.
+//
+// usage: node web_page.mjs BASE_URL TOKEN CVE_ID OUT_DIR [HOSTILE_DIGEST]
 import { join } from 'node:path';
 import { open } from './chromium.mjs';
 
-const [base, token, cve, dir] = process.argv.slice(2);
+const [base, token, cve, dir, hostile] = process.argv.slice(2);
 const origin = new URL(base).origin;
 const { page, blocked, errors, close } = await open({ allowed: (u) => u.startsWith(origin + '/') || u === origin });
 const out = {};
@@ -81,6 +83,28 @@ try {
   await again.waitForSelector('#vuln-images');
   out.sharedLinkRows = await again.$$eval('#vuln-images tbody tr', (rs) => rs.length);
   await again.close();
+  if (hostile) {
+    let dialogs = 0;
+    page.on('dialog', (d) => { dialogs++; d.dismiss().catch(() => {}); });
+    const count = () => page.evaluate(() => ({
+      imgs: document.querySelectorAll('img').length,
+      scripts: document.querySelectorAll('script').length,
+      handlers: document.querySelectorAll('[onerror],[onload],[onclick]').length,
+    }));
+    await page.click('#nav a[data-route="images"]');
+    await page.waitForSelector('#images-table');
+    const list = await count();
+    await page.goto(base + '/#/image/' + encodeURIComponent(hostile), { waitUntil: 'load' });
+    await page.waitForSelector('svg.layer-chart');
+    out.hostile = {
+      list,
+      image: await count(),
+      labels: await page.$$eval('svg.layer-chart text.step', (ts) => ts.map((t) => t.textContent)),
+      packages: await page.$$eval('#image-packages tbody tr td:first-child', (ts) => ts.map((t) => t.textContent)),
+    };
+    out.hostile.dialogs = dialogs;
+    await shot('hostile');
+  }
 } catch (e) {
   out.failure = String(e && e.stack || e);
   await shot('failure').catch(() => {});

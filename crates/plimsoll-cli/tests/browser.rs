@@ -99,6 +99,7 @@ fn fixture() -> Option<&'static Fixture> {
     FIXTURE
         .get_or_init(|| {
             let shared = root().join("../shared");
+            let shared = std::fs::canonicalize(&shared).unwrap_or(shared);
             if !shared.join("images").is_dir() || !shared.join("advisories").is_dir() {
                 return None;
             }
@@ -507,6 +508,15 @@ fn web_page_walkthrough() {
         }
     }
     let (cve, affected) = by_cve.iter().max_by_key(|(id, d)| (d.len(), std::cmp::Reverse(*id))).expect("a CVE finding");
+    // A fleet also holds hostile images: the Alpine report with markup in its reference, a
+    // package name and a Dockerfile step. The page must show it as text.
+    let mut hostile = images.iter().find(|(_, r, _)| r.starts_with("c-alpine")).unwrap().2.clone();
+    let hostile_digest = format!("sha256:{}", "e".repeat(64));
+    hostile["artifact"]["manifest_digest"] = json!(hostile_digest);
+    hostile["packages"][0]["name"] = json!("<img src=/pwned onerror=alert(1)>");
+    hostile["layers"][0]["created_by"] = json!("RUN <script>alert(2)</script> \u{202e}evil");
+    let mut images = images;
+    images.push((hostile_digest.clone(), "evil\"><img src=/x onerror=alert(3)>:1".to_owned(), hostile));
     let api = Arc::new(Api {
         token: "read-token-for-the-browser-test".into(),
         web: root().join("crates/plimsoll-server/web"),
@@ -522,7 +532,7 @@ fn web_page_walkthrough() {
         }
     });
     let dir = artifacts("web-page");
-    let seen = node("web_page.mjs", &[&base, &api.token, cve, dir.to_str().unwrap()]);
+    let seen = node("web_page.mjs", &[&base, &api.token, cve, dir.to_str().unwrap(), &hostile_digest]);
     assert!(seen["failure"].is_null(), "{}", seen["failure"]);
     assert_eq!(seen["blocked"], json!([]), "the page asked for something outside its server");
     assert_eq!(
@@ -565,7 +575,15 @@ fn web_page_walkthrough() {
         seen["vuln"]["images"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_owned()).collect();
     assert_eq!(&shown, affected, "{cve}");
     assert!(seen["sharedLinkRows"].as_u64().unwrap() >= affected.len() as u64);
-    for name in ["overview", "images", "image", "vulnerability"] {
+    // The hostile image: its markup shown as text, nothing of it run or loaded.
+    let h = &seen["hostile"];
+    for view in ["list", "image"] {
+        assert_eq!(h[view], json!({"imgs": 0, "scripts": 1, "handlers": 0}), "{view}");
+    }
+    assert_eq!(h["dialogs"], 0);
+    assert!(h["packages"].as_array().unwrap().iter().any(|p| p == "<img src=/pwned onerror=alert(1)>"), "{h}");
+    assert_eq!(h["labels"][0], "RUN <script>alert(2)</script> \u{fffd}evil", "{h}");
+    for name in ["overview", "images", "image", "vulnerability", "hostile"] {
         assert!(dir.join(format!("{name}.png")).is_file(), "{name}.png");
     }
 }
