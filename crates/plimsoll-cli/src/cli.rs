@@ -45,6 +45,8 @@ Examples:
   plimsoll image app.tar --skip-dirs /usr/share/doc --skip-files '**/*.pem' --pkg-types os
   plimsoll image app.tar --list-all-pkgs --timeout 300")]
   plimsoll image docker:debian:12")]
+  plimsoll image app.tar --format html --output report.html
+  plimsoll image oci:./layout --platform linux/arm64/v8")]
     Image(ImageArgs),
     /// Scan a directory: a root filesystem or a project checkout.
     #[command(after_help = "\
@@ -294,7 +296,8 @@ pub struct FsArgs {
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Output format: table, json, cyclonedx (CycloneDX 1.6 JSON), spdx-json (SPDX 2.3 JSON),
-    /// sarif (SARIF 2.1.0), junit (JUnit XML).
+    /// sarif (SARIF 2.1.0), junit (JUnit XML), html (one self-contained page with the per-layer
+    /// chart and sortable tables).
     #[arg(short, long, default_value = "table", value_name = "FORMAT")]
     pub format: String,
     /// Write the report to FILE instead of standard output.

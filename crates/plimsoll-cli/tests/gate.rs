@@ -394,7 +394,7 @@ fn typos_and_wrong_targets_get_a_clear_error() {
     assert!(stderr(&out).contains("is a file, not a directory"), "{}", stderr(&out));
 
     let help = String::from_utf8(plimsoll(&["image", "--help"]).stdout).unwrap();
-    for f in ["table", "json", "cyclonedx", "spdx-json", "sarif", "junit"] {
+    for f in ["table", "json", "cyclonedx", "spdx-json", "sarif", "junit", "html"] {
         assert!(help.contains(f), "{f}: {help}");
     }
     assert!(help.contains("HOST[:PORT]/REPO[:TAG|@DIGEST]"), "{help}");

@@ -68,7 +68,7 @@ fn demo_image_in_every_format() {
     // (SARIF fingerprints), so it must not contain the temporary path.
     let image = "oci:oci:1";
     let settings = settings(tmp.path());
-    for format in ["table", "json", "sarif", "cyclonedx", "spdx-json", "junit"] {
+    for format in ["table", "json", "sarif", "cyclonedx", "spdx-json", "junit", "html"] {
         let out = plimsoll(tmp.path(), &["image", "--no-cache", "--db", "advisories.db", image, "-f", format]);
         assert_eq!(out.status.code(), Some(0), "{format}: {}", String::from_utf8_lossy(&out.stderr));
         settings.bind(|| insta::assert_snapshot!(format!("demo_image_{format}"), stdout(&out)));

@@ -10,7 +10,9 @@
 //! - [`Format::Sarif`]: SARIF 2.1.0 for code-scanning services, every finding a result
 //!   (`format/sarif.rs`);
 //! - [`Format::Junit`]: JUnit XML for CI test reports, every finding a failed test case
-//!   (`format/junit.rs`).
+//!   (`format/junit.rs`);
+//! - [`Format::Html`]: one self-contained HTML page with the per-layer chart and sortable tables,
+//!   for CI artifacts (`format/html.rs`).
 //!
 //! No format ever prints a revealed secret (`SecretFinding::secret`) except JSON, which is the
 //! report itself; the others show the masked form only.
@@ -53,12 +55,13 @@ pub enum Format {
     SpdxJson,
     Sarif,
     Junit,
+    Html,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
     pub const ALL: &[Format] =
-        &[Format::Table, Format::Json, Format::CycloneDx, Format::SpdxJson, Format::Sarif, Format::Junit];
+        &[Format::Table, Format::Json, Format::CycloneDx, Format::SpdxJson, Format::Sarif, Format::Junit, Format::Html];
 
     /// The name the command line accepts.
     pub fn name(self) -> &'static str {
@@ -69,6 +72,7 @@ impl Format {
             Format::SpdxJson => "spdx-json",
             Format::Sarif => "sarif",
             Format::Junit => "junit",
+            Format::Html => "html",
         }
     }
 
@@ -165,6 +169,7 @@ pub fn render(
         Format::SpdxJson => format::spdx::render(report)?,
         Format::Sarif => format::sarif::render(report)?,
         Format::Junit => format::junit::render(report).into_bytes(),
+        Format::Html => format::html::render(report).into_bytes(),
     };
     out.write_all(&bytes)?;
     out.flush()?;
@@ -215,7 +220,7 @@ mod tests {
         assert_eq!(err.given, "spdx");
         assert_eq!(
             err.to_string(),
-            "unknown format `spdx` (valid formats: table, json, cyclonedx, spdx-json, sarif, junit)"
+            "unknown format `spdx` (valid formats: table, json, cyclonedx, spdx-json, sarif, junit, html)"
         );
         assert!("JSON".parse::<Format>().is_err(), "names are case-sensitive, as Trivy's are");
     }

@@ -1698,3 +1698,96 @@ fn validator_rejects_invalid_findings_documents() {
         }
     }
 }
+
+/// The HTML report's `<g class="layer" ...>` rows: (layer, packages, findings) as the chart says.
+fn html_chart_rows(html: &str) -> Vec<(usize, usize, usize)> {
+    let attr = |tag: &str, name: &str| -> usize {
+        let start = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        tag[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    html.split("<g class=\"layer\" ")
+        .skip(1)
+        .map(|rest| {
+            let tag = &rest[..rest.find('>').unwrap()];
+            (attr(tag, "data-layer"), attr(tag, "data-packages"), attr(tag, "data-findings"))
+        })
+        .collect()
+}
+
+#[test]
+fn html_layer_chart_has_one_row_per_layer_with_its_packages_and_findings() {
+    let report = sample();
+    let html = render_to_string(&report, Format::Html, &RenderOptions::default());
+    let rows = html_chart_rows(&html);
+    let layers: Vec<usize> = report.layers.iter().map(|l| l.index).collect();
+    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), layers, "one row per layer, bottom first");
+    for (index, packages, findings) in rows {
+        let in_layer = |l: Option<&LayerRef>| l.is_some_and(|l| l.index == index);
+        assert_eq!(packages, report.packages.iter().filter(|p| in_layer(p.layer.as_ref())).count());
+        let expected = report.vulnerabilities.iter().filter(|v| in_layer(v.layer.as_ref())).count()
+            + report.secrets.iter().filter(|s| in_layer(s.layer.as_ref())).count()
+            + report.misconfigurations.iter().filter(|m| in_layer(m.layer.as_ref())).count();
+        assert_eq!(findings, expected, "layer {index}");
+    }
+    assert!(report.packages.iter().any(|p| p.layer.is_some()) && !report.vulnerabilities.is_empty());
+    // Each row is labelled with its Dockerfile step, the shell prefix removed.
+    let step = report.layers[1].created_by.as_deref().unwrap();
+    assert!(step.starts_with("/bin/sh -c") || step.starts_with("RUN") || step.starts_with("COPY"), "{step}");
+    // The severity cards add up to the findings.
+    let critical = report.vulnerabilities.iter().filter(|v| v.severity == Severity::Critical).count();
+    assert!(
+        html.contains(&format!("data-severity=\"CRITICAL\"><span class=\"n\">{critical}</span>")),
+        "{}",
+        &html[html.find("id=\"summary\"").unwrap()..][..600]
+    );
+    // Secrets masked, as in every format but JSON.
+    assert!(!html.contains("ghp_R7xK2mQ9vT4wZ8bN1cL5yH3jF6dS0aP2eU4i"));
+    assert!(html.contains(&report.secrets[0].masked.replace('&', "&amp;")));
+    // Coverage and diagnostics reach the page.
+    for d in &report.diagnostics {
+        assert!(html.contains(&d.message.replace('&', "&amp;").replace('<', "&lt;")), "{}", d.message);
+    }
+}
+
+#[test]
+fn html_escapes_everything_from_the_image_and_loads_nothing() {
+    let report = hostile();
+    let html = render_to_string(&report, Format::Html, &RenderOptions::default());
+    // The only script and style elements are the report's own.
+    assert_eq!(html.matches("<script").count(), 1);
+    assert_eq!(html.matches("<style").count(), 1);
+    assert!(html.contains("cu\u{FFFD}[31mrl (&quot;x&quot;) &lt;y&gt;"), "package name escaped");
+    assert!(html.contains("]]&gt;&lt;/failure&gt;&lt;script&gt;"), "title escaped");
+    assert!(!html.contains('\u{1b}') && !html.contains('\u{202e}') && !html.contains('\u{0}'));
+    assert!(html.contains("dir with space/Dockerfile?#:\u{FFFD}&lt;x&gt;"));
+    // No reference to anything outside the file.
+    for needle in ["src=", "href=", "url(", "@import", "http://", "https://", "javascript:"] {
+        assert!(!html.contains(needle), "{needle}");
+    }
+    // The 50-times repeated step is cut in the chart label, and its tooltip keeps it escaped.
+    let rows = html_chart_rows(&html);
+    assert_eq!(rows.len(), report.layers.len());
+    let label_start = html.find("<text class=\"step\"").unwrap();
+    let label = &html[label_start..][..html[label_start..].find("</text>").unwrap()];
+    assert!(label.chars().count() < 120, "{label}");
+
+    // The Content-Security-Policy allows exactly the inline style and script, by hash.
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let between = |open: &str, close: &str| {
+        let s = html.find(open).unwrap() + open.len();
+        &html[s..s + html[s..].find(close).unwrap()]
+    };
+    let hash = |b: &str| base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(b.as_bytes()));
+    let csp = between("http-equiv=\"Content-Security-Policy\" content=\"", "\"");
+    assert!(csp.starts_with("default-src 'none';"), "{csp}");
+    assert!(csp.contains(&format!("style-src 'sha256-{}'", hash(between("<style>", "</style>")))), "{csp}");
+    assert!(csp.contains(&format!("script-src 'sha256-{}'", hash(between("<script>", "</script>")))), "{csp}");
+}
+
+#[test]
+fn html_filesystem_scan_has_no_chart() {
+    let html = render_to_string(&filesystem(), Format::Html, &RenderOptions::default());
+    assert!(html_chart_rows(&html).is_empty());
+    assert!(html.contains("No layers: this scan was not of an image."));
+}

@@ -3,6 +3,7 @@
 //! all say it the same way.
 
 pub(crate) mod cyclonedx;
+pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod sarif;

@@ -131,7 +131,7 @@ fn layer_title(layer: &Layer<'_>, line_width: usize) -> String {
 /// A history entry's `created_by` as the Dockerfile step it was: the classic builder's
 /// `/bin/sh -c #(nop) ` and `/bin/sh -c ` prefixes and BuildKit's `# buildkit` suffix removed,
 /// whitespace runs collapsed.
-fn dockerfile_step(created_by: &str) -> String {
+pub(crate) fn dockerfile_step(created_by: &str) -> String {
     let s = created_by.trim();
     let s = s.strip_suffix("# buildkit").unwrap_or(s).trim_end();
     let step = if let Some(rest) = s.strip_prefix("RUN /bin/sh -c ") {
