@@ -100,6 +100,7 @@ fn header(out: &mut String, report: &ScanReport) {
     let kind = match a.kind {
         ArtifactKind::ContainerImage => "container image",
         ArtifactKind::Filesystem => "filesystem",
+        ArtifactKind::ContainerEngine => "container engine",
     };
     let _ = write!(out, "<header class=\"top\"><h1><span class=\"brand\">plimsoll</span>{}</h1><dl>", esc(&a.name));
     let mut meta = |k: &str, v: &str| {
