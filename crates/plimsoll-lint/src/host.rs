@@ -171,7 +171,11 @@ impl StaticPod {
     /// A hit at the flag, or at the command when the flag is missing.
     pub fn hit(&self, arg: Option<&Arg>, message: impl Into<String>) -> Hit {
         let line = arg.map_or(self.line, |a| a.line);
-        Hit { file: Some(arg.map_or(self.file, |a| a.file)), resource: Some(format!("pod/{}", self.component.name())), ..Hit::new(line, line, message) }
+        Hit {
+            file: Some(arg.map_or(self.file, |a| a.file)),
+            resource: Some(format!("pod/{}", self.component.name())),
+            ..Hit::new(line, line, message)
+        }
     }
 }
 
@@ -535,13 +539,8 @@ impl HostInput {
 
     /// The PKI directory: every file owned by root (1.1.19), certificates and keys 600.
     fn collect_pki(&mut self, fs: &dyn HostFs, dir: &str, depth: usize) {
-        let dir_spec = FileSpec {
-            forbidden: 0,
-            want_mode: "",
-            owner: Owner::RootRoot,
-            mode_ref: "",
-            owner_ref: "CIS-K8s-1.1.19",
-        };
+        let dir_spec =
+            FileSpec { forbidden: 0, want_mode: "", owner: Owner::RootRoot, mode_ref: "", owner_ref: "CIS-K8s-1.1.19" };
         if depth > 2 || !self.check_path(fs, dir, dir_spec.clone()) {
             return;
         }
@@ -553,18 +552,12 @@ impl HostInput {
                     self.collect_pki(fs, &path, depth + 1);
                     continue;
                 }
-                _ if name.ends_with(".key") => FileSpec {
-                    forbidden: 0o177,
-                    want_mode: "600",
-                    mode_ref: "CIS-K8s-1.1.21",
-                    ..dir_spec.clone()
-                },
-                _ if name.ends_with(".crt") => FileSpec {
-                    forbidden: 0o177,
-                    want_mode: "600",
-                    mode_ref: "CIS-K8s-1.1.20",
-                    ..dir_spec.clone()
-                },
+                _ if name.ends_with(".key") => {
+                    FileSpec { forbidden: 0o177, want_mode: "600", mode_ref: "CIS-K8s-1.1.21", ..dir_spec.clone() }
+                }
+                _ if name.ends_with(".crt") => {
+                    FileSpec { forbidden: 0o177, want_mode: "600", mode_ref: "CIS-K8s-1.1.20", ..dir_spec.clone() }
+                }
                 _ => dir_spec.clone(),
             };
             let file = self.file_index(&path);
@@ -589,7 +582,10 @@ impl HostInput {
             Some(text) => match crate::yaml::parse_documents(&text) {
                 Ok(docs) => {
                     let file = self.file_index(&path);
-                    match docs.into_iter().find(|d| d.get("kind").and_then(Node::as_str) == Some("EncryptionConfiguration")) {
+                    match docs
+                        .into_iter()
+                        .find(|d| d.get("kind").and_then(Node::as_str) == Some("EncryptionConfiguration"))
+                    {
                         Some(doc) => self.encryption = Some((file, doc)),
                         None => self.diag(&path, "not checked: no EncryptionConfiguration in the file"),
                     }
@@ -636,7 +632,9 @@ impl HostInput {
                 self.kubelet_args.extend(unit_flags(&text, file));
             }
         }
-        let flag = |h: &HostInput, name: &str| h.kubelet_args.iter().rev().find(|a| a.name == name).and_then(|a| a.value.clone());
+        let flag = |h: &HostInput, name: &str| {
+            h.kubelet_args.iter().rev().find(|a| a.name == name).and_then(|a| a.value.clone())
+        };
         let kubeconfig = flag(self, "kubeconfig").unwrap_or("/etc/kubernetes/kubelet.conf".into());
         if self.kubelet {
             self.check_path(fs, &kubeconfig, root600("CIS-K8s-4.1.5", "CIS-K8s-4.1.6"));
@@ -749,11 +747,12 @@ impl HostFs for ExampleFs {
         }
         // Parents of listed files exist as directories.
         let prefix = format!("{}/", path.trim_end_matches('/'));
-        Ok(self
-            .entries
-            .keys()
-            .any(|k| k.starts_with(&prefix))
-            .then_some(FileMeta { kind: FileType::Dir, mode: 0o755, uid: 0, gid: 0 }))
+        Ok(self.entries.keys().any(|k| k.starts_with(&prefix)).then_some(FileMeta {
+            kind: FileType::Dir,
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+        }))
     }
 
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, HostFsError> {
@@ -941,8 +940,12 @@ mod tests {
     fn flags_from_units() {
         let unit = "[Service]\nExecStart=/usr/bin/dockerd -H fd:// \\\n  -H tcp://0.0.0.0:2375 --icc=false\n";
         let f = exec_start_flags(unit, 0);
-        let names: Vec<(&str, Option<&str>, u32)> = f.iter().map(|a| (a.name.as_str(), a.value.as_deref(), a.line)).collect();
-        assert_eq!(names, [("host", Some("fd://"), 2), ("host", Some("tcp://0.0.0.0:2375"), 3), ("icc", Some("false"), 3)]);
+        let names: Vec<(&str, Option<&str>, u32)> =
+            f.iter().map(|a| (a.name.as_str(), a.value.as_deref(), a.line)).collect();
+        assert_eq!(
+            names,
+            [("host", Some("fd://"), 2), ("host", Some("tcp://0.0.0.0:2375"), 3), ("icc", Some("false"), 3)]
+        );
         let dropin = "[Service]\nEnvironment=\"KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf\"\nEnvironment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\n";
         let f = unit_flags(dropin, 0);
         let names: Vec<&str> = f.iter().map(|a| a.name.as_str()).collect();
@@ -958,7 +961,10 @@ mod tests {
             file: 0,
             line: 1,
             args: vec![],
-            mounts: vec![("/etc/kubernetes/enc".into(), "/srv/enc".into()), ("/etc/kubernetes".into(), "/etc/kubernetes".into())],
+            mounts: vec![
+                ("/etc/kubernetes/enc".into(), "/srv/enc".into()),
+                ("/etc/kubernetes".into(), "/etc/kubernetes".into()),
+            ],
         };
         assert_eq!(pod.host_path("/etc/kubernetes/enc/config.yaml"), "/srv/enc/config.yaml");
         assert_eq!(pod.host_path("/etc/kubernetes/pki/ca.crt"), "/etc/kubernetes/pki/ca.crt");

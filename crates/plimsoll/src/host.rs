@@ -14,7 +14,6 @@ use std::path::{Component as PathComponent, Path, PathBuf};
 
 use plimsoll_lint::host::{FileMeta, FileType, HostFs, HostFsError, HostInput, MAX_DIR_ENTRIES};
 pub use plimsoll_lint::host::{HostOptions, MAX_HOST_FILE_BYTES};
-use plimsoll_lint::LintConfig;
 use plimsoll_model::{ArtifactKind, Diagnostic, DiagnosticLevel};
 
 use crate::policy::Policy;
@@ -180,7 +179,7 @@ pub fn scan_host(root: &Path, host: &HostOptions, opts: &ScanOptions, policy: &P
     if !root.is_dir() {
         return Err(Error::NotADirectory { path: root.to_owned() });
     }
-    let cfg = opts.misconfig.clone().unwrap_or_else(LintConfig::default);
+    let cfg = opts.misconfig.clone().unwrap_or_default();
     let input = HostInput::collect(&RootFs::new(root), host.clone());
     let mut report = empty_report(&root.display().to_string(), ArtifactKind::Filesystem);
     report.misconfigurations = plimsoll_lint::lint_host(&input, &cfg);
