@@ -457,7 +457,9 @@ impl HostInput {
                 mode_ref: "CIS-Docker-3.16",
                 owner_ref: "CIS-Docker-3.15",
             };
-            if self.check_path(fs, sock, spec) {
+            // Only a socket: a directory there is what a bind mount of an absent socket leaves.
+            let is_socket = self.stat(fs, sock).is_some_and(|m| m.kind == FileType::Socket);
+            if is_socket && self.check_path(fs, sock, spec) {
                 present = true;
                 break; // /var/run is a symlink to /run on current distributions
             }
