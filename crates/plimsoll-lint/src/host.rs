@@ -956,6 +956,68 @@ mod tests {
         assert_eq!(f[2].line, 3);
     }
 
+    /// `CODE FILE:LINE message` of every finding on an example tree.
+    fn lint(src: &str) -> Vec<String> {
+        crate::lint_host(&HostInput::from_example(src), &crate::LintConfig::default())
+            .into_iter()
+            .map(|m| format!("{} {}:{} {}", m.rule_id, m.file, m.line, m.message))
+            .collect()
+    }
+
+    #[test]
+    fn kubelet_flags_override_the_config_file_and_flag_defaults_apply_without_one() {
+        let dropin = "==> /etc/systemd/system/kubelet.service.d/10-kubeadm.conf <==\n[Service]\nEnvironment=\"KUBELET_EXTRA_ARGS=--anonymous-auth=false\"\n";
+        let config = "==> /var/lib/kubelet/config.yaml <==\nkind: KubeletConfiguration\nauthentication: {anonymous: {enabled: true}}\nprotectKernelDefaults: true\n";
+        assert_eq!(lint(&format!("{dropin}{config}")), Vec::<String>::new());
+        // No config file: the bare flags' defaults (AlwaysAllow, port 10255) apply.
+        let found = lint(dropin);
+        assert_eq!(
+            found,
+            [
+                "PL-HOST-029 /etc/systemd/system/kubelet.service.d/10-kubeadm.conf:1 kubelet authorization mode is AlwaysAllow (the default, not set)",
+                "PL-HOST-030 /etc/systemd/system/kubelet.service.d/10-kubeadm.conf:1 the unauthenticated read-only port 10255 is open (the default, not set)",
+                "PL-HOST-032 /etc/systemd/system/kubelet.service.d/10-kubeadm.conf:1 protectKernelDefaults is not true (the default, not set)",
+            ]
+        );
+    }
+
+    #[test]
+    fn encryption_entries_for_secrets() {
+        let api = "==> /etc/kubernetes/manifests/kube-apiserver.yaml <==\nkind: Pod\nspec:\n  containers:\n  - command: [kube-apiserver, --encryption-provider-config=/etc/enc.yaml]\n";
+        let enc = |body: &str| {
+            format!("{api}==> /etc/enc.yaml <==\napiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n{body}")
+        };
+        let codes =
+            |src: String| -> Vec<String> { lint(&src).into_iter().filter(|f| f.starts_with("PL-HOST-020")).collect() };
+        // A wildcard covers Secrets.
+        assert_eq!(
+            codes(enc("- resources: ['*.*']\n  providers: [{aesgcm: {keys: [{name: k, secret: eA==}]}}]\n")),
+            Vec::<String>::new()
+        );
+        // An entry for ConfigMaps only leaves Secrets unencrypted.
+        assert_eq!(
+            codes(enc("- resources: [configmaps]\n  providers: [{aescbc: {keys: [{name: k, secret: eA==}]}}]\n")),
+            ["PL-HOST-020 /etc/enc.yaml:1 no entry for secrets: Secrets are stored unencrypted in etcd"]
+        );
+        assert_eq!(
+            codes(enc("- resources: [secrets]\n  providers: []\n")),
+            ["PL-HOST-020 /etc/enc.yaml:4 no provider for secrets: Secrets are stored unencrypted in etcd"]
+        );
+    }
+
+    #[test]
+    fn dockerd_flags_in_the_unit_count() {
+        let unit = "==> /lib/systemd/system/docker.service <==\n[Service]\nExecStart=/usr/bin/dockerd -H fd:// -H tcp://0.0.0.0:2375\n";
+        let tcp =
+            |src: &str| -> Vec<String> { lint(src).into_iter().filter(|f| f.starts_with("PL-HOST-003")).collect() };
+        assert_eq!(
+            tcp(unit),
+            ["PL-HOST-003 /lib/systemd/system/docker.service:2 the API listens on tcp://0.0.0.0:2375 without tlsverify"]
+        );
+        let verified = format!("{unit}==> /etc/docker/daemon.json <==\n{{\"tlsverify\": true}}\n");
+        assert_eq!(tcp(&verified), Vec::<String>::new());
+    }
+
     #[test]
     fn host_path_through_mounts() {
         let pod = StaticPod {
