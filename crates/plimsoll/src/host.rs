@@ -56,7 +56,8 @@ impl RootFs {
             let meta = match std::fs::symlink_metadata(&real) {
                 Ok(m) => m,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                Err(e) if e.raw_os_error() == Some(20) => return Ok(None), // ENOTDIR: a file in the way
+                // A file where a directory should be: the path does not exist.
+                Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => return Ok(None),
                 Err(source) => return Err(HostFsError::Io { source }),
             };
             if !meta.file_type().is_symlink() {
@@ -156,7 +157,9 @@ impl HostFs for RootFs {
         let Some(real) = self.resolve(dir)? else { return Ok(None) };
         let entries = match std::fs::read_dir(&real) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(20) => return Ok(None),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
+                return Ok(None)
+            }
             Err(source) => return Err(HostFsError::Io { source }),
         };
         let mut names = Vec::new();

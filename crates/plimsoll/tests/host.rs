@@ -479,6 +479,8 @@ fn an_empty_root_says_nothing_was_found() {
     // A directory where the Docker socket would be (what a bind mount of an absent socket
     // leaves) is not a socket with a wrong mode, nor a sign of Docker.
     t.dir("/run/docker.sock", 0o755);
+    // A file where a directory is expected: the paths under it do not exist (not an error).
+    t.write("/etc/kubernetes", "not a directory\n", 0o644);
     let r = t.scan();
     assert!(r.misconfigurations.is_empty());
     assert_eq!(r.diagnostics.len(), 1);
