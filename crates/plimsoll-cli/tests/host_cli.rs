@@ -50,11 +50,13 @@ fn host_reports_in_every_format_and_gates() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("PL-HOST-019") && table.contains("Secrets are stored unencrypted"), "{table}");
     // Skipping the rule passes the gate.
-    let out = plimsoll(&["host", "--root", root_s, "--root-owner", &owner, "--skip-rule", "PL-HOST-019", "--exit-code", "1"]);
+    let out =
+        plimsoll(&["host", "--root", root_s, "--root-owner", &owner, "--skip-rule", "PL-HOST-019", "--exit-code", "1"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     // An unreadable manifest makes the scan incomplete: exit 3 with --exit-code, and said on stderr.
     write(root, "etc/kubernetes/manifests/kube-scheduler.yaml", "spec: [\n", 0o600);
-    let out = plimsoll(&["host", "--root", root_s, "--root-owner", &owner, "--skip-rule", "PL-HOST-019", "--exit-code", "1"]);
+    let out =
+        plimsoll(&["host", "--root", root_s, "--root-owner", &owner, "--skip-rule", "PL-HOST-019", "--exit-code", "1"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("kube-scheduler.yaml: not checked: malformed YAML"), "{stderr}");

@@ -14,7 +14,6 @@ use std::path::{Component as PathComponent, Path, PathBuf};
 
 use plimsoll_lint::host::{FileMeta, FileType, HostFs, HostFsError, HostInput, MAX_DIR_ENTRIES};
 pub use plimsoll_lint::host::{HostOptions, MAX_HOST_FILE_BYTES};
-use plimsoll_lint::LintConfig;
 use plimsoll_model::{ArtifactKind, Diagnostic, DiagnosticLevel};
 
 use crate::policy::Policy;
@@ -57,7 +56,8 @@ impl RootFs {
             let meta = match std::fs::symlink_metadata(&real) {
                 Ok(m) => m,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                Err(e) if e.raw_os_error() == Some(20) => return Ok(None), // ENOTDIR: a file in the way
+                // A file where a directory should be: the path does not exist.
+                Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => return Ok(None),
                 Err(source) => return Err(HostFsError::Io { source }),
             };
             if !meta.file_type().is_symlink() {
@@ -157,7 +157,9 @@ impl HostFs for RootFs {
         let Some(real) = self.resolve(dir)? else { return Ok(None) };
         let entries = match std::fs::read_dir(&real) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(20) => return Ok(None),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
+                return Ok(None)
+            }
             Err(source) => return Err(HostFsError::Io { source }),
         };
         let mut names = Vec::new();
@@ -180,7 +182,7 @@ pub fn scan_host(root: &Path, host: &HostOptions, opts: &ScanOptions, policy: &P
     if !root.is_dir() {
         return Err(Error::NotADirectory { path: root.to_owned() });
     }
-    let cfg = opts.misconfig.clone().unwrap_or_else(LintConfig::default);
+    let cfg = opts.misconfig.clone().unwrap_or_default();
     let input = HostInput::collect(&RootFs::new(root), host.clone());
     let mut report = empty_report(&root.display().to_string(), ArtifactKind::Filesystem);
     report.misconfigurations = plimsoll_lint::lint_host(&input, &cfg);

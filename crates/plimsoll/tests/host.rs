@@ -107,7 +107,9 @@ const ENC_MOUNT: &str = "    volumeMounts:\n    - {name: enc, mountPath: /etc/ku
 fn encryption(first: &str) -> String {
     let provider = match first {
         "aescbc" => "  - aescbc:\n      keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==}]\n",
-        "secretbox" => "  - secretbox:\n      keys: [{name: key1, secret: YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY=}]\n",
+        "secretbox" => {
+            "  - secretbox:\n      keys: [{name: key1, secret: YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY=}]\n"
+        }
         "kms" => "  - kms:\n      apiVersion: v2\n      name: vault\n      endpoint: unix:///var/run/kms.sock\n",
         _ => "  - identity: {}\n",
     };
@@ -126,7 +128,11 @@ const DOCKER_SERVICE: &str = "[Unit]\nDescription=Docker Application Container E
 fn hardened() -> Tree {
     let mut t = Tree::new();
     let (uid, gid) = t.ids;
-    t.write("/etc/passwd", &format!("root:x:0:0:root:/root:/bin/bash\netcd:x:{uid}:{gid}::/var/lib/etcd:/usr/sbin/nologin\n"), 0o644);
+    t.write(
+        "/etc/passwd",
+        &format!("root:x:0:0:root:/root:/bin/bash\netcd:x:{uid}:{gid}::/var/lib/etcd:/usr/sbin/nologin\n"),
+        0o644,
+    );
     t.write("/etc/group", &format!("root:x:0:\netcd:x:{gid}:\ndocker:x:{gid}:\n"), 0o644);
     // Docker.
     t.dir("/etc/docker", 0o755);
@@ -170,11 +176,7 @@ fn hardened() -> Tree {
     );
     t.write(
         "/etc/kubernetes/manifests/etcd.yaml",
-        &pod(
-            "etcd",
-            &["--data-dir=/var/lib/etcd", "--client-cert-auth=true", "--peer-client-cert-auth=true"],
-            "",
-        ),
+        &pod("etcd", &["--data-dir=/var/lib/etcd", "--client-cert-auth=true", "--peer-client-cert-auth=true"], ""),
         0o600,
     );
     t.dir("/var/lib/etcd", 0o700);
@@ -236,14 +238,26 @@ fn weak_node_fails_each_check() {
         0o644,
     );
     t.write("/etc/kubernetes/manifests/kube-controller-manager.yaml", &pod("kube-controller-manager", &[], ""), 0o600);
-    t.write("/etc/kubernetes/manifests/kube-scheduler.yaml", &pod("kube-scheduler", &["--profiling=false", "--bind-address=0.0.0.0"], ""), 0o600);
-    t.write("/etc/kubernetes/manifests/etcd.yaml", &pod("etcd", &["--auto-tls=true", "--peer-auto-tls=true"], ""), 0o600);
+    t.write(
+        "/etc/kubernetes/manifests/kube-scheduler.yaml",
+        &pod("kube-scheduler", &["--profiling=false", "--bind-address=0.0.0.0"], ""),
+        0o600,
+    );
+    t.write(
+        "/etc/kubernetes/manifests/etcd.yaml",
+        &pod("etcd", &["--auto-tls=true", "--peer-auto-tls=true"], ""),
+        0o600,
+    );
     chmod(&t.path("/var/lib/etcd"), 0o755);
     chmod(&t.path("/etc/kubernetes/admin.conf"), 0o644);
     chmod(&t.path("/etc/kubernetes/pki/ca.key"), 0o644);
     // etcd is another user on this node: the data directory, owned by the test user, is not its.
     let (uid, gid) = t.ids;
-    t.write("/etc/passwd", &format!("root:x:0:0::/root:/bin/sh\netcd:x:{}:{}::/:/bin/false\n", uid + 1, gid + 1), 0o644);
+    t.write(
+        "/etc/passwd",
+        &format!("root:x:0:0::/root:/bin/sh\netcd:x:{}:{}::/:/bin/false\n", uid + 1, gid + 1),
+        0o644,
+    );
     t.write("/etc/group", &format!("root:x:0:\netcd:x:{}:\n", gid + 1), 0o644);
     t.write(
         "/var/lib/kubelet/config.yaml",
@@ -303,21 +317,40 @@ fn weak_node_fails_each_check() {
     assert_eq!(found(&r), expected.into_iter().collect::<Vec<_>>(), "{:#?}", r.misconfigurations);
     // Each finding names its CIS recommendation, and points at the offending line.
     let msg = |code: &str, file: &str| -> Vec<(u32, String)> {
-        r.misconfigurations.iter().filter(|m| m.rule_id == code && m.file == file).map(|m| (m.line, m.message.clone())).collect()
+        r.misconfigurations
+            .iter()
+            .filter(|m| m.rule_id == code && m.file == file)
+            .map(|m| (m.line, m.message.clone()))
+            .collect()
     };
-    assert_eq!(msg("PL-HOST-034", "/etc/kubernetes/admin.conf"), [(1, "mode 0644, more permissive than 600 (CIS K8s 1.1.13)".to_string())]);
-    assert_eq!(msg("PL-HOST-034", "/var/run/docker.sock"), [(1, "mode 0666, more permissive than 660 (CIS Docker 3.16)".to_string())]);
+    assert_eq!(
+        msg("PL-HOST-034", "/etc/kubernetes/admin.conf"),
+        [(1, "mode 0644, more permissive than 600 (CIS K8s 1.1.13)".to_string())]
+    );
+    assert_eq!(
+        msg("PL-HOST-034", "/var/run/docker.sock"),
+        [(1, "mode 0666, more permissive than 660 (CIS Docker 3.16)".to_string())]
+    );
     assert_eq!(
         msg("PL-HOST-035", "/var/lib/etcd"),
         [(1, format!("owned by {uid}:{gid}, not etcd:etcd (CIS K8s 1.1.12)"))]
     );
-    assert_eq!(msg("PL-HOST-003", "/etc/docker/daemon.json"), [(4, "the API listens on tcp://0.0.0.0:2375 without tlsverify".to_string())]);
-    assert_eq!(msg("PL-HOST-013", apiserver), [(13, "--authorization-mode=AlwaysAllow: every request is authorized".to_string())]);
+    assert_eq!(
+        msg("PL-HOST-003", "/etc/docker/daemon.json"),
+        [(4, "the API listens on tcp://0.0.0.0:2375 without tlsverify".to_string())]
+    );
+    assert_eq!(
+        msg("PL-HOST-013", apiserver),
+        [(13, "--authorization-mode=AlwaysAllow: every request is authorized".to_string())]
+    );
     let retention = msg("PL-HOST-017", apiserver);
     assert_eq!(retention.len(), 3, "{retention:?}");
     assert!(retention.contains(&(16, "--audit-log-maxage=7, below 30 (CIS 1.2.18)".to_string())), "{retention:?}");
     assert!(retention.contains(&(11, "--audit-log-maxbackup is not set; CIS 1.2.19 asks for 10 or more".to_string())));
-    assert_eq!(msg("PL-HOST-028", "/var/lib/kubelet/config.yaml"), [(5, "anonymous requests to the kubelet are allowed (true)".to_string())]);
+    assert_eq!(
+        msg("PL-HOST-028", "/var/lib/kubelet/config.yaml"),
+        [(5, "anonymous requests to the kubelet are allowed (true)".to_string())]
+    );
     let m = r.misconfigurations.iter().find(|m| m.rule_id == "PL-HOST-019").unwrap();
     assert_eq!(m.references, ["CIS-K8s-1.2.28"]);
     assert_eq!(m.severity, plimsoll_model::Severity::High);
@@ -329,7 +362,11 @@ fn encryption_at_rest_three_cases() {
     let t = hardened();
     let manifest = "/etc/kubernetes/manifests/kube-apiserver.yaml";
     let rules = |r: &ScanReport| -> Vec<String> {
-        r.misconfigurations.iter().filter(|m| m.rule_id == "PL-HOST-019" || m.rule_id == "PL-HOST-020").map(|m| format!("{} {} {}: {}", m.rule_id, m.file, m.line, m.message)).collect()
+        r.misconfigurations
+            .iter()
+            .filter(|m| m.rule_id == "PL-HOST-019" || m.rule_id == "PL-HOST-020")
+            .map(|m| format!("{} {} {}: {}", m.rule_id, m.file, m.line, m.message))
+            .collect()
     };
     // 1. No --encryption-provider-config.
     t.write(manifest, &pod("kube-apiserver", APISERVER_HARDENED, ""), 0o600);
@@ -394,7 +431,11 @@ fn symlinks_never_leave_the_root() {
     std::fs::remove_file(t.path("/etc/kubernetes/admin.conf")).unwrap();
     std::os::unix::fs::symlink("admin.conf", t.path("/etc/kubernetes/admin.conf")).unwrap();
     let r = t.scan();
-    assert!(errors(&r).contains(&"/etc/kubernetes/admin.conf: not checked: more than 40 symlinks to follow".to_string()), "{:?}", errors(&r));
+    assert!(
+        errors(&r).contains(&"/etc/kubernetes/admin.conf: not checked: more than 40 symlinks to follow".to_string()),
+        "{:?}",
+        errors(&r)
+    );
 }
 
 /// A huge file and a malformed manifest are reported; everything else is still checked.
@@ -403,14 +444,25 @@ fn huge_and_malformed_files_are_diagnosed() {
     let t = hardened();
     let huge = format!("{}\nreadOnlyPort: 10255\n", "# padding\n".repeat(200_000));
     t.write("/var/lib/kubelet/config.yaml", &huge, 0o600);
-    t.write("/etc/kubernetes/manifests/kube-scheduler.yaml", "apiVersion: v1\nkind: Pod\nspec:\n  containers: [\n", 0o600);
+    t.write(
+        "/etc/kubernetes/manifests/kube-scheduler.yaml",
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers: [\n",
+        0o600,
+    );
     t.write("/etc/docker/daemon.json", "{\"icc\": false,,}", 0o644);
-    t.write("/etc/kubernetes/manifests/kube-controller-manager.yaml", &pod("kube-controller-manager", &["--bind-address=0.0.0.0"], ""), 0o600);
+    t.write(
+        "/etc/kubernetes/manifests/kube-controller-manager.yaml",
+        &pod("kube-controller-manager", &["--bind-address=0.0.0.0"], ""),
+        0o600,
+    );
     let r = t.scan();
     let errs = errors(&r);
     assert_eq!(errs.len(), 3, "{errs:?}");
     assert!(errs[0].starts_with("/etc/docker/daemon.json: not checked: malformed JSON: "), "{errs:?}");
-    assert!(errs[1].starts_with("/etc/kubernetes/manifests/kube-scheduler.yaml: not checked: malformed YAML: line "), "{errs:?}");
+    assert!(
+        errs[1].starts_with("/etc/kubernetes/manifests/kube-scheduler.yaml: not checked: malformed YAML: line "),
+        "{errs:?}"
+    );
     assert_eq!(errs[2], "/var/lib/kubelet/config.yaml: not checked: file is 2000021 bytes, more than the 1048576 bytes read; not checked");
     // The rest was checked: the controller manager's findings are there, the scheduler has none.
     let f = found(&r);
@@ -424,6 +476,11 @@ fn huge_and_malformed_files_are_diagnosed() {
 #[test]
 fn an_empty_root_says_nothing_was_found() {
     let t = Tree::new();
+    // A directory where the Docker socket would be (what a bind mount of an absent socket
+    // leaves) is not a socket with a wrong mode, nor a sign of Docker.
+    t.dir("/run/docker.sock", 0o755);
+    // A file where a directory is expected: the paths under it do not exist (not an error).
+    t.write("/etc/kubernetes", "not a directory\n", 0o644);
     let r = t.scan();
     assert!(r.misconfigurations.is_empty());
     assert_eq!(r.diagnostics.len(), 1);

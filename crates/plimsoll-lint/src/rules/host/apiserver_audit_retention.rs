@@ -25,7 +25,11 @@ fn check(input: &HostInput, out: &mut Vec<Hit>) {
     if pod.arg("audit-log-path").is_none() {
         return; // PL-HOST-016 says so; retention of no log means nothing
     }
-    for (flag, min, cis) in [("audit-log-maxage", 30, "1.2.18"), ("audit-log-maxbackup", 10, "1.2.19"), ("audit-log-maxsize", 100, "1.2.20")] {
+    for (flag, min, cis) in [
+        ("audit-log-maxage", 30, "1.2.18"),
+        ("audit-log-maxbackup", 10, "1.2.19"),
+        ("audit-log-maxsize", 100, "1.2.20"),
+    ] {
         let arg = pod.arg(flag);
         match arg.and_then(|a| a.value.as_deref()).map(|v| (v, v.parse::<u64>())) {
             Some((_, Ok(n))) if n >= min => {}

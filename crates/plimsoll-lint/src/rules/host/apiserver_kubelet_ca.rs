@@ -1,7 +1,7 @@
+use super::helpers;
 use crate::host::Component;
 use crate::host::HostInput;
 use crate::rule::{declare_rule, Hit};
-use super::helpers;
 
 declare_rule! {
     /// ## What it does
@@ -23,6 +23,7 @@ declare_rule! {
 
 fn check(input: &HostInput, out: &mut Vec<Hit>) {
     helpers::pod_flag(input, Component::ApiServer, "kubelet-certificate-authority", out, |v| {
-        v.is_none().then(|| "--kubelet-certificate-authority is not set: kubelet serving certificates are not verified".into())
+        v.is_none()
+            .then(|| "--kubelet-certificate-authority is not set: kubelet serving certificates are not verified".into())
     });
 }

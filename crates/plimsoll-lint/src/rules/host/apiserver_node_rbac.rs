@@ -1,7 +1,7 @@
+use super::helpers;
 use crate::host::Component;
 use crate::host::HostInput;
 use crate::rule::{declare_rule, Hit};
-use super::helpers;
 
 declare_rule! {
     /// ## What it does
@@ -29,6 +29,7 @@ fn check(input: &HostInput, out: &mut Vec<Hit>) {
             .filter(|(m, _)| !modes.contains(m))
             .map(|(_, label)| *label)
             .collect();
-        (!missing.is_empty()).then(|| format!("--authorization-mode={} lacks {}", modes.join(","), missing.join(" and ")))
+        (!missing.is_empty())
+            .then(|| format!("--authorization-mode={} lacks {}", modes.join(","), missing.join(" and ")))
     });
 }

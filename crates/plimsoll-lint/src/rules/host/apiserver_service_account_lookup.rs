@@ -1,7 +1,7 @@
+use super::helpers;
 use crate::host::Component;
 use crate::host::HostInput;
 use crate::rule::{declare_rule, Hit};
-use super::helpers;
 
 declare_rule! {
     /// ## What it does
@@ -23,7 +23,9 @@ declare_rule! {
 
 fn check(input: &HostInput, out: &mut Vec<Hit>) {
     helpers::pod_flag(input, Component::ApiServer, "service-account-lookup", out, |v| match v {
-        Some(v) if helpers::is_false(v) => Some("--service-account-lookup=false: tokens of deleted service accounts stay valid".into()),
+        Some(v) if helpers::is_false(v) => {
+            Some("--service-account-lookup=false: tokens of deleted service accounts stay valid".into())
+        }
         _ => None,
     });
 }

@@ -1,7 +1,7 @@
+use super::helpers;
 use crate::host::Component;
 use crate::host::HostInput;
 use crate::rule::{declare_rule, Hit};
-use super::helpers;
 
 declare_rule! {
     /// ## What it does

@@ -1,6 +1,6 @@
+use super::helpers;
 use crate::host::HostInput;
 use crate::rule::{declare_rule, Hit};
-use super::helpers;
 
 declare_rule! {
     /// ## What it does

@@ -1,6 +1,6 @@
+use super::helpers;
 use crate::host::HostInput;
 use crate::rule::{declare_rule, Hit};
-use super::helpers;
 
 declare_rule! {
     /// ## What it does
@@ -22,9 +22,10 @@ declare_rule! {
 
 fn check(input: &HostInput, out: &mut Vec<Hit>) {
     helpers::docker_setting(input, "log-driver", out, |s| match helpers::last(s) {
-        Some("json-file" | "local" | "none") | None => {
-            Some(format!("log-driver is {}: container logs are not sent off the node", helpers::last(s).unwrap_or("json-file (default)")))
-        }
+        Some("json-file" | "local" | "none") | None => Some(format!(
+            "log-driver is {}: container logs are not sent off the node",
+            helpers::last(s).unwrap_or("json-file (default)")
+        )),
         Some(_) => None,
     });
 }

@@ -22,9 +22,20 @@ declare_rule! {
 
 fn check(input: &HostInput, out: &mut Vec<Hit>) {
     let Some((file, doc)) = &input.encryption else { return };
-    let at = |n: &Node, message: String| Hit { file: Some(*file), resource: Some("EncryptionConfiguration".into()), ..Hit::new(n.line, n.line, message) };
+    let at = |n: &Node, message: String| Hit {
+        file: Some(*file),
+        resource: Some("EncryptionConfiguration".into()),
+        ..Hit::new(n.line, n.line, message)
+    };
     // The entry that covers Secrets: `secrets`, or a wildcard (`*.` is every core resource).
-    let covers = |r: &Node| r.get("resources").map(Node::items).unwrap_or(&[]).iter().filter_map(Node::as_str).any(|s| matches!(s, "secrets" | "*." | "*.*"));
+    let covers = |r: &Node| {
+        r.get("resources")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Node::as_str)
+            .any(|s| matches!(s, "secrets" | "*." | "*.*"))
+    };
     let Some(entry) = doc.get("resources").map(Node::items).unwrap_or(&[]).iter().find(|r| covers(r)) else {
         out.push(at(doc, "no entry for secrets: Secrets are stored unencrypted in etcd".into()));
         return;
@@ -32,8 +43,13 @@ fn check(input: &HostInput, out: &mut Vec<Hit>) {
     let first = entry.get("providers").map(Node::items).unwrap_or(&[]).first();
     match first.and_then(|p| p.entries().next()) {
         Some(("aescbc" | "aesgcm" | "secretbox" | "kms", _)) => {}
-        Some(("identity", _)) => out.push(at(first.unwrap_or(entry), "identity is the first provider for secrets: Secrets are written unencrypted".into())),
-        Some((other, _)) => out.push(at(first.unwrap_or(entry), format!("unknown first provider `{other}` for secrets"))),
+        Some(("identity", _)) => out.push(at(
+            first.unwrap_or(entry),
+            "identity is the first provider for secrets: Secrets are written unencrypted".into(),
+        )),
+        Some((other, _)) => {
+            out.push(at(first.unwrap_or(entry), format!("unknown first provider `{other}` for secrets")))
+        }
         None => out.push(at(entry, "no provider for secrets: Secrets are stored unencrypted in etcd".into())),
     }
 }

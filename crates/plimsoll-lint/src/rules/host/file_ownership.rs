@@ -1,7 +1,7 @@
-use crate::host::Owner;
-use crate::host::HostInput;
-use crate::rule::{declare_rule, Hit};
 use super::file_hit;
+use crate::host::HostInput;
+use crate::host::Owner;
+use crate::rule::{declare_rule, Hit};
 
 declare_rule! {
     /// ## What it does
@@ -31,14 +31,19 @@ fn check(input: &HostInput, out: &mut Vec<Hit>) {
         let problem = match c.spec.owner {
             Owner::RootRoot => (uid != ruid || gid != rgid).then(|| "root:root".to_string()),
             // root:root is stricter than root:docker, so either passes.
-            Owner::RootDocker => (uid != ruid || (Some(gid) != input.docker_gid && gid != rgid)).then(|| "root:docker".to_string()),
+            Owner::RootDocker => {
+                (uid != ruid || (Some(gid) != input.docker_gid && gid != rgid)).then(|| "root:docker".to_string())
+            }
             Owner::Etcd => match input.etcd_ids {
                 (Some(eu), Some(eg)) => (uid != eu || gid != eg).then(|| "etcd:etcd".to_string()),
                 _ => Some("etcd:etcd (the node has no etcd user or group)".to_string()),
             },
         };
         if let Some(want) = problem {
-            out.push(file_hit(c.file, format!("owned by {uid}:{gid}, not {want} ({})", c.spec.owner_ref.replace('-', " "))));
+            out.push(file_hit(
+                c.file,
+                format!("owned by {uid}:{gid}, not {want} ({})", c.spec.owner_ref.replace('-', " ")),
+            ));
         }
     }
 }

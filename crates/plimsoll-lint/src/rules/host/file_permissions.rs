@@ -1,6 +1,6 @@
+use super::file_hit;
 use crate::host::HostInput;
 use crate::rule::{declare_rule, Hit};
-use super::file_hit;
 
 declare_rule! {
     /// ## What it does
@@ -23,7 +23,15 @@ declare_rule! {
 fn check(input: &HostInput, out: &mut Vec<Hit>) {
     for c in &input.checked {
         if c.spec.forbidden != 0 && c.meta.mode & c.spec.forbidden != 0 {
-            out.push(file_hit(c.file, format!("mode {:04o}, more permissive than {} ({})", c.meta.mode & 0o7777, c.spec.want_mode, c.spec.mode_ref.replace('-', " "))));
+            out.push(file_hit(
+                c.file,
+                format!(
+                    "mode {:04o}, more permissive than {} ({})",
+                    c.meta.mode & 0o7777,
+                    c.spec.want_mode,
+                    c.spec.mode_ref.replace('-', " ")
+                ),
+            ));
         }
     }
 }

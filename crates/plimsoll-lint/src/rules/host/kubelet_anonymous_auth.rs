@@ -1,6 +1,6 @@
+use super::helpers;
 use crate::host::HostInput;
 use crate::rule::{declare_rule, Hit};
-use super::helpers;
 
 declare_rule! {
     /// ## What it does
@@ -21,7 +21,12 @@ declare_rule! {
 }
 
 fn check(input: &HostInput, out: &mut Vec<Hit>) {
-    helpers::kubelet(input, "anonymous-auth", &["authentication", "anonymous", "enabled"], ("false", "true"), out, |v| {
-        (!helpers::is_false(v)).then(|| format!("anonymous requests to the kubelet are allowed ({v})"))
-    });
+    helpers::kubelet(
+        input,
+        "anonymous-auth",
+        &["authentication", "anonymous", "enabled"],
+        ("false", "true"),
+        out,
+        |v| (!helpers::is_false(v)).then(|| format!("anonymous requests to the kubelet are allowed ({v})")),
+    );
 }

@@ -1,6 +1,6 @@
+use super::helpers;
 use crate::host::HostInput;
 use crate::rule::{declare_rule, Hit};
-use super::helpers;
 
 declare_rule! {
     /// ## What it does
@@ -21,9 +21,16 @@ declare_rule! {
 }
 
 fn check(input: &HostInput, out: &mut Vec<Hit>) {
-    helpers::kubelet(input, "streaming-connection-idle-timeout", &["streamingConnectionIdleTimeout"], ("4h0m0s", "4h0m0s"), out, |v| {
-        // A Go duration is zero when every number in it is zero (`0`, `0s`, `0h0m0s`).
-        let zero = !v.is_empty() && v.chars().filter(char::is_ascii_digit).all(|c| c == '0');
-        zero.then(|| format!("streaming connections never time out ({v})"))
-    });
+    helpers::kubelet(
+        input,
+        "streaming-connection-idle-timeout",
+        &["streamingConnectionIdleTimeout"],
+        ("4h0m0s", "4h0m0s"),
+        out,
+        |v| {
+            // A Go duration is zero when every number in it is zero (`0`, `0s`, `0h0m0s`).
+            let zero = !v.is_empty() && v.chars().filter(char::is_ascii_digit).all(|c| c == '0');
+            zero.then(|| format!("streaming connections never time out ({v})"))
+        },
+    );
 }

@@ -1,7 +1,7 @@
+use super::helpers;
 use crate::host::Component;
 use crate::host::HostInput;
 use crate::rule::{declare_rule, Hit};
-use super::helpers;
 
 declare_rule! {
     /// ## What it does
@@ -22,7 +22,9 @@ declare_rule! {
 }
 
 fn check(input: &HostInput, out: &mut Vec<Hit>) {
-    for (c, cis) in [(Component::ApiServer, "1.2.16"), (Component::ControllerManager, "1.3.2"), (Component::Scheduler, "1.4.1")] {
+    for (c, cis) in
+        [(Component::ApiServer, "1.2.16"), (Component::ControllerManager, "1.3.2"), (Component::Scheduler, "1.4.1")]
+    {
         helpers::pod_flag(input, c, "profiling", out, |v| match v {
             Some(v) if helpers::is_false(v) => None,
             _ => Some(format!("{}: profiling is enabled (CIS {cis})", c.name())),
