@@ -97,7 +97,17 @@ fn docker_command_outputs_and_exit_codes() {
     assert_eq!(formats.status.code(), Some(2));
 
     // docker:NAME reads the image from the engine.
-    let img = plimsoll(&["image", "docker:tiny:1", "-f", "json", "--no-cache", "--scanners", "misconfig", "--docker-host", &host]);
+    let img = plimsoll(&[
+        "image",
+        "docker:tiny:1",
+        "-f",
+        "json",
+        "--no-cache",
+        "--scanners",
+        "misconfig",
+        "--docker-host",
+        &host,
+    ]);
     assert!(img.status.success(), "{}", stderr(&img));
     let img: Value = serde_json::from_slice(&img.stdout).unwrap();
     assert_eq!(img["artifact"]["name"], "docker:tiny:1");

@@ -176,10 +176,10 @@ impl EngineClient {
         })?;
         stream.set_read_timeout(Some(self.limits.io_timeout)).map_err(|e| self.io_err(path, e))?;
         stream.set_write_timeout(Some(self.limits.io_timeout)).map_err(|e| self.io_err(path, e))?;
-        let mut w = &stream;
-        // `Host` is required by HTTP/1.1; engines ignore its value on a Unix socket.
-        write!(w, "GET {path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: plimsoll\r\nConnection: close\r\n\r\n")
-            .map_err(|e| self.io_err(path, e))?;
+        // `Host` is required by HTTP/1.1; engines ignore its value on a Unix socket. One write,
+        // so the engine sees the whole head at once.
+        let head = format!("GET {path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: plimsoll\r\nConnection: close\r\n\r\n");
+        (&stream).write_all(head.as_bytes()).map_err(|e| self.io_err(path, e))?;
         let mut reader = BufReader::with_capacity(64 * 1024, Deadlined { inner: stream, deadline });
         let (status, framing) = read_head(&mut reader).map_err(|e| match e {
             HeadError::Io(e) => self.io_err(path, e),
@@ -392,8 +392,15 @@ mod tests {
         let listener = UnixListener::bind(&sock).unwrap();
         std::thread::spawn(move || {
             if let Ok((mut s, _)) = listener.accept() {
-                let mut req = [0u8; 4096];
-                let _ = s.read(&mut req);
+                // The whole request head, then the canned answer.
+                let mut req = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !req.ends_with(b"\r\n\r\n") {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
+                    }
+                }
                 let _ = s.write_all(response);
             }
         });

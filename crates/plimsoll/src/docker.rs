@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use plimsoll_image::engine::{EngineClient, EngineKind, EngineLimits};
 use plimsoll_image::{ImageError, ImageRef, OpenOptions};
-use plimsoll_lint::{ContainerInput, DaemonInput, LintConfig};
+use plimsoll_lint::{ContainerInput, DaemonInput};
 use plimsoll_model::{purl, ArtifactKind, Diagnostic, DiagnosticLevel, OsRelease, Package, PackageKind};
 use serde_json::Value;
 
@@ -94,7 +94,7 @@ pub fn audit_docker(opts: &DockerAuditOptions, scan: &ScanOptions, policy: &Poli
         },
         None => None,
     };
-    let lint = scan.misconfig.clone().unwrap_or_else(LintConfig::default);
+    let lint = scan.misconfig.clone().unwrap_or_default();
     let daemon = DaemonInput { info, daemon_json, bridge_network: bridge };
     report.misconfigurations.extend(plimsoll_lint::lint_docker_daemon("daemon", &daemon, &lint));
 
