@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use plimsoll::k8s::{audit_cluster, K8sAudit, K8sOptions, CLUSTER_ROW};
 use plimsoll::policy::Policy;
-use plimsoll_kube::testing::{ApiServer, FakeCluster};
 use plimsoll::ScanOptions;
+use plimsoll_kube::testing::{ApiServer, FakeCluster};
 use plimsoll_model::DiagnosticLevel;
 use serde_json::{json, Value};
 
@@ -70,8 +70,10 @@ fn cluster() -> FakeCluster {
     let mut web = workload(&restricted, "web", "shop", None);
     for list in ["containers", "initContainers"] {
         for c in web["spec"]["template"]["spec"][list].as_array_mut().unwrap() {
-            c["image"] = json!("registry.k8s.io/pause@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097");
-            c["resources"] = json!({"limits": {"cpu": "100m", "memory": "64Mi"}, "requests": {"cpu": "10m", "memory": "16Mi"}});
+            c["image"] =
+                json!("registry.k8s.io/pause@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097");
+            c["resources"] =
+                json!({"limits": {"cpu": "100m", "memory": "64Mi"}, "requests": {"cpu": "10m", "memory": "16Mi"}});
             c["securityContext"]["readOnlyRootFilesystem"] = json!(true);
         }
     }
@@ -120,19 +122,32 @@ fn cluster() -> FakeCluster {
         json!({"metadata": meta("view", None, None),
                "rules": [{"apiGroups": [""], "resources": ["pods", "services"], "verbs": ["get", "list"]}]}),
     );
-    add("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", crb("ops-admin", "cluster-admin", json!([{"kind": "User", "name": "alice"}])));
+    add(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        crb("ops-admin", "cluster-admin", json!([{"kind": "User", "name": "alice"}])),
+    );
     add(
         "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
         crb("ci-secrets", "secret-reader", json!([{"kind": "ServiceAccount", "name": "ci", "namespace": "build"}])),
     );
-    add("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", crb("open-view", "view", json!([{"kind": "Group", "name": "system:unauthenticated"}])));
     add(
         "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-        crb("system:public-info-viewer", "system:public-info-viewer", json!([{"kind": "Group", "name": "system:unauthenticated"}])),
+        crb("open-view", "view", json!([{"kind": "Group", "name": "system:unauthenticated"}])),
     );
-    add("/apis/rbac.authorization.k8s.io/v1/rolebindings", json!({
+    add(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        crb(
+            "system:public-info-viewer",
+            "system:public-info-viewer",
+            json!([{"kind": "Group", "name": "system:unauthenticated"}]),
+        ),
+    );
+    add(
+        "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+        json!({
         "metadata": meta("shop-admins", Some("shop"), None),
-        "roleRef": {"kind": "Role", "name": "shop-admin"}, "subjects": [{"kind": "User", "name": "bob"}]}));
+        "roleRef": {"kind": "Role", "name": "shop-admin"}, "subjects": [{"kind": "User", "name": "bob"}]}),
+    );
 
     // Nodes: one with a vulnerable kubelet and containerd, one patched.
     let node = |name: &str, kubelet: &str, runtime: &str| {
@@ -282,7 +297,8 @@ fn audit_reports_each_namespace_exactly() {
     assert!(row("legacy").no_network_policy());
     assert!(!row("empty").no_network_policy());
     // Every finding on a shop object (several per rule where both containers fail) counted.
-    let in_shop = audit.scanned.report.misconfigurations.iter().filter(|m| m.file.split('/').nth(1) == Some("shop")).count();
+    let in_shop =
+        audit.scanned.report.misconfigurations.iter().filter(|m| m.file.split('/').nth(1) == Some("shop")).count();
     assert_eq!(shop.high + shop.medium + shop.low + shop.critical + shop.unknown, in_shop);
     assert!(in_shop > want["shop"].len());
 
@@ -303,8 +319,13 @@ fn audit_reports_each_namespace_exactly() {
 
     // The 403 on CronJobs is in the report, fails the gate closed, and the rest ran.
     assert_eq!(audit.forbidden, ["cronjobs.batch"]);
-    let d: Vec<_> =
-        audit.scanned.report.diagnostics.iter().filter(|d| d.message.contains("forbidden (403) to list cronjobs.batch")).collect();
+    let d: Vec<_> = audit
+        .scanned
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("forbidden (403) to list cronjobs.batch"))
+        .collect();
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].level, DiagnosticLevel::Error);
     assert!(audit.scanned.verdict.incomplete);
