@@ -185,6 +185,10 @@ struct Run {
 }
 
 fn run(token: &str, allow_forbidden: bool) -> Option<Result<Run, plimsoll::Error>> {
+    run_in(token, allow_forbidden, None)
+}
+
+fn run_in(token: &str, allow_forbidden: bool, namespace: Option<&str>) -> Option<Result<Run, plimsoll::Error>> {
     if !shared().is_dir() {
         plimsoll_test_support::require(&format!("{} is absent", shared().display()));
         return None;
@@ -196,7 +200,12 @@ fn run(token: &str, allow_forbidden: bool) -> Option<Result<Run, plimsoll::Error
     let kubeconfig = dir.path().join("config");
     std::fs::write(&kubeconfig, server.kubeconfig(token)).unwrap();
     let scan = ScanOptions { advisories: Some(database(dir.path())), ..ScanOptions::default() };
-    let opts = K8sOptions { kubeconfig: Some(kubeconfig), allow_forbidden, ..K8sOptions::default() };
+    let opts = K8sOptions {
+        kubeconfig: Some(kubeconfig),
+        allow_forbidden,
+        namespace: namespace.map(str::to_owned),
+        ..K8sOptions::default()
+    };
     let out = audit_cluster(&opts, &scan, &Policy::default());
     let log = c.log.lock().unwrap().clone();
     Some(out.map(|audit| Run { audit, log }))
@@ -354,4 +363,22 @@ fn wrong_token_is_a_clear_error() {
     let chain = format!("{e}: {}", std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default());
     assert!(chain.contains("cannot audit the Kubernetes cluster"), "{chain}");
     assert!(chain.contains("401 Unauthorized"), "{chain}");
+}
+
+#[test]
+fn one_namespace_reads_its_collections_and_the_cluster_scoped_ones() {
+    let Some(r) = run_in("audit-token", true, Some("legacy")) else { return };
+    let Run { audit, log } = r.unwrap();
+    let got = findings(&audit);
+    let namespaces: Vec<&String> = got.keys().collect();
+    // The shop namespace is not read; cluster-wide bindings still apply to legacy.
+    assert_eq!(namespaces, [CLUSTER_ROW, "legacy"]);
+    assert!(log.iter().any(|l| l.starts_with("/api/v1/namespaces/legacy/pods?")), "{log:?}");
+    assert!(log.iter().any(|l| l.starts_with("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?")), "{log:?}");
+    assert!(!log.iter().any(|l| l.starts_with("/api/v1/pods?") || l.starts_with("/api/v1/namespaces?")), "{log:?}");
+    // The same findings as in the full audit; without the Namespace object (not listed in this
+    // mode) the missing default-deny policy is reported at the namespace's first workload, as
+    // for manifests without a Namespace.
+    assert_eq!(got["legacy"].len(), 13, "{:?}", got["legacy"]);
+    assert!(got["legacy"].contains(&("PL-K8S-033".to_string(), "Pod/legacy/old-app".to_string())));
 }
