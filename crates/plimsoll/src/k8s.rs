@@ -152,6 +152,13 @@ pub fn audit_cluster(opts: &K8sOptions, scan: &ScanOptions, policy: &Policy) -> 
         .map_err(|source| Error::Cluster { source })?;
     let client = Client::new(&cfg, opts.limits.clone()).map_err(|source| Error::Cluster { source })?;
     let mut audit = audit_with_client(&client, &cfg.context, opts, scan, policy)?;
+    // In the report too, so that every format says the server was not verified.
+    audit.scanned.report.diagnostics.extend(cfg.warnings.iter().map(|w| Diagnostic {
+        level: DiagnosticLevel::Warning,
+        message: w.clone(),
+        layer: None,
+        path: None,
+    }));
     audit.warnings.splice(0..0, cfg.warnings);
     Ok(audit)
 }
