@@ -81,6 +81,25 @@ fn table_json_exit_codes_and_401() {
     let (code, _, _) = plimsoll(&cfg, &["--format", "sarif", "--exit-code", "5", "--allow-forbidden"]);
     assert_eq!(code, 5, "findings remain");
 
+    // insecure-skip-tls-verify instead of the CA: it connects, and says so loudly everywhere.
+    let insecure = s
+        .kubeconfig("t0k3n")
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("certificate-authority-data:") {
+                "    insecure-skip-tls-verify: true"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&cfg, insecure).unwrap();
+    let (code, out, err) = plimsoll(&cfg, &["--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("WARNING: INSECURE: cluster test sets insecure-skip-tls-verify"), "{err}");
+    assert!(out.contains("the API server's certificate is NOT verified"), "{out}");
+
     std::fs::write(&cfg, s.kubeconfig("wrong")).unwrap();
     let (code, _, err) = plimsoll(&cfg, &[]);
     assert_eq!(code, 2);

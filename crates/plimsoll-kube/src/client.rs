@@ -218,13 +218,13 @@ fn tls_config(cfg: &ClusterConfig) -> Result<Arc<rustls::ClientConfig>, KubeErro
     let config = match (&cfg.client_cert_pem, &cfg.client_key_pem) {
         (Some(cert), Some(key)) => {
             let what = format!("user {} client certificate", cfg.user);
-            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert)
-                .collect::<Result<_, _>>()
-                .map_err(|e| tls_err(&what, &e))?;
+            let certs: Vec<CertificateDer<'static>> =
+                CertificateDer::pem_slice_iter(cert).collect::<Result<_, _>>().map_err(|e| tls_err(&what, &e))?;
             if certs.is_empty() {
                 return Err(tls_err(&what, &"holds no PEM certificate"));
             }
-            let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| tls_err(&format!("user {} client key", cfg.user), &e))?;
+            let key = PrivateKeyDer::from_pem_slice(key)
+                .map_err(|e| tls_err(&format!("user {} client key", cfg.user), &e))?;
             builder.with_client_auth_cert(certs, key).map_err(|e| tls_err(&what, &e))?
         }
         _ => builder.with_no_client_auth(),

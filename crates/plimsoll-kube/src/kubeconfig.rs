@@ -175,10 +175,8 @@ pub fn load(explicit: Option<&Path>, context: Option<&str>) -> Result<ClusterCon
         }
         let text = read_capped(path, MAX_KUBECONFIG_BYTES)
             .map_err(|source| KubeError::ReadKubeconfig { path: path.clone(), source })?;
-        let text = String::from_utf8(text).map_err(|_| KubeError::ParseKubeconfig {
-            path: path.clone(),
-            reason: "not UTF-8 text".into(),
-        })?;
+        let text = String::from_utf8(text)
+            .map_err(|_| KubeError::ParseKubeconfig { path: path.clone(), reason: "not UTF-8 text".into() })?;
         let raw: RawConfig = if text.trim().is_empty() {
             RawConfig::default()
         } else {
@@ -389,9 +387,11 @@ fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
 fn run_exec(exec: &RawExec, dir: &Path, user: &str) -> Result<ExecCredentialOut, KubeError> {
     use std::io::Read;
     use std::process::{Command, Stdio};
-    let fail = |reason: String| KubeError::Credential { what: format!("user {user} exec plugin `{}`", exec.command), reason };
+    let fail =
+        |reason: String| KubeError::Credential { what: format!("user {user} exec plugin `{}`", exec.command), reason };
     // A relative command with a path separator is relative to the kubeconfig, as in kubectl.
-    let command = if exec.command.contains('/') { relative_to(dir, &exec.command) } else { PathBuf::from(&exec.command) };
+    let command =
+        if exec.command.contains('/') { relative_to(dir, &exec.command) } else { PathBuf::from(&exec.command) };
     let api_version = exec.api_version.clone().unwrap_or_else(|| "client.authentication.k8s.io/v1".into());
     let info = serde_json::json!({
         "apiVersion": api_version, "kind": "ExecCredential", "spec": {"interactive": false}

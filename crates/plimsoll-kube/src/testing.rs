@@ -67,8 +67,7 @@ impl TestPki {
         let ca_cert = ca.self_signed(&ca_key).map_err(e)?;
         let issuer = Issuer::new(ca, ca_key);
         let server_key = KeyPair::generate().map_err(e)?;
-        let server =
-            CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).map_err(e)?;
+        let server = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).map_err(e)?;
         let server_cert = server.signed_by(&server_key, &issuer).map_err(e)?;
         let client_key = KeyPair::generate().map_err(e)?;
         let mut client = CertificateParams::new(Vec::<String>::new()).map_err(e)?;
@@ -202,9 +201,12 @@ fn serve(conn: TcpStream, tls: Arc<rustls::ServerConfig>, handler: &Handler, sto
         }
         Reply::Endless => {
             let chunk = vec![b' '; 64 << 10];
-            let mut r = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+            let mut r =
+                write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
             while r.is_ok() && !stop.load(Ordering::SeqCst) {
-                r = write!(s, "{:x}\r\n", chunk.len()).and_then(|()| s.write_all(&chunk)).and_then(|()| s.write_all(b"\r\n"));
+                r = write!(s, "{:x}\r\n", chunk.len())
+                    .and_then(|()| s.write_all(&chunk))
+                    .and_then(|()| s.write_all(b"\r\n"));
             }
             r
         }
@@ -264,7 +266,8 @@ fn decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(&c) = b.get(i) {
-        let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex =
+            b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
         match (c, hex) {
             (b'%', Some(v)) => {
                 out.push(v);
@@ -321,10 +324,14 @@ impl FakeCluster {
                 &format!("{} is forbidden: User \"{user}\" cannot list resource at the cluster scope", collection),
             );
         }
-        let Some(all) = self.collections.get(&collection) else { return status(404, "the server could not find the requested resource") };
+        let Some(all) = self.collections.get(&collection) else {
+            return status(404, "the server could not find the requested resource");
+        };
         let items: Vec<&Value> = all
             .iter()
-            .filter(|o| ns.as_deref().is_none_or(|n| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(n)))
+            .filter(|o| {
+                ns.as_deref().is_none_or(|n| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(n))
+            })
             .collect();
         let limit = req.param("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(usize::MAX);
         let page = limit.min(self.page_size.max(1));
@@ -340,7 +347,10 @@ impl FakeCluster {
         if end < items.len() {
             meta["continue"] = json!(format!("tok:{end}"));
         }
-        Reply::Json(200, json!({"kind": "List", "apiVersion": "v1", "metadata": meta, "items": items.get(start..end).unwrap_or_default()}))
+        Reply::Json(
+            200,
+            json!({"kind": "List", "apiVersion": "v1", "metadata": meta, "items": items.get(start..end).unwrap_or_default()}),
+        )
     }
 }
 

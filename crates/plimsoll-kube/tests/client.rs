@@ -10,7 +10,9 @@ use plimsoll_kube::{kubeconfig, Client, KubeError, Limits};
 use serde_json::json;
 
 fn pods(n: usize) -> Vec<serde_json::Value> {
-    (0..n).map(|i| json!({"metadata": {"name": format!("p{i}"), "namespace": if i % 2 == 0 { "a" } else { "b" }}})).collect()
+    (0..n)
+        .map(|i| json!({"metadata": {"name": format!("p{i}"), "namespace": if i % 2 == 0 { "a" } else { "b" }}}))
+        .collect()
 }
 
 fn cluster() -> FakeCluster {
@@ -45,11 +47,7 @@ fn bearer_token_and_pagination_followed() {
     let log = c.log.lock().unwrap().clone();
     assert_eq!(
         log,
-        [
-            "/api/v1/pods?limit=500",
-            "/api/v1/pods?limit=500&continue=tok:2",
-            "/api/v1/pods?limit=500&continue=tok:4"
-        ]
+        ["/api/v1/pods?limit=500", "/api/v1/pods?limit=500&continue=tok:2", "/api/v1/pods?limit=500&continue=tok:4"]
     );
     // A namespaced path is filtered the way the API server does.
     let a = client.list("/api/v1/namespaces/a/pods", "pods").unwrap();

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use plimsoll_kube::{Client, KubeError};
-use plimsoll_lint::{FileKind, LintConfig, Linter};
+use plimsoll_lint::{FileKind, Linter};
 use plimsoll_model::{ArtifactKind, Diagnostic, DiagnosticLevel, Package, PackageKind, Severity};
 use serde_json::Value;
 
@@ -152,6 +152,13 @@ pub fn audit_cluster(opts: &K8sOptions, scan: &ScanOptions, policy: &Policy) -> 
         .map_err(|source| Error::Cluster { source })?;
     let client = Client::new(&cfg, opts.limits.clone()).map_err(|source| Error::Cluster { source })?;
     let mut audit = audit_with_client(&client, &cfg.context, opts, scan, policy)?;
+    // In the report too, so that every format says the server was not verified.
+    audit.scanned.report.diagnostics.extend(cfg.warnings.iter().map(|w| Diagnostic {
+        level: DiagnosticLevel::Warning,
+        message: w.clone(),
+        layer: None,
+        path: None,
+    }));
     audit.warnings.splice(0..0, cfg.warnings);
     Ok(audit)
 }
@@ -202,7 +209,7 @@ pub fn audit_with_client(
 
     let mut rows: BTreeMap<String, NamespaceSummary> = BTreeMap::new();
     row(&mut rows, CLUSTER_ROW);
-    let cfg = scan.misconfig.clone().unwrap_or_else(LintConfig::default);
+    let cfg = scan.misconfig.clone().unwrap_or_default();
     let mut linter = Linter::new(cfg);
     // File name -> summary row.
     let mut file_row: BTreeMap<String, String> = BTreeMap::new();
@@ -232,7 +239,8 @@ pub fn audit_with_client(
             "NetworkPolicy" => summary.network_policies += 1,
             _ => {}
         }
-        let workload = matches!(r.kind, "Pod" | "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob");
+        let workload =
+            matches!(r.kind, "Pod" | "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob");
         if workload {
             with_workloads.insert(row_name.clone());
             if owned(o) {
@@ -411,7 +419,7 @@ fn go_version(raw: &str) -> Option<(String, bool)> {
     };
     let pre = rest.strip_prefix('-').filter(|p| {
         let p = p.split('+').next().unwrap_or("");
-        ["alpha", "beta", "rc"].iter().any(|t| p.starts_with(t)) && !p.contains(|c: char| c == '-' || c == '+')
+        ["alpha", "beta", "rc"].iter().any(|t| p.starts_with(t)) && !p.contains(['-', '+'])
     });
     let vendor = !rest.is_empty() && pre.is_none();
     let mut out = format!("v{core}");

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use plimsoll::k8s::{audit_cluster, K8sAudit, K8sOptions, CLUSTER_ROW};
 use plimsoll::policy::Policy;
-use plimsoll_kube::testing::{ApiServer, FakeCluster};
 use plimsoll::ScanOptions;
+use plimsoll_kube::testing::{ApiServer, FakeCluster};
 use plimsoll_model::DiagnosticLevel;
 use serde_json::{json, Value};
 
@@ -70,8 +70,10 @@ fn cluster() -> FakeCluster {
     let mut web = workload(&restricted, "web", "shop", None);
     for list in ["containers", "initContainers"] {
         for c in web["spec"]["template"]["spec"][list].as_array_mut().unwrap() {
-            c["image"] = json!("registry.k8s.io/pause@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097");
-            c["resources"] = json!({"limits": {"cpu": "100m", "memory": "64Mi"}, "requests": {"cpu": "10m", "memory": "16Mi"}});
+            c["image"] =
+                json!("registry.k8s.io/pause@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097");
+            c["resources"] =
+                json!({"limits": {"cpu": "100m", "memory": "64Mi"}, "requests": {"cpu": "10m", "memory": "16Mi"}});
             c["securityContext"]["readOnlyRootFilesystem"] = json!(true);
         }
     }
@@ -120,19 +122,32 @@ fn cluster() -> FakeCluster {
         json!({"metadata": meta("view", None, None),
                "rules": [{"apiGroups": [""], "resources": ["pods", "services"], "verbs": ["get", "list"]}]}),
     );
-    add("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", crb("ops-admin", "cluster-admin", json!([{"kind": "User", "name": "alice"}])));
+    add(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        crb("ops-admin", "cluster-admin", json!([{"kind": "User", "name": "alice"}])),
+    );
     add(
         "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
         crb("ci-secrets", "secret-reader", json!([{"kind": "ServiceAccount", "name": "ci", "namespace": "build"}])),
     );
-    add("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", crb("open-view", "view", json!([{"kind": "Group", "name": "system:unauthenticated"}])));
     add(
         "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-        crb("system:public-info-viewer", "system:public-info-viewer", json!([{"kind": "Group", "name": "system:unauthenticated"}])),
+        crb("open-view", "view", json!([{"kind": "Group", "name": "system:unauthenticated"}])),
     );
-    add("/apis/rbac.authorization.k8s.io/v1/rolebindings", json!({
+    add(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        crb(
+            "system:public-info-viewer",
+            "system:public-info-viewer",
+            json!([{"kind": "Group", "name": "system:unauthenticated"}]),
+        ),
+    );
+    add(
+        "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+        json!({
         "metadata": meta("shop-admins", Some("shop"), None),
-        "roleRef": {"kind": "Role", "name": "shop-admin"}, "subjects": [{"kind": "User", "name": "bob"}]}));
+        "roleRef": {"kind": "Role", "name": "shop-admin"}, "subjects": [{"kind": "User", "name": "bob"}]}),
+    );
 
     // Nodes: one with a vulnerable kubelet and containerd, one patched.
     let node = |name: &str, kubelet: &str, runtime: &str| {
@@ -170,6 +185,10 @@ struct Run {
 }
 
 fn run(token: &str, allow_forbidden: bool) -> Option<Result<Run, plimsoll::Error>> {
+    run_in(token, allow_forbidden, None)
+}
+
+fn run_in(token: &str, allow_forbidden: bool, namespace: Option<&str>) -> Option<Result<Run, plimsoll::Error>> {
     if !shared().is_dir() {
         plimsoll_test_support::require(&format!("{} is absent", shared().display()));
         return None;
@@ -181,7 +200,12 @@ fn run(token: &str, allow_forbidden: bool) -> Option<Result<Run, plimsoll::Error
     let kubeconfig = dir.path().join("config");
     std::fs::write(&kubeconfig, server.kubeconfig(token)).unwrap();
     let scan = ScanOptions { advisories: Some(database(dir.path())), ..ScanOptions::default() };
-    let opts = K8sOptions { kubeconfig: Some(kubeconfig), allow_forbidden, ..K8sOptions::default() };
+    let opts = K8sOptions {
+        kubeconfig: Some(kubeconfig),
+        allow_forbidden,
+        namespace: namespace.map(str::to_owned),
+        ..K8sOptions::default()
+    };
     let out = audit_cluster(&opts, &scan, &Policy::default());
     let log = c.log.lock().unwrap().clone();
     Some(out.map(|audit| Run { audit, log }))
@@ -282,7 +306,8 @@ fn audit_reports_each_namespace_exactly() {
     assert!(row("legacy").no_network_policy());
     assert!(!row("empty").no_network_policy());
     // Every finding on a shop object (several per rule where both containers fail) counted.
-    let in_shop = audit.scanned.report.misconfigurations.iter().filter(|m| m.file.split('/').nth(1) == Some("shop")).count();
+    let in_shop =
+        audit.scanned.report.misconfigurations.iter().filter(|m| m.file.split('/').nth(1) == Some("shop")).count();
     assert_eq!(shop.high + shop.medium + shop.low + shop.critical + shop.unknown, in_shop);
     assert!(in_shop > want["shop"].len());
 
@@ -303,8 +328,13 @@ fn audit_reports_each_namespace_exactly() {
 
     // The 403 on CronJobs is in the report, fails the gate closed, and the rest ran.
     assert_eq!(audit.forbidden, ["cronjobs.batch"]);
-    let d: Vec<_> =
-        audit.scanned.report.diagnostics.iter().filter(|d| d.message.contains("forbidden (403) to list cronjobs.batch")).collect();
+    let d: Vec<_> = audit
+        .scanned
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("forbidden (403) to list cronjobs.batch"))
+        .collect();
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].level, DiagnosticLevel::Error);
     assert!(audit.scanned.verdict.incomplete);
@@ -333,4 +363,22 @@ fn wrong_token_is_a_clear_error() {
     let chain = format!("{e}: {}", std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default());
     assert!(chain.contains("cannot audit the Kubernetes cluster"), "{chain}");
     assert!(chain.contains("401 Unauthorized"), "{chain}");
+}
+
+#[test]
+fn one_namespace_reads_its_collections_and_the_cluster_scoped_ones() {
+    let Some(r) = run_in("audit-token", true, Some("legacy")) else { return };
+    let Run { audit, log } = r.unwrap();
+    let got = findings(&audit);
+    let namespaces: Vec<&String> = got.keys().collect();
+    // The shop namespace is not read; cluster-wide bindings still apply to legacy.
+    assert_eq!(namespaces, [CLUSTER_ROW, "legacy"]);
+    assert!(log.iter().any(|l| l.starts_with("/api/v1/namespaces/legacy/pods?")), "{log:?}");
+    assert!(log.iter().any(|l| l.starts_with("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?")), "{log:?}");
+    assert!(!log.iter().any(|l| l.starts_with("/api/v1/pods?") || l.starts_with("/api/v1/namespaces?")), "{log:?}");
+    // The same findings as in the full audit; without the Namespace object (not listed in this
+    // mode) the missing default-deny policy is reported at the namespace's first workload, as
+    // for manifests without a Namespace.
+    assert_eq!(got["legacy"].len(), 13, "{:?}", got["legacy"]);
+    assert!(got["legacy"].contains(&("PL-K8S-033".to_string(), "Pod/legacy/old-app".to_string())));
 }

@@ -36,7 +36,14 @@ fn check(set: &K8sSet, out: &mut Vec<Hit>) {
             for e in c.get("envFrom").map(Node::items).unwrap_or(&[]) {
                 let Some(r) = e.get("secretRef") else { continue };
                 let secret = r.get("name").and_then(Node::as_str).unwrap_or("?");
-                out.push(hit(obj, e, format!("container {} takes every key of Secret {secret} as environment variables", container_name(c))));
+                out.push(hit(
+                    obj,
+                    e,
+                    format!(
+                        "container {} takes every key of Secret {secret} as environment variables",
+                        container_name(c)
+                    ),
+                ));
             }
         }
     }
