@@ -459,7 +459,11 @@ pub fn legacy_attestations(
 
 /// Checks a DSSE envelope (its JSON) holding an in-toto statement: signed by `key` over the
 /// PAE, with `digest` among its subjects. Returns the predicate type and the statement.
-pub fn check_envelope(bytes: &[u8], key: &VerifyingKey, digest: &Digest) -> Result<(String, serde_json::Value), String> {
+pub fn check_envelope(
+    bytes: &[u8],
+    key: &VerifyingKey,
+    digest: &Digest,
+) -> Result<(String, serde_json::Value), String> {
     let env: Envelope = serde_json::from_slice(bytes).map_err(|e| format!("not a DSSE envelope: {e}"))?;
     if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
         return Err(format!("payload type `{}` is not in-toto", env.payload_type));

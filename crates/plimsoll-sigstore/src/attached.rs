@@ -372,7 +372,9 @@ pub fn verify_bundle_for_digest(bytes: &[u8], digest: &Digest, check: &Check) ->
         (Signer::Key(key), _) => {
             let pem = key.to_pem().map_err(|e| e.to_string())?;
             let pk = PublicKey::from_pem(&pem).map_err(|e| e.to_string())?;
-            Verifier::new(check.root.clone()).verify(&bundle, &artifact, &Policy::Key(pk)).map_err(|e| e.to_string())?;
+            Verifier::new(check.root.clone())
+                .verify(&bundle, &artifact, &Policy::Key(pk))
+                .map_err(|e| e.to_string())?;
             (None, None)
         }
         (Signer::Identity(p), _) => {
