@@ -454,7 +454,7 @@ pub fn tree(client: &Client, image: &RegistryRef) -> Result<Tree, SignError> {
             (BUNDLE_V03_MEDIA_TYPE, Some(_)) => "attestation",
             (t, _) if t.contains("spdx") || t.contains("cyclonedx") || t.contains("sbom") => "sbom",
             (t, _) if t.contains("in-toto") => "attestation",
-            (t, _) if t.is_empty() => "artifact",
+            ("", _) => "artifact",
             (t, _) => t,
         }
         .to_owned();
