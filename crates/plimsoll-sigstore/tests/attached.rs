@@ -207,12 +207,28 @@ fn key_signed_images_in_each_layout() {
             .to_string();
         assert!(e.contains(&format!("subject is not image {b}")), "{name}: {e}");
 
+        // An SBOM attached as ORAS does (artifactType SPDX, no bundle): listed, not verified.
+        let sbom = br#"{"spdxVersion":"SPDX-2.3"}"#;
+        let layer = client.put_blob("app", sbom).unwrap();
+        let config = client.put_blob("app", b"{}").unwrap();
+        let m = serde_json::json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": "application/spdx+json",
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": config, "size": 2},
+            "layers": [{"mediaType": "application/spdx+json", "digest": layer, "size": sbom.len()}],
+            "subject": {"mediaType": OCI_MANIFEST, "digest": a, "size": 100},
+        });
+        let bytes = serde_json::to_vec(&m).unwrap();
+        client.put_referrer("app", &a, OCI_MANIFEST, "application/spdx+json", BTreeMap::new(), &bytes).unwrap();
+        attached::verify_attached(&client, &image, &check, &Want::Signatures).unwrap();
+
         // The tree lists both layouts.
         let tree = attached::tree(&client, &image).unwrap();
         let kinds: Vec<(String, Layout)> = tree.entries.iter().map(|e| (e.kind.clone(), e.layout)).collect();
         assert!(kinds.contains(&("signature".into(), Layout::LegacyTag)), "{name}: {kinds:?}");
         assert!(kinds.contains(&("signature".into(), layout)), "{name}: {kinds:?}");
         assert!(kinds.contains(&("attestation".into(), layout)), "{name}: {kinds:?}");
+        assert!(kinds.contains(&("sbom".into(), layout)), "{name}: {kinds:?}");
+        assert_eq!(kinds.len(), 4, "{name}: {kinds:?}");
     }
 }
 
