@@ -250,7 +250,8 @@ impl AdmissionPolicy {
             }
         }
         let mut rules = Vec::new();
-        for (ri, RawVerify { images, keys, keyless, trusted_root, threshold }) in verify_images.into_iter().enumerate() {
+        for (ri, RawVerify { images, keys, keyless, trusted_root, threshold }) in verify_images.into_iter().enumerate()
+        {
             if images.is_empty() {
                 return Err(invalid(format!("verifyImages[{ri}].images is empty")));
             }
@@ -343,7 +344,9 @@ fn keyless_policy(k: RawKeyless) -> Result<IdentityPolicy, String> {
     let one = |exact: Option<String>, re: Option<String>, name: &str| -> Result<Matcher, String> {
         match (exact, re) {
             (Some(e), None) if !e.is_empty() => Ok(Matcher::Exact(e)),
-            (None, Some(r)) => Matcher::regex(&r).map_err(|e| format!("{name}RegExp is not a valid regular expression: {e}")),
+            (None, Some(r)) => {
+                Matcher::regex(&r).map_err(|e| format!("{name}RegExp is not a valid regular expression: {e}"))
+            }
             (Some(_), Some(_)) => Err(format!("give {name} or {name}RegExp, not both")),
             _ => Err(format!("{name} (or {name}RegExp) is required")),
         }

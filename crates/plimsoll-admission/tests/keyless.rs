@@ -42,7 +42,8 @@ fn admission(reg: &MemoryRegistry, keyless: &str) -> Admission {
 
 #[test]
 fn keyless_policy_admits_the_identity_and_denies_another() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore/conformance/test/assets/bundle-verify");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore/conformance/test/assets/bundle-verify");
     if !dir.is_dir() {
         plimsoll_test_support::require("../shared/sigstore is absent");
         return;
@@ -72,7 +73,8 @@ fn keyless_policy_admits_the_identity_and_denies_another() {
         client.put_referrer("app", &subject, OCI_MANIFEST, BUNDLE_V03, BTreeMap::new(), &bytes).unwrap();
         let image = format!("{}/app:v1", reg.host());
 
-        let exact = format!("        - issuer: https://token.actions.githubusercontent.com\n          subject: {BEACON}\n");
+        let exact =
+            format!("        - issuer: https://token.actions.githubusercontent.com\n          subject: {BEACON}\n");
         let a = admission(&reg, &exact);
         let r = a.review(&review(&image), true).unwrap()["response"].clone();
         assert_eq!(r["allowed"], true, "api={api}: {r}");
@@ -80,7 +82,8 @@ fn keyless_policy_admits_the_identity_and_denies_another() {
         assert_eq!(r["allowed"], false, "api={api}: {r}");
         assert!(r["status"]["message"].as_str().unwrap().contains("no signatures found"), "{r}");
 
-        let by_regexp = "        - issuerRegExp: \"https://token\\\\.actions\\\\.githubusercontent\\\\.com\"\n          \
+        let by_regexp =
+            "        - issuerRegExp: \"https://token\\\\.actions\\\\.githubusercontent\\\\.com\"\n          \
                          subjectRegExp: \"https://github.com/sigstore-conformance/.*\"\n";
         let r = admission(&reg, by_regexp).review(&review(&image), true).unwrap()["response"].clone();
         assert_eq!(r["allowed"], true, "api={api}: {r}");
@@ -96,8 +99,10 @@ fn keyless_policy_admits_the_identity_and_denies_another() {
 
 #[test]
 fn keyless_entries_are_parsed_strictly() {
-    let head = "apiVersion: plimsoll.dev/v1alpha1\nkind: AdmissionPolicy\nspec:\n  verifyImages:\n    - images: [\"r/*\"]\n";
-    let parse = |rest: &str| AdmissionPolicy::parse(&format!("{head}{rest}"), "p", None).map(|_| ()).map_err(|e| e.to_string());
+    let head =
+        "apiVersion: plimsoll.dev/v1alpha1\nkind: AdmissionPolicy\nspec:\n  verifyImages:\n    - images: [\"r/*\"]\n";
+    let parse =
+        |rest: &str| AdmissionPolicy::parse(&format!("{head}{rest}"), "p", None).map(|_| ()).map_err(|e| e.to_string());
     parse("      keyless: [{issuer: https://i, subject: s}]\n").unwrap();
     let e = parse("      keyless: [{issuer: https://i, subjct: s}]\n").unwrap_err();
     assert!(e.contains("subjct"), "{e}");
@@ -109,7 +114,8 @@ fn keyless_entries_are_parsed_strictly() {
     assert!(e.contains("issuerRegExp is not a valid regular expression"), "{e}");
     let e = parse("      keyless: []\n").unwrap_err();
     assert!(e.contains("neither keys nor keyless"), "{e}");
-    let e = parse("      keyless: [{issuer: https://i, subject: s}]\n      trustedRoot: /nonexistent/root.json\n").unwrap_err();
+    let e = parse("      keyless: [{issuer: https://i, subject: s}]\n      trustedRoot: /nonexistent/root.json\n")
+        .unwrap_err();
     assert!(e.contains("trustedRoot"), "{e}");
     let e = parse("      keyless: [{issuer: https://i, subject: s}]\n      threshold: 2\n").unwrap_err();
     assert!(e.contains("threshold"), "{e}");

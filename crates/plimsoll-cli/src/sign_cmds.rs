@@ -159,7 +159,11 @@ impl SignerArgs {
                 use crate::verify_blob_cmd::matcher;
                 attached::Signer::Identity(ss::IdentityPolicy {
                     identity: matcher(certificate_identity, certificate_identity_regexp, "--certificate-identity")?,
-                    issuer: matcher(certificate_oidc_issuer, certificate_oidc_issuer_regexp, "--certificate-oidc-issuer")?,
+                    issuer: matcher(
+                        certificate_oidc_issuer,
+                        certificate_oidc_issuer_regexp,
+                        "--certificate-oidc-issuer",
+                    )?,
                     github: Default::default(),
                 })
             }

@@ -129,7 +129,8 @@ fn new_bundle_format_on_a_registry_without_the_referrers_api() {
 
 #[test]
 fn keyless_verify_through_the_referrers_api() {
-    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore/conformance/test/assets/bundle-verify");
+    let cases =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore/conformance/test/assets/bundle-verify");
     if !cases.is_dir() {
         plimsoll_test_support::require("../shared/sigstore is absent");
         return;

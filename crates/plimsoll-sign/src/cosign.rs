@@ -38,6 +38,10 @@ const JSON_LIMIT: u64 = 16 << 20;
 const ENVELOPE_LIMIT: u64 = 128 << 20;
 const MAX_LAYERS: usize = 1000;
 
+/// What a legacy tag held: the items that verified, and why each other one did not; `None`
+/// when there is no such tag.
+pub type Checked<T> = Option<(Vec<T>, Vec<String>)>;
+
 /// `sha256-<hex>.sig`
 pub fn signature_tag(d: &Digest) -> String {
     format!("{}-{}.sig", d.algorithm(), d.hex())
@@ -295,7 +299,7 @@ pub fn legacy_signatures(
     image: &RegistryRef,
     digest: &Digest,
     key: &VerifyingKey,
-) -> Result<Option<(Vec<VerifiedSignature>, Vec<String>)>, SignError> {
+) -> Result<Checked<VerifiedSignature>, SignError> {
     let tag = signature_tag(digest);
     let Some(sig_manifest) = client.get_manifest(&image.repository, &tag, JSON_LIMIT)? else {
         return Ok(None);
@@ -427,7 +431,7 @@ pub fn legacy_attestations(
     digest: &Digest,
     key: &VerifyingKey,
     predicate_type: Option<&str>,
-) -> Result<Option<(Vec<VerifiedAttestation>, Vec<String>)>, SignError> {
+) -> Result<Checked<VerifiedAttestation>, SignError> {
     let tag = attestation_tag(digest);
     let wanted = predicate_type.map(predicate_type_uri);
     let Some(att_manifest) = client.get_manifest(&image.repository, &tag, JSON_LIMIT)? else {
@@ -459,7 +463,11 @@ pub fn legacy_attestations(
 
 /// Checks a DSSE envelope (its JSON) holding an in-toto statement: signed by `key` over the
 /// PAE, with `digest` among its subjects. Returns the predicate type and the statement.
-pub fn check_envelope(bytes: &[u8], key: &VerifyingKey, digest: &Digest) -> Result<(String, serde_json::Value), String> {
+pub fn check_envelope(
+    bytes: &[u8],
+    key: &VerifyingKey,
+    digest: &Digest,
+) -> Result<(String, serde_json::Value), String> {
     let env: Envelope = serde_json::from_slice(bytes).map_err(|e| format!("not a DSSE envelope: {e}"))?;
     if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
         return Err(format!("payload type `{}` is not in-toto", env.payload_type));

@@ -372,7 +372,9 @@ pub fn verify_bundle_for_digest(bytes: &[u8], digest: &Digest, check: &Check) ->
         (Signer::Key(key), _) => {
             let pem = key.to_pem().map_err(|e| e.to_string())?;
             let pk = PublicKey::from_pem(&pem).map_err(|e| e.to_string())?;
-            Verifier::new(check.root.clone()).verify(&bundle, &artifact, &Policy::Key(pk)).map_err(|e| e.to_string())?;
+            Verifier::new(check.root.clone())
+                .verify(&bundle, &artifact, &Policy::Key(pk))
+                .map_err(|e| e.to_string())?;
             (None, None)
         }
         (Signer::Identity(p), _) => {
@@ -452,7 +454,7 @@ pub fn tree(client: &Client, image: &RegistryRef) -> Result<Tree, SignError> {
             (BUNDLE_V03_MEDIA_TYPE, Some(_)) => "attestation",
             (t, _) if t.contains("spdx") || t.contains("cyclonedx") || t.contains("sbom") => "sbom",
             (t, _) if t.contains("in-toto") => "attestation",
-            (t, _) if t.is_empty() => "artifact",
+            ("", _) => "artifact",
             (t, _) => t,
         }
         .to_owned();

@@ -16,19 +16,19 @@ use plimsoll_image::registry::testing::LocalRegistry;
 use plimsoll_image::registry::{Client, RegistryRef};
 use plimsoll_image::testing::{ImageBuilder, LayerBuilder};
 use plimsoll_model::Digest;
+use plimsoll_sign::{cosign, SignError, SigningKey};
 use plimsoll_sigstore::attached::{
-    self, Check, Found, Layout, Signer, Want, BUNDLE_V03_MEDIA_TYPE, COSIGN_SIGN_PREDICATE,
-    PREDICATE_TYPE_ANNOTATION,
+    self, Check, Found, Layout, Signer, Want, BUNDLE_V03_MEDIA_TYPE, COSIGN_SIGN_PREDICATE, PREDICATE_TYPE_ANNOTATION,
 };
 use plimsoll_sigstore::{IdentityPolicy, Matcher, TrustedRoot};
-use plimsoll_sign::{cosign, SignError, SigningKey};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 fn cases() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore/conformance/test/assets/bundle-verify");
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigstore/conformance/test/assets/bundle-verify");
     p.is_dir().then_some(p)
 }
 
@@ -78,7 +78,9 @@ impl Reg {
     fn push(&self, marker: &str, repo_tag: &str) -> Digest {
         let image = ImageBuilder::new().layer(LayerBuilder::new().file("etc/marker", marker, 0o644));
         match self {
-            Reg::Distribution(l, dir) => l.push_image(&image, &dir.path().join(marker), repo_tag).unwrap().manifest_digest,
+            Reg::Distribution(l, dir) => {
+                l.push_image(&image, &dir.path().join(marker), repo_tag).unwrap().manifest_digest
+            }
             Reg::Memory(m) => {
                 // The client pushes blobs and the manifest as any tool would.
                 let dir = tempfile::tempdir().unwrap();
@@ -114,7 +116,14 @@ fn registries() -> Vec<(&'static str, Reg, Layout)> {
 }
 
 /// Attaches a bundle (JSON) to `subject` as Cosign v3 does; returns the referrer's digest.
-fn attach_bundle(client: &Client, repo: &str, subject: &Digest, subject_size: usize, bundle: &[u8], pt: &str) -> Digest {
+fn attach_bundle(
+    client: &Client,
+    repo: &str,
+    subject: &Digest,
+    subject_size: usize,
+    bundle: &[u8],
+    pt: &str,
+) -> Digest {
     let layer = client.put_blob(repo, bundle).unwrap();
     let config = client.put_blob(repo, b"{}").unwrap();
     let annotations = BTreeMap::from([(PREDICATE_TYPE_ANNOTATION.to_owned(), pt.to_owned())]);
@@ -160,8 +169,9 @@ fn key_signed_images_in_each_layout() {
         assert_eq!(v3.payload["subject"][0]["digest"]["sha256"], a.hex());
 
         // Attestations: the v3 one is found as an attestation, not as a signature.
-        let att = attached::attest_bundle(&client, &image, &key, "cyclonedx", serde_json::json!({"bomFormat": "CycloneDX"}))
-            .unwrap();
+        let att =
+            attached::attest_bundle(&client, &image, &key, "cyclonedx", serde_json::json!({"bomFormat": "CycloneDX"}))
+                .unwrap();
         assert_eq!(att.predicate_type, "https://cyclonedx.org/bom");
         let want = Want::Attestations { predicate_type: Some("cyclonedx".into()) };
         let (_, atts) = attached::verify_attached(&client, &image, &check, &want).unwrap();
@@ -197,12 +207,28 @@ fn key_signed_images_in_each_layout() {
             .to_string();
         assert!(e.contains(&format!("subject is not image {b}")), "{name}: {e}");
 
+        // An SBOM attached as ORAS does (artifactType SPDX, no bundle): listed, not verified.
+        let sbom = br#"{"spdxVersion":"SPDX-2.3"}"#;
+        let layer = client.put_blob("app", sbom).unwrap();
+        let config = client.put_blob("app", b"{}").unwrap();
+        let m = serde_json::json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": "application/spdx+json",
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": config, "size": 2},
+            "layers": [{"mediaType": "application/spdx+json", "digest": layer, "size": sbom.len()}],
+            "subject": {"mediaType": OCI_MANIFEST, "digest": a, "size": 100},
+        });
+        let bytes = serde_json::to_vec(&m).unwrap();
+        client.put_referrer("app", &a, OCI_MANIFEST, "application/spdx+json", BTreeMap::new(), &bytes).unwrap();
+        attached::verify_attached(&client, &image, &check, &Want::Signatures).unwrap();
+
         // The tree lists both layouts.
         let tree = attached::tree(&client, &image).unwrap();
         let kinds: Vec<(String, Layout)> = tree.entries.iter().map(|e| (e.kind.clone(), e.layout)).collect();
         assert!(kinds.contains(&("signature".into(), Layout::LegacyTag)), "{name}: {kinds:?}");
         assert!(kinds.contains(&("signature".into(), layout)), "{name}: {kinds:?}");
         assert!(kinds.contains(&("attestation".into(), layout)), "{name}: {kinds:?}");
+        assert!(kinds.contains(&("sbom".into(), layout)), "{name}: {kinds:?}");
+        assert_eq!(kinds.len(), 4, "{name}: {kinds:?}");
     }
 }
 
@@ -235,7 +261,8 @@ fn keyless_bundles_bound_to_images() {
         let layout = if api { Layout::Referrers } else { Layout::ReferrersTag };
         let client = Client::connect(&reg.host(), &reg.options()).unwrap();
         let prod = || TrustedRoot::production().unwrap();
-        let verify = |image: &RegistryRef, check: &Check, want: &Want| attached::verify_attached(&client, image, check, want);
+        let verify =
+            |image: &RegistryRef, check: &Check, want: &Want| attached::verify_attached(&client, image, check, want);
 
         // A message-signature bundle over the manifest bytes: verifies, with the identity.
         let good = keyless_image(&reg, "v03", &a_txt, &read("happy-path-v0.3", "bundle.sigstore.json"));
@@ -268,7 +295,8 @@ fn keyless_bundles_bound_to_images() {
             reasons.push(e);
         };
         // Moved: the same bundle attached to an image with other bytes.
-        let moved = keyless_image(&reg, "moved", b"{\"schemaVersion\":2}", &read("happy-path-v0.3", "bundle.sigstore.json"));
+        let moved =
+            keyless_image(&reg, "moved", b"{\"schemaVersion\":2}", &read("happy-path-v0.3", "bundle.sigstore.json"));
         rejected("moved", &moved, &identity_check(BEACON, prod()), &Want::Signatures, "not the artifact's digest");
         // Another identity asked for.
         let other = "https://github.com/someone/else/.github/workflows/release.yml@refs/heads/main";
@@ -276,13 +304,26 @@ fn keyless_bundles_bound_to_images() {
         // Expired: the log's integration time is outside the certificate's validity (no TSA).
         let case = "intoto-set-outside-signing-cert-validity_fail";
         let img = keyless_image(&reg, "expired", &read(case, "artifact"), &read(case, "bundle.sigstore.json"));
-        rejected("expired", &img, &identity_check(BEACON, root_of(case)), &Want::Attestations { predicate_type: None }, "signing certificate");
+        rejected(
+            "expired",
+            &img,
+            &identity_check(BEACON, root_of(case)),
+            &Want::Attestations { predicate_type: None },
+            "signing certificate",
+        );
         // Tampered log entry: it does not match the signed artifact.
         let case = "intoto-log-entry-mismatch_fail";
         let img = keyless_image(&reg, "tampered", &read(case, "artifact"), &read(case, "bundle.sigstore.json"));
-        rejected("tampered", &img, &identity_check(BEACON, root_of(case)), &Want::Attestations { predicate_type: None }, "transparency log entry does not match");
+        rejected(
+            "tampered",
+            &img,
+            &identity_check(BEACON, root_of(case)),
+            &Want::Attestations { predicate_type: None },
+            "transparency log entry does not match",
+        );
         // A corrupted inclusion proof.
-        let mut b: serde_json::Value = serde_json::from_slice(&read("happy-path-v0.3", "bundle.sigstore.json")).unwrap();
+        let mut b: serde_json::Value =
+            serde_json::from_slice(&read("happy-path-v0.3", "bundle.sigstore.json")).unwrap();
         let h = b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["hashes"][0].as_str().unwrap().to_owned();
         let mut raw = base64_decode(&h);
         raw[0] ^= 1;

@@ -118,9 +118,11 @@ pub fn verify_image_signers(
         .iter()
         .enumerate()
         .map(|(i, k)| (format!("key {}", i + 1), attached::Signer::Key(k.clone())))
-        .chain(keyless.iter().map(|p| {
-            (format!("keyless {} from {}", p.identity, p.issuer), attached::Signer::Identity(p.clone()))
-        }))
+        .chain(
+            keyless
+                .iter()
+                .map(|p| (format!("keyless {} from {}", p.identity, p.issuer), attached::Signer::Identity(p.clone()))),
+        )
         .collect();
     for (name, signer) in signers {
         let check = attached::Check { signer, root: root.clone() };

@@ -206,7 +206,7 @@ fn manifest(st: &mut State, req: &HttpRequest, repo: &str, reference: &str, refe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::Client;
+    use crate::registry::{Client, ReferrersSource};
     use std::collections::BTreeMap;
 
     /// Both ways of listing referrers, through the real client, against the in-process registry.
@@ -224,7 +224,7 @@ mod tests {
             let subject = reg.put_raw_manifest("app", "v1", crate::oci::OCI_MANIFEST, br#"{"schemaVersion":2}"#);
             assert!(client.referrers("app", &subject, None).unwrap().descriptors.is_empty());
             let m = format!(
-                r#"{{"schemaVersion":2,"mediaType":"{}","artifactType":"x/y","subject":{{"digest":"{subject}","size":19,"mediaType":"{}"}},"config":{{}},"layers":[]}}"#,
+                r#"{{"schemaVersion":2,"mediaType":"{}","artifactType":"x/y","subject":{{"digest":"{subject}","size":19,"mediaType":"{}"}},"config":{{}},"layers":[],"annotations":{{"k":"v"}}}}"#,
                 crate::oci::OCI_MANIFEST,
                 crate::oci::OCI_MANIFEST
             );

@@ -76,12 +76,7 @@ impl Client {
     /// The referrers of `digest` in `repo`, optionally only those of `artifact_type` (filtered
     /// here too: a registry may ignore the filter). Uses the referrers API, or the tag schema
     /// when the registry answers 404; no referrers at all is an empty list.
-    pub fn referrers(
-        &self,
-        repo: &str,
-        digest: &Digest,
-        artifact_type: Option<&str>,
-    ) -> Result<Referrers, ImageError> {
+    pub fn referrers(&self, repo: &str, digest: &Digest, artifact_type: Option<&str>) -> Result<Referrers, ImageError> {
         let what = format!("referrers of {repo}@{digest}");
         let mut path = format!("/v2/{repo}/referrers/{digest}");
         if let Some(t) = artifact_type {

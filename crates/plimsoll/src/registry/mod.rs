@@ -61,7 +61,7 @@ impl RegistryProgress for () {}
 /// and `sha256-<hex>`, the OCI referrers tag schema's index of artifacts (Cosign v3, ORAS).
 fn is_cosign_tag(tag: &str) -> bool {
     let stem = match tag.rsplit_once('.') {
-        Some((stem, ext)) if matches!(ext, "sig" | "att" | "sbom") => stem,
+        Some((stem, "sig" | "att" | "sbom")) => stem,
         None if tag.starts_with("sha256-") && tag.len() == 71 => tag,
         _ => return false,
     };
