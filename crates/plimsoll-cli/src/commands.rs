@@ -281,6 +281,7 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
     let extra = Extra { db_insecure: registry.insecure, timeout: registry.timeout, no_inventory: false };
     let settings = resolve_settings_with(common, ALL_SCANNERS, true, extra)?;
     let ImageArgs { image, input, platform, registry, upload, common } = args;
+    crate::server_cmd::check_upload(&upload)?;
     let settings = resolve_settings(common, ALL_SCANNERS, true)?;
     let reference = match (image, input) {
         (Some(r), _) => r,
@@ -306,8 +307,13 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
             );
         }
     }
-    crate::server_cmd::upload(&upload, &scanned.report)?;
-    finish(scanned, &settings)
+    // The report is printed first; a failed upload then exits with an error (2).
+    let report = upload.server.is_some().then(|| scanned.report.clone());
+    let code = finish(scanned, &settings)?;
+    if let Some(report) = report {
+        crate::server_cmd::upload(&upload, &report)?;
+    }
+    Ok(code)
 }
 
 fn fs(args: FsArgs) -> Result<ExitCode> {

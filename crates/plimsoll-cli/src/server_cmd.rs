@@ -85,12 +85,18 @@ pub struct UploadArgs {
     pub server_token: Option<String>,
 }
 
+/// Refuses `--server` without a token before the scan starts.
+pub fn check_upload(args: &UploadArgs) -> Result<()> {
+    if args.server.is_some() && args.server_token.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        bail!("--server needs a token: --server-token or PLIMSOLL_SERVER_TOKEN");
+    }
+    Ok(())
+}
+
 /// Uploads `report` when `--server` was given.
 pub fn upload(args: &UploadArgs, report: &plimsoll_model::ScanReport) -> Result<()> {
-    let Some(url) = &args.server else { return Ok(()) };
-    let Some(token) = &args.server_token else {
-        bail!("--server needs a token: --server-token or PLIMSOLL_SERVER_TOKEN");
-    };
+    check_upload(args)?;
+    let (Some(url), Some(token)) = (&args.server, &args.server_token) else { return Ok(()) };
     let body = serde_json::to_vec(report).context("cannot encode the report")?;
     let digest = plimsoll_server::client::upload(url, token, &body)?;
     eprintln!("uploaded {digest} to {url}");

@@ -228,6 +228,14 @@ fn every_route_refuses_a_missing_token_and_a_too_low_role() {
     // The page is served without a token (it asks for one).
     let page = agent().get(&format!("{}/", server.url)).call().unwrap();
     assert_eq!(page.status(), 200);
+    // `image --server` without a token stops before scanning.
+    let out = Command::new(BIN)
+        .args(["image", "oci-archive:/nonexistent.tar", "--server", &server.url])
+        .env_remove("PLIMSOLL_SERVER_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--server needs a token"));
 }
 
 #[test]

@@ -94,30 +94,47 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// Checks the bearer token alone (for routes that must refuse before reading a body).
+async fn authorize(app: Arc<App>, headers: &HeaderMap, min: Role) -> Result<(), ApiError> {
+    let bearer = bearer(headers);
+    tokio::task::spawn_blocking(move || check_token(&app, bearer, min).map(|_| ())).await.unwrap_or_else(|_| {
+        Err(ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "the request failed".into() })
+    })
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|t| t.trim().to_owned())
+}
+
+fn check_token(app: &App, bearer: Option<String>, min: Role) -> Result<TokenRow, ApiError> {
+    let Some(token) = bearer.filter(|t| !t.is_empty()) else {
+        return Err(ApiError { status: StatusCode::UNAUTHORIZED, message: "a bearer token is required".into() });
+    };
+    let Some(row) = app.store.token_by_hash(&auth::hash(&token))? else {
+        return Err(ApiError { status: StatusCode::UNAUTHORIZED, message: "unknown token".into() });
+    };
+    if row.role < min {
+        return Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            message: format!("this route needs the {} role; the token has {}", min.as_str(), row.role.as_str()),
+        });
+    }
+    Ok(row)
+}
+
 /// Checks the bearer token (401 without a known one, 403 below `min`), then runs `f` on the
 /// blocking pool.
 async fn run<F>(app: Arc<App>, headers: HeaderMap, min: Role, f: F) -> Response
 where
     F: FnOnce(&App, &TokenRow) -> Answer + Send + 'static,
 {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(|t| t.trim().to_owned());
+    let bearer = bearer(&headers);
     let job = tokio::task::spawn_blocking(move || -> Answer {
-        let Some(token) = bearer.filter(|t| !t.is_empty()) else {
-            return Err(ApiError { status: StatusCode::UNAUTHORIZED, message: "a bearer token is required".into() });
-        };
-        let Some(row) = app.store.token_by_hash(&auth::hash(&token))? else {
-            return Err(ApiError { status: StatusCode::UNAUTHORIZED, message: "unknown token".into() });
-        };
-        if row.role < min {
-            return Err(ApiError {
-                status: StatusCode::FORBIDDEN,
-                message: format!("this route needs the {} role; the token has {}", min.as_str(), row.role.as_str()),
-            });
-        }
+        let row = check_token(&app, bearer, min)?;
         f(&app, &row)
     });
     match job.await {
@@ -271,6 +288,10 @@ async fn image(State(app): State<Arc<App>>, headers: HeaderMap, Path(digest): Pa
 }
 
 async fn upload(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    // Only a writer may make the server buffer a large body.
+    if let Err(e) = authorize(Arc::clone(&app), &headers, Role::Write).await {
+        return e.into_response();
+    }
     let bytes = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
         Err(_) => {
             return ApiError { status: StatusCode::REQUEST_TIMEOUT, message: "the body did not arrive in time".into() }
