@@ -124,33 +124,36 @@ fn fixture() -> Option<&'static Fixture> {
                 ),
             ];
             let cache = dir.path().join("cache");
-            let scans = targets
-                .iter()
-                .map(|(reference, image)| {
-                    let stem = reference.split(':').next().unwrap();
-                    let json_path = dir.path().join(format!("{stem}.json"));
-                    let html = dir.path().join(format!("{stem}.html"));
-                    // The second scan reads the layers from the first one's cache.
-                    for (format, path) in [("json", &json_path), ("html", &html)] {
-                        let out = plimsoll(&[
-                            "image",
-                            "-q",
-                            "--cache-dir",
-                            cache.to_str().unwrap(),
-                            "--db",
-                            db.to_str().unwrap(),
-                            "-f",
-                            format,
-                            "-o",
-                            path.to_str().unwrap(),
-                            image,
-                        ]);
-                        assert_eq!(out.status.code(), Some(0), "{image}: {}", String::from_utf8_lossy(&out.stderr));
-                    }
-                    let report = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
-                    Scan { reference: (*reference).to_owned(), report, html }
-                })
-                .collect();
+            // One thread per image (the scans are independent), each with its own cache.
+            let scan = |reference: &str, image: &str| {
+                let stem = reference.split(':').next().unwrap();
+                let cache = cache.join(stem);
+                let json_path = dir.path().join(format!("{stem}.json"));
+                let html = dir.path().join(format!("{stem}.html"));
+                // The second scan reads the layers from the first one's cache.
+                for (format, path) in [("json", &json_path), ("html", &html)] {
+                    let out = plimsoll(&[
+                        "image",
+                        "-q",
+                        "--cache-dir",
+                        cache.to_str().unwrap(),
+                        "--db",
+                        db.to_str().unwrap(),
+                        "-f",
+                        format,
+                        "-o",
+                        path.to_str().unwrap(),
+                        image,
+                    ]);
+                    assert_eq!(out.status.code(), Some(0), "{image}: {}", String::from_utf8_lossy(&out.stderr));
+                }
+                let report = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+                Scan { reference: reference.to_owned(), report, html }
+            };
+            let scans = std::thread::scope(|t| {
+                let running: Vec<_> = targets.iter().map(|(r, i)| t.spawn(|| scan(r, i))).collect();
+                running.into_iter().map(|h| h.join().unwrap()).collect()
+            });
             Some(Fixture { _dir: dir, scans })
         })
         .as_ref()
