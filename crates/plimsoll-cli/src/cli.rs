@@ -43,10 +43,9 @@ Examples:
   plimsoll image oci:./layout --platform linux/arm64/v8
   plimsoll image app.tar --skip-db-update --severity HIGH,CRITICAL --exit-code 1
   plimsoll image app.tar --skip-dirs /usr/share/doc --skip-files '**/*.pem' --pkg-types os
-  plimsoll image app.tar --list-all-pkgs --timeout 300")]
-  plimsoll image docker:debian:12")]
-  plimsoll image app.tar --format html --output report.html
-  plimsoll image oci:./layout --platform linux/arm64/v8")]
+  plimsoll image app.tar --list-all-pkgs --timeout 300
+  plimsoll image docker:debian:12
+  plimsoll image app.tar --format html --output report.html")]
     Image(ImageArgs),
     /// Scan a directory: a root filesystem or a project checkout.
     #[command(after_help = "\
