@@ -277,12 +277,10 @@ pub(crate) fn resolve_settings_with(
 }
 
 fn image(args: ImageArgs) -> Result<ExitCode> {
-    let ImageArgs { image, input, platform, docker_host, registry, common } = args;
+    let ImageArgs { image, input, platform, docker_host, registry, upload, common } = args;
+    crate::server_cmd::check_upload(&upload)?;
     let extra = Extra { db_insecure: registry.insecure, timeout: registry.timeout, no_inventory: false };
     let settings = resolve_settings_with(common, ALL_SCANNERS, true, extra)?;
-    let ImageArgs { image, input, platform, registry, upload, common } = args;
-    crate::server_cmd::check_upload(&upload)?;
-    let settings = resolve_settings(common, ALL_SCANNERS, true)?;
     let reference = match (image, input) {
         (Some(r), _) => r,
         (None, Some(p)) => p.display().to_string(),

@@ -55,7 +55,7 @@ pub fn run_k8s(args: K8sArgs) -> Result<ExitCode> {
     let mut out = Vec::new();
     let render = if settings.output.is_none() {
         let terminal_width = console::Term::stdout().size_checked().map(|(_rows, cols)| usize::from(cols));
-        RenderOptions { color: stdout_color(), terminal_width }
+        RenderOptions { color: stdout_color(), terminal_width, ..RenderOptions::default() }
     } else {
         RenderOptions::default()
     };
