@@ -312,7 +312,8 @@ pub struct CommonArgs {
     #[arg(short, long)]
     pub quiet: bool,
     /// Scanners to run, comma-separated: vuln, secret, misconfig (package inventory always runs)
-    /// [default: all; vuln is skipped with a warning when no advisory database exists].
+    /// [default: all; without --db a missing or stale database is fetched first, see
+    /// --skip-db-update; with none, vuln is skipped and the report says so].
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub scanners: Option<Vec<String>>,
     /// Advisory database for the vuln scanner [default: $PLIMSOLL_DB or <cache dir>/advisories.db].

@@ -262,4 +262,11 @@ fn a_hostile_dpkg_list_fails_closed() {
     let rep = json(&out);
     let msg = rep["diagnostics"].to_string();
     assert!(msg.contains("more than 1048576 file paths"), "{msg}");
+    // Over the byte limit (48 MiB) the file is not read at all: an error too, not a warning.
+    write(p, "var/lib/dpkg/info/huge.list", &format!("/{}\n", "y".repeat(127)).repeat(400_000));
+    let out = plimsoll(&["fs", "-q", p.to_str().unwrap(), "-f", "json", "--scanners", "secret", "--exit-code", "1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let errs: Vec<Value> =
+        json(&out)["diagnostics"].as_array().unwrap().iter().filter(|d| d["level"] == "error").cloned().collect();
+    assert!(errs.iter().any(|d| d["path"] == "var/lib/dpkg/info/huge.list"), "{errs:?}");
 }

@@ -58,6 +58,12 @@ pub trait Analyzer: Sync + Send {
     fn version(&self) -> u32;
     /// `path` is relative to the root, `/`-separated, without a leading `/` or `./`.
     fn wants(&self, path: &str) -> bool;
+    /// Whether the files are the OS package database (dpkg status and file lists, the rpm and apk
+    /// databases): one too large to read hides what is installed, so it is an error in the
+    /// report (the gate fails closed on it), not a warning as for other skipped files.
+    fn package_database(&self) -> bool {
+        false
+    }
     /// Largest file this analyzer will read; larger files are reported and skipped.
     fn max_size(&self) -> u64 {
         512 * 1024 * 1024

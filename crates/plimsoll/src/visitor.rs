@@ -199,6 +199,11 @@ impl LayerVisitor for FileVisitor<'_> {
         for a in std::mem::take(&mut self.wanting) {
             if data.len() as u64 > a.max_size() {
                 self.warn(&entry.path, format!("skipped by {}: larger than its {} byte limit", a.name(), a.max_size()));
+                if a.package_database() {
+                    if let Some(d) = self.scan.diagnostics.last_mut() {
+                        d.level = DiagnosticLevel::Error;
+                    }
+                }
                 continue;
             }
             match a.analyze(&entry.path, data) {
@@ -251,6 +256,12 @@ impl LayerVisitor for FileVisitor<'_> {
 
     fn too_large(&mut self, entry: &Entry, limit: u64) {
         self.warn(&entry.path, format!("not analysed: {} bytes exceeds the {limit} byte limit", entry.size));
+        // A package database nobody read leaves the package list silently short (issue 17).
+        if self.wanting.iter().any(|a| a.package_database()) {
+            if let Some(d) = self.scan.diagnostics.last_mut() {
+                d.level = DiagnosticLevel::Error;
+            }
+        }
     }
 
     fn superseded(&mut self, path: &str) {

@@ -20,7 +20,11 @@ impl Analyzer for ApkInstalled {
         "apk-installed"
     }
     fn version(&self) -> u32 {
-        2
+        3
+    }
+    /// A package database: a copy too large to read fails the gate (see `Analyzer`).
+    fn package_database(&self) -> bool {
+        true
     }
     fn wants(&self, path: &str) -> bool {
         matches!(path, "lib/apk/db/installed" | "usr/lib/apk/db/installed")

@@ -52,7 +52,11 @@ impl Analyzer for DpkgStatus {
         "dpkg-status"
     }
     fn version(&self) -> u32 {
-        2
+        3
+    }
+    /// A package database: a copy too large to read fails the gate (see `Analyzer`).
+    fn package_database(&self) -> bool {
+        true
     }
     fn wants(&self, path: &str) -> bool {
         if path == STATUS {
@@ -79,7 +83,11 @@ impl Analyzer for DpkgFileList {
         "dpkg-file-list"
     }
     fn version(&self) -> u32 {
-        2
+        3
+    }
+    /// A package database: a copy too large to read fails the gate (see `Analyzer`).
+    fn package_database(&self) -> bool {
+        true
     }
     fn wants(&self, path: &str) -> bool {
         let list = path.strip_prefix(INFO).and_then(|name| name.strip_suffix(".list"));
@@ -113,15 +121,17 @@ impl Analyzer for DpkgFileList {
             ..Facts::default()
         })
     }
-    /// A `.list` holds one path per line; at [`MAX_FILES_PER_FILE`] lines of a typical length
-    /// that is well under this, so a larger file is hostile or broken.
+    /// A `.list` holds one path per line; real ones are far smaller, so a larger file is hostile
+    /// or broken (reported as skipped at the limit).
     fn max_size(&self) -> u64 {
         LIST_MAX
     }
 }
 
-/// Largest `.list` / `md5sums` file read (the line cap is [`MAX_FILES_PER_FILE`]).
-pub const LIST_MAX: u64 = 128 * 1024 * 1024;
+/// Largest `.list` / `md5sums` file read (the line cap is [`MAX_FILES_PER_FILE`]). The largest
+/// real lists are a few MiB; at this size and the line cap a scan of the file peaks near 210 MiB
+/// (debug build; `tests/scan_flags.rs` in plimsoll-cli has the hostile case).
+pub const LIST_MAX: u64 = 48 * 1024 * 1024;
 
 /// The paths of a dpkg `.list` file, relative to the root; the root itself (`/.`) is dropped.
 pub fn parse_file_list(text: &str) -> Vec<String> {

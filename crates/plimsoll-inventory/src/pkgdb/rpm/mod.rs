@@ -55,7 +55,11 @@ impl Analyzer for RpmDatabase {
         "rpmdb"
     }
     fn version(&self) -> u32 {
-        2
+        3
+    }
+    /// A package database: a copy too large to read fails the gate (see `Analyzer`).
+    fn package_database(&self) -> bool {
+        true
     }
     fn wants(&self, path: &str) -> bool {
         DB_DIRS.iter().any(|dir| path.strip_prefix(dir).is_some_and(|file| DB_FILES.contains(&file)))
