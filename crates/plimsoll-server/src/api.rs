@@ -617,3 +617,18 @@ async fn tokens(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> 
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::VersionRange;
+
+    #[test]
+    fn version_ranges() {
+        let r = VersionRange::parse(">=4.17.0,<4.17.21").unwrap();
+        assert!(r.contains("4.17.15") && r.contains("4.17.0"));
+        assert!(!r.contains("4.17.21") && !r.contains("4.9.0") && !r.contains("5.0.0"));
+        assert!(VersionRange::parse("1.2.3").unwrap().contains("1.2.3"));
+        assert!(!VersionRange::parse("=1.2.3").unwrap().contains("1.2.4"));
+        assert!(VersionRange::parse(">=").is_err());
+    }
+}

@@ -323,3 +323,27 @@ pub fn rematch_all(
     store.snapshot_counts(&now[..10])?;
     Ok((stats, new))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_reference;
+
+    #[test]
+    fn references_split_as_docker_does() {
+        let r = parse_reference("registry.example.com:5000/team/app:1.4");
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str(), r.tag.as_str()),
+            ("registry.example.com:5000", "team/app", "1.4")
+        );
+        let r = parse_reference("nginx");
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str(), r.tag.as_str()),
+            ("docker.io", "library/nginx", "latest")
+        );
+        let r = parse_reference("localhost/app@sha256:abc");
+        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.tag.as_str()), ("localhost", "app", "latest"));
+        let r = parse_reference("oci-archive:/images/app.oci.tar");
+        assert_eq!((r.registry.as_str(), r.tag.as_str()), ("local", ""));
+        assert_eq!(r.display(), "oci-archive:/images/app.oci.tar");
+    }
+}

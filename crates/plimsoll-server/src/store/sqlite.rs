@@ -590,31 +590,66 @@ impl Store for SqliteStore {
     fn affected_images(&self, ids: &[String]) -> Result<Vec<AffectedImage>> {
         let c = self.reader();
         let mut out = Vec::new();
-        let mut refs: HashMap<String, (Vec<String>, Vec<Workload>)> = HashMap::new();
+        // Three queries per id (findings, their images' references, their workloads), not two
+        // per affected image: an advisory on a base layer reaches thousands of images.
         let mut s = c
             .prepare_cached(&format!(
                 "SELECT {FINDING_COLS} FROM findings f WHERE f.vuln_id = ?1 AND f.fixed_at IS NULL ORDER BY f.digest"
             ))
             .map_err(be("reading findings"))?;
+        let mut rs = c
+            .prepare_cached(
+                "SELECT r.digest, r.registry, r.repository, r.tag FROM refs r WHERE r.digest IN
+                   (SELECT f.digest FROM findings f WHERE f.vuln_id = ?1 AND f.fixed_at IS NULL)
+                 ORDER BY r.registry, r.repository, r.tag",
+            )
+            .map_err(be("reading references"))?;
+        let mut ws = c
+            .prepare_cached(
+                "SELECT w.digest, w.cluster, w.namespace, w.kind, w.name FROM workloads w WHERE w.digest IN
+                   (SELECT f.digest FROM findings f WHERE f.vuln_id = ?1 AND f.fixed_at IS NULL)
+                 ORDER BY w.cluster, w.namespace, w.kind, w.name",
+            )
+            .map_err(be("reading workloads"))?;
         for id in ids {
             let rows: Vec<FindingRow> = s
                 .query_map([id], finding_row)
                 .map_err(be("reading findings"))?
                 .collect::<std::result::Result<_, _>>()
                 .map_err(be("reading findings"))?;
+            let mut refs: HashMap<String, Vec<String>> = HashMap::new();
+            for r in rs
+                .query_map([id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        Reference { registry: r.get(1)?, repository: r.get(2)?, tag: r.get(3)? },
+                    ))
+                })
+                .map_err(be("reading references"))?
+            {
+                let (d, r) = r.map_err(be("reading references"))?;
+                refs.entry(d).or_default().push(r.display());
+            }
+            let mut loads: HashMap<String, Vec<Workload>> = HashMap::new();
+            for w in ws
+                .query_map([id], |r| {
+                    let w = Workload { cluster: r.get(1)?, namespace: r.get(2)?, kind: r.get(3)?, name: r.get(4)? };
+                    Ok((r.get::<_, String>(0)?, w))
+                })
+                .map_err(be("reading workloads"))?
+            {
+                let (d, w) = w.map_err(be("reading workloads"))?;
+                loads.entry(d).or_default().push(w);
+            }
             for f in rows {
-                if !refs.contains_key(&f.digest) {
-                    refs.insert(f.digest.clone(), (ref_strings(&c, &f.digest)?, workloads_of(&c, &f.digest)?));
-                }
-                let (references, workloads) = refs[&f.digest].clone();
                 out.push(AffectedImage {
+                    references: refs.get(&f.digest).cloned().unwrap_or_default(),
+                    workloads: loads.get(&f.digest).cloned().unwrap_or_default(),
                     digest: f.digest,
-                    references,
                     package: AffectedPackage { name: f.package, version: f.version, purl: f.purl },
                     fixed_version: f.fixed_version,
                     severity: f.severity,
                     first_seen: f.first_seen,
-                    workloads,
                 });
             }
         }
