@@ -143,6 +143,9 @@ pub(crate) struct Extra {
     pub(crate) timeout: Option<u64>,
     /// `plimsoll config`: no package inventory to show.
     pub(crate) no_inventory: bool,
+    /// `plimsoll sbom`: the scan is only vulnerabilities, so no database is an error (which
+    /// says why a fetch failed), as with `--scanners vuln`.
+    pub(crate) db_required: bool,
 }
 
 /// As [`resolve_settings`], with the command's [`Extra`] settings.
@@ -152,7 +155,7 @@ pub(crate) fn resolve_settings_with(
     layer_progress: bool,
     extra: Extra,
 ) -> Result<Settings> {
-    let Extra { db_insecure, timeout, no_inventory } = extra;
+    let Extra { db_insecure, timeout, no_inventory, db_required } = extra;
     let CommonArgs {
         format,
         output,
@@ -221,7 +224,8 @@ pub(crate) fn resolve_settings_with(
         };
         // Its warnings (no database, stale database) are left out: the policy states them in
         // the report and on standard error (see `coverage_to_stderr`), as the gate decides.
-        let (opened, outcome) = settings::open_advisories_updating(db, explicit, max_age, &update, &announce)?;
+        let (opened, outcome) =
+            settings::open_advisories_updating(db, explicit || db_required, max_age, &update, &announce)?;
         db_update_error = outcome.error;
         opened.db
     } else {
@@ -279,7 +283,7 @@ pub(crate) fn resolve_settings_with(
 fn image(args: ImageArgs) -> Result<ExitCode> {
     let ImageArgs { image, input, platform, docker_host, registry, upload, common } = args;
     crate::server_cmd::check_upload(&upload)?;
-    let extra = Extra { db_insecure: registry.insecure, timeout: registry.timeout, no_inventory: false };
+    let extra = Extra { db_insecure: registry.insecure, timeout: registry.timeout, ..Extra::default() };
     let settings = resolve_settings_with(common, ALL_SCANNERS, true, extra)?;
     let reference = match (image, input) {
         (Some(r), _) => r,
@@ -405,7 +409,8 @@ pub(crate) fn exit(scanned: &Scanned, settings: &Settings) -> ExitCode {
 /// rendered as CycloneDX is enriched rather than replaced (see [`plimsoll::scan_sbom`]).
 fn sbom(args: SbomArgs) -> Result<ExitCode> {
     let SbomArgs { path, timeout, common } = args;
-    let settings = resolve_settings_with(common, &["vuln"], true, Extra { timeout, ..Extra::default() })?;
+    let settings =
+        resolve_settings_with(common, &["vuln"], true, Extra { timeout, db_required: true, ..Extra::default() })?;
     let enrich = settings.format == Format::CycloneDx;
     let SbomScanned { scanned, enriched } = plimsoll::scan_sbom(&path, &settings.scan, &settings.policy, enrich)?;
     match enriched {

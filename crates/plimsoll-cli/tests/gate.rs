@@ -581,4 +581,11 @@ fn skip_db_update_offline_scan_and_a_failed_fetch_fail_closed() {
     let out = plimsoll_fetching(&cache, &["image", img, "--insecure", "--db-repository", &dead, "--scanners", "vuln"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("fetching one failed"), "{}", stderr(&out));
+    // `sbom` is a vulnerability scan only: the same, without naming the scanner.
+    let sbom = dir.path().join("bom.json");
+    std::fs::write(&sbom, r#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}"#).unwrap();
+    let out =
+        plimsoll_fetching(&cache, &["sbom", sbom.to_str().unwrap(), "--db-repository", "file:///nonexistent-mirror"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("fetching one failed"), "{}", stderr(&out));
 }
