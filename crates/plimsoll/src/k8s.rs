@@ -21,8 +21,8 @@ use plimsoll_model::{ArtifactKind, Diagnostic, DiagnosticLevel, Package, Package
 use serde::Serialize;
 use serde_json::Value;
 
-pub use plimsoll_kube::Limits as KubeLimits;
 use plimsoll_image::OpenOptions;
+pub use plimsoll_kube::Limits as KubeLimits;
 
 use crate::policy::{self, Policy};
 use crate::{empty_report, Error, ScanOptions, Scanned};
@@ -644,7 +644,10 @@ mod tests {
     #[test]
     fn image_ids() {
         let d = format!("sha256:{}", "a".repeat(64));
-        assert_eq!(image_id_reference(&format!("docker.io/library/nginx@{d}")), Some(format!("docker.io/library/nginx@{d}")));
+        assert_eq!(
+            image_id_reference(&format!("docker.io/library/nginx@{d}")),
+            Some(format!("docker.io/library/nginx@{d}"))
+        );
         assert_eq!(image_id_reference(&format!("docker-pullable://nginx@{d}")), Some(format!("nginx@{d}")));
         assert_eq!(image_id_reference(&d), None);
         assert_eq!(image_id_reference(""), None);
