@@ -654,6 +654,56 @@ mod tests {
     }
 
     #[test]
+    fn running_images_by_digest_tied_to_the_top_controller() {
+        let r = |k: &str| RESOURCES.iter().find(|r| r.kind == k).unwrap();
+        let d = format!("reg.example/web@sha256:{}", "b".repeat(64));
+        let owner = |uid: &str| serde_json::json!([{"uid": uid, "controller": true}]);
+        let tpl =
+            |image: &str| serde_json::json!({"template": {"spec": {"containers": [{"name": "c", "image": image}]}}});
+        let objects = vec![
+            (
+                r("Deployment"),
+                serde_json::json!({"metadata": {"name": "web", "namespace": "shop", "uid": "d"}, "spec": tpl("web:1")}),
+            ),
+            (
+                r("ReplicaSet"),
+                serde_json::json!({"metadata": {"name": "web-1", "namespace": "shop", "uid": "rs", "ownerReferences": owner("d")}, "spec": tpl("web:1")}),
+            ),
+            (
+                r("Pod"),
+                serde_json::json!({
+                "metadata": {"name": "web-1-a", "namespace": "shop", "uid": "p", "ownerReferences": owner("rs")},
+                "spec": {"containers": [{"name": "c", "image": "web:1"}], "initContainers": [{"name": "i", "image": "busybox:1"}]},
+                "status": {"containerStatuses": [{"name": "c", "imageID": format!("docker-pullable://{d}")}]}}),
+            ),
+            // Scaled to zero: its template is what it runs.
+            (
+                r("Deployment"),
+                serde_json::json!({"metadata": {"name": "idle", "namespace": "ops", "uid": "e"}, "spec": tpl("idle:2")}),
+            ),
+            (
+                r("CronJob"),
+                serde_json::json!({"metadata": {"name": "nightly", "namespace": "ops", "uid": "c"},
+                "spec": {"jobTemplate": {"spec": tpl("web:1")}}}),
+            ),
+        ];
+        let got: Vec<(String, Vec<String>, Vec<String>)> = running_images(&objects)
+            .into_iter()
+            .map(|(k, (specs, workloads))| (k, specs.into_iter().collect(), workloads.into_iter().collect()))
+            .collect();
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            got,
+            vec![
+                ("busybox:1".to_owned(), v(&["busybox:1"]), v(&["Deployment/shop/web"])),
+                ("idle:2".to_owned(), v(&["idle:2"]), v(&["Deployment/ops/idle"])),
+                (d.clone(), v(&["web:1"]), v(&["Deployment/shop/web"])),
+                ("web:1".to_owned(), v(&["web:1"]), v(&["CronJob/ops/nightly"])),
+            ]
+        );
+    }
+
+    #[test]
     fn paths_and_names() {
         let d = RESOURCES.iter().find(|r| r.kind == "Deployment").unwrap();
         assert_eq!(d.path(Some("shop")), "/apis/apps/v1/namespaces/shop/deployments");
