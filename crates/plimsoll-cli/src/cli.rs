@@ -142,14 +142,16 @@ Exit codes:
   0     no finding passed the severity filter (or no --exit-code)
   CODE  --exit-code CODE: some finding remains
   3     --exit-code given, no finding, but the audit is incomplete: some resource type answered
-        403 (see --allow-forbidden) or the advisory database could not check the node versions
+        403 (see --allow-forbidden), the advisory database could not check the node versions, or
+        (--scan-images) an image could not be pulled or its packages checked
   2     the cluster could not be reached or read (401, TLS, timeout, oversized answer)
 
 Examples:
   plimsoll k8s
   plimsoll k8s --context prod --namespace shop --severity HIGH,CRITICAL --exit-code 1
   plimsoll k8s --kubeconfig ci.kubeconfig --format sarif --output cluster.sarif
-  plimsoll k8s --allow-forbidden --format json | jq '.misconfigurations[].resource'")]
+  plimsoll k8s --allow-forbidden --format json | jq '.misconfigurations[].resource'
+  plimsoll k8s --scan-images --ca-file registry-ca.pem --format json | jq '.images[] | {reference, workloads}'")]
     K8s(crate::k8s_cmd::K8sArgs),
     /// The fleet server: stores uploaded scans per layer, re-matches them when the advisory
     /// database changes, serves a JSON API and a web page (`token create` for API tokens).

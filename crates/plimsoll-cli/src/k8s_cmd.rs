@@ -32,12 +32,20 @@ pub struct K8sArgs {
     /// Deadline of each API request, in seconds.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub request_timeout: u64,
+    /// Also pull and scan every image the workloads run, once per digest (the pod status
+    /// imageID when reported, else the spec image), with the registry options below. An image
+    /// that cannot be pulled makes the audit incomplete (exit code 3 with --exit-code).
+    #[arg(long)]
+    pub scan_images: bool,
+    #[command(flatten)]
+    pub registry: crate::sign_cmds::RegistryArgs,
     #[command(flatten)]
     pub common: CommonArgs,
 }
 
 pub fn run_k8s(args: K8sArgs) -> Result<ExitCode> {
-    let K8sArgs { kubeconfig, context, namespace, allow_forbidden, request_timeout, common } = args;
+    let K8sArgs { kubeconfig, context, namespace, allow_forbidden, request_timeout, scan_images, registry, common } =
+        args;
     // Node versions against advisories, workloads and RBAC against the rules; no files to
     // search for secrets.
     let settings = resolve_settings(common, &["vuln", "misconfig"], false)?;
@@ -47,6 +55,11 @@ pub fn run_k8s(args: K8sArgs) -> Result<ExitCode> {
         namespace,
         allow_forbidden,
         limits: KubeLimits { request_timeout: Duration::from_secs(request_timeout.max(1)), ..KubeLimits::default() },
+        images: if scan_images {
+            Some(plimsoll::image::OpenOptions { registry: registry.options()?, ..Default::default() })
+        } else {
+            None
+        },
     };
     let audit = plimsoll::k8s::audit_cluster(&opts, &settings.scan, &settings.policy)?;
     for w in &audit.warnings {
@@ -61,10 +74,49 @@ pub fn run_k8s(args: K8sArgs) -> Result<ExitCode> {
     };
     if settings.format == Format::Table {
         write_summary(&audit, &mut out)?;
+        write_images(&audit, &mut out)?;
     }
-    plimsoll_report::render(&audit.scanned.report, settings.format, &mut out, &render)?;
+    if settings.format == Format::Json && scan_images {
+        // The report, plus which workloads run each image and what was found in it.
+        let mut json = Vec::new();
+        plimsoll_report::render(&audit.scanned.report, settings.format, &mut json, &render)?;
+        let mut value: serde_json::Value = serde_json::from_slice(&json)?;
+        value["images"] = serde_json::to_value(&audit.images)?;
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        out.push(b'\n');
+    } else {
+        plimsoll_report::render(&audit.scanned.report, settings.format, &mut out, &render)?;
+    }
     write_output(&out, &settings)?;
     Ok(exit(&audit.scanned, &settings))
+}
+
+/// One section per scanned image: the workloads running it and its vulnerabilities.
+fn write_images(audit: &K8sAudit, w: &mut impl Write) -> Result<()> {
+    for i in &audit.images {
+        writeln!(w, "Image {}", i.reference)?;
+        writeln!(w, "  run by: {}", i.workloads.join(", "))?;
+        if let Some(e) = &i.error {
+            writeln!(w, "  NOT SCANNED: {e}")?;
+        } else if i.vulnerabilities.is_empty() {
+            writeln!(w, "  {} packages, no vulnerabilities", i.packages)?;
+        } else {
+            writeln!(w, "  {} packages, {} vulnerabilities:", i.packages, i.vulnerabilities.len())?;
+            for v in &i.vulnerabilities {
+                let fixed = v.fixed_version.as_deref().unwrap_or("-");
+                writeln!(
+                    w,
+                    "    {:<20} {:<8} {} {} (fixed: {fixed})",
+                    v.id,
+                    format!("{:?}", v.severity).to_uppercase(),
+                    v.package_name,
+                    v.package_version
+                )?;
+            }
+        }
+        writeln!(w)?;
+    }
+    Ok(())
 }
 
 /// The per-namespace table that heads the table output.

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls_pki_types::pem::PemObject;
 use serde_json::Value;
 
@@ -213,7 +213,17 @@ fn tls_config(cfg: &ClusterConfig) -> Result<Arc<rustls::ClientConfig>, KubeErro
                 roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
             }
         }
-        builder.with_root_certificates(roots)
+        match &cfg.tls_server_name {
+            None => builder.with_root_certificates(roots),
+            Some(name) => {
+                let what = format!("cluster {} tls-server-name", cfg.cluster);
+                let name = ServerName::try_from(name.clone()).map_err(|e| tls_err(&what, &e))?;
+                let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                    .build()
+                    .map_err(|e| tls_err(&what, &e))?;
+                builder.dangerous().with_custom_certificate_verifier(Arc::new(NamedVerifier { inner, name }))
+            }
+        }
     };
     let config = match (&cfg.client_cert_pem, &cfg.client_key_pem) {
         (Some(cert), Some(key)) => {
@@ -230,6 +240,50 @@ fn tls_config(cfg: &ClusterConfig) -> Result<Arc<rustls::ClientConfig>, KubeErro
         _ => builder.with_no_client_auth(),
     };
     Ok(Arc::new(config))
+}
+
+/// `tls-server-name`: the certificate is verified as usual (chain, validity, signatures) but
+/// against this name instead of the URL's host, as client-go does. ureq takes the SNI from the
+/// URL, so this wrapper is the one place to put it (SNI stays the host's, unlike client-go).
+#[derive(Debug)]
+struct NamedVerifier {
+    inner: Arc<rustls::client::WebPkiServerVerifier>,
+    name: ServerName<'static>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for NamedVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        self.inner.verify_server_cert(end_entity, intermediates, &self.name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
 }
 
 #[cfg(test)]

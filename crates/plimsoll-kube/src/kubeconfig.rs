@@ -271,12 +271,6 @@ fn resolve(m: &Merged, context: Option<&str>) -> Result<ClusterConfig, KubeError
             ctx.cluster
         ));
     }
-    if let Some(name) = &out.tls_server_name {
-        out.warnings.push(format!(
-            "cluster {}: tls-server-name `{name}` is not supported; the certificate is checked against the server's host",
-            ctx.cluster
-        ));
-    }
     if out.server.starts_with("http://") {
         out.warnings.push(format!(
             "INSECURE: cluster {} is reached over plain HTTP ({}); credentials and answers travel unencrypted",

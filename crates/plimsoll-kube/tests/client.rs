@@ -140,3 +140,24 @@ fn endless_pagination_is_bounded() {
     let e = client.list("/api/v1/pods", "pods").unwrap_err();
     assert!(matches!(e, KubeError::TooManyPages { pages: 5, .. }), "{e:?}");
 }
+
+/// `tls-server-name` is what the certificate is checked against: `localhost` (in the test
+/// certificate) connects to 127.0.0.1, a name the certificate does not carry is refused,
+/// although the URL's host alone would verify.
+#[test]
+fn tls_server_name_is_what_the_certificate_must_name() {
+    let server = start(&cluster());
+    let with_name = |name: &str| {
+        server.kubeconfig("good-token").replace(
+            "    certificate-authority-data:",
+            &format!("    tls-server-name: {name}\n    certificate-authority-data:"),
+        )
+    };
+    let cfg = with_name("localhost");
+    assert!(cfg.contains("tls-server-name: localhost"), "{cfg}");
+    let client = client_for(&cfg, Limits::default());
+    assert_eq!(client.list("/api/v1/pods", "pods").unwrap().len(), 5);
+    let client = client_for(&with_name("api.other.example"), Limits::default());
+    let err = client.list("/api/v1/pods", "pods").unwrap_err();
+    assert!(err.to_string().contains("certificate"), "{err}");
+}

@@ -9,7 +9,8 @@
 //! left out, so each finding is reported once, at the controller. Node kubelet and
 //! container-runtime versions (`status.nodeInfo`) become Go-module packages matched against
 //! the advisory database. The report gets the policy like every target, plus a per-namespace
-//! [`NamespaceSummary`].
+//! [`NamespaceSummary`]. With [`K8sOptions::images`], every image the workloads run is pulled
+//! and scanned once ([`ImageScan`], see [`running_images`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
@@ -17,8 +18,10 @@ use std::path::PathBuf;
 use plimsoll_kube::{Client, KubeError};
 use plimsoll_lint::{FileKind, Linter};
 use plimsoll_model::{ArtifactKind, Diagnostic, DiagnosticLevel, Package, PackageKind, Severity};
+use serde::Serialize;
 use serde_json::Value;
 
+use plimsoll_image::OpenOptions;
 pub use plimsoll_kube::Limits as KubeLimits;
 
 use crate::policy::{self, Policy};
@@ -91,6 +94,27 @@ pub struct K8sOptions {
     /// audit incomplete (exit code 3 with `--exit-code`).
     pub allow_forbidden: bool,
     pub limits: KubeLimits,
+    /// Scan the images the workloads run, pulled with these options (`--scan-images`).
+    pub images: Option<OpenOptions>,
+}
+
+/// One image the cluster runs, scanned once however many workloads run it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageScan {
+    /// What was pulled: the pod status `imageID` (`repo@sha256:...`) when the kubelet reported
+    /// one, else the image as the spec names it.
+    pub reference: String,
+    /// The images as the specs name them (`nginx:1.27`), sorted.
+    pub spec_images: Vec<String>,
+    /// The workloads running it, as the findings name them (`Deployment/shop/web`), sorted.
+    pub workloads: Vec<String>,
+    /// Packages found in it (when it was scanned).
+    pub packages: usize,
+    /// Its vulnerabilities, after the policy. Also in the cluster report.
+    pub vulnerabilities: Vec<plimsoll_model::vuln::Vulnerability>,
+    /// Why it was not scanned (the audit is then incomplete).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// One namespace's row of the summary.
@@ -144,6 +168,8 @@ pub struct K8sAudit {
     pub forbidden: Vec<String>,
     /// Said loudly by the door: an unverified server certificate, plain HTTP.
     pub warnings: Vec<String>,
+    /// With [`K8sOptions::images`]: one entry per image scanned, sorted by reference.
+    pub images: Vec<ImageScan>,
 }
 
 /// Connects with the kubeconfig and audits the cluster (see the module docs).
@@ -305,12 +331,68 @@ pub fn audit_with_client(
     }
     verdict.incomplete |= !forbidden.is_empty() && !opts.allow_forbidden;
 
+    let mut images = Vec::new();
+    if let Some(open) = &opts.images {
+        for (reference, (spec_images, workloads)) in running_images(&objects) {
+            let mut entry = ImageScan {
+                reference: reference.clone(),
+                spec_images: spec_images.into_iter().collect(),
+                workloads: workloads.into_iter().collect(),
+                packages: 0,
+                vulnerabilities: Vec::new(),
+                error: None,
+            };
+            // Each image judged by the policy on its own (its coverage, its filters); the
+            // cluster verdict is the sum.
+            match crate::scan_image_ref(&reference, open, scan, policy) {
+                Ok(s) => {
+                    entry.packages = s.report.packages.len();
+                    entry.vulnerabilities = s.report.vulnerabilities;
+                    verdict.failed |= s.verdict.failed;
+                    verdict.incomplete |= s.verdict.incomplete;
+                    verdict.filtered += s.verdict.filtered;
+                    for mut d in s.verdict.coverage {
+                        d.path = Some(reference.clone());
+                        report.diagnostics.push(d.clone());
+                        verdict.coverage.push(d);
+                    }
+                    report.vulnerabilities.extend(entry.vulnerabilities.iter().cloned());
+                    report.suppressed.extend(s.report.suppressed);
+                }
+                Err(e) => {
+                    // Never a silent pass: an image that cannot be pulled leaves the gate open.
+                    let d = Diagnostic {
+                        level: DiagnosticLevel::Error,
+                        message: format!("image not scanned (run by {}): {e}", entry.workloads.join(", ")),
+                        layer: None,
+                        path: Some(reference.clone()),
+                    };
+                    report.diagnostics.push(d.clone());
+                    verdict.coverage.push(d);
+                    verdict.incomplete = true;
+                    entry.error = Some(e.to_string());
+                }
+            }
+            images.push(entry);
+        }
+    }
+
     for m in &report.misconfigurations {
         let name = file_row.get(&m.file).map_or(CLUSTER_ROW, String::as_str);
         row(&mut rows, name).count(m.severity);
     }
-    for v in &report.vulnerabilities {
+    let image_vulns: usize = images.iter().map(|i| i.vulnerabilities.len()).sum();
+    for v in &report.vulnerabilities[..report.vulnerabilities.len() - image_vulns] {
         row(&mut rows, CLUSTER_ROW).count(v.severity);
+    }
+    // An image's vulnerabilities count in each namespace that runs it.
+    for i in &images {
+        let namespaces: BTreeSet<&str> = i.workloads.iter().map(|w| workload_namespace(w)).collect();
+        for n in namespaces {
+            for v in &i.vulnerabilities {
+                row(&mut rows, n).count(v.severity);
+            }
+        }
     }
     let mut namespaces: Vec<NamespaceSummary> = rows.into_values().collect();
     // `(` sorts before letters, so the cluster row is first.
@@ -322,7 +404,119 @@ pub fn audit_with_client(
         namespaces,
         forbidden: forbidden.into_iter().map(|(r, _)| r).collect(),
         warnings: Vec::new(),
+        images,
     })
+}
+
+/// `Kind/ns/name` -> `ns`; `Kind/name` -> the cluster row.
+fn workload_namespace(file: &str) -> &str {
+    let mut parts = file.splitn(3, '/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(_), Some(ns), Some(_)) => ns,
+        _ => CLUSTER_ROW,
+    }
+}
+
+/// Spec images and workloads, by the reference to pull.
+type Running = BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)>;
+
+/// The images the listed workloads run, keyed by what to pull, so each digest is scanned once:
+/// a pod's containers, init and ephemeral containers, by the `imageID` digest its status
+/// reports (what actually runs, whatever the tag now points at), else by the spec image; and
+/// the pod template of a controller none of whose pods were listed (scaled to zero, or pods
+/// not readable). Each is tied to the top listed controller of the pod (`Deployment/ns/web`,
+/// not its ReplicaSet or pod), as the findings name workloads.
+fn running_images(objects: &[(&Resource, Value)]) -> Running {
+    let str_at = |o: &Value, p: &str| o.pointer(p).and_then(Value::as_str).unwrap_or("").to_owned();
+    let file = |r: &Resource, o: &Value| match o.pointer("/metadata/namespace").and_then(Value::as_str) {
+        Some(n) => format!("{}/{n}/{}", r.kind, str_at(o, "/metadata/name")),
+        None => format!("{}/{}", r.kind, str_at(o, "/metadata/name")),
+    };
+    // uid -> (file, controller uid)
+    let mut by_uid: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
+    for (r, o) in objects {
+        let controller = o.pointer("/metadata/ownerReferences").and_then(Value::as_array).and_then(|refs| {
+            refs.iter()
+                .find(|x| x.get("controller").and_then(Value::as_bool) == Some(true))
+                .and_then(|x| x.get("uid").and_then(Value::as_str))
+                .map(str::to_owned)
+        });
+        by_uid.insert(str_at(o, "/metadata/uid"), (file(r, o), controller));
+    }
+    // The top listed controller; bounded, as ownership chains from a hostile server may loop.
+    let top = |uid: &str, own: String| {
+        let (mut uid, mut name) = (uid.to_owned(), own);
+        for _ in 0..8 {
+            match by_uid.get(&uid).and_then(|(_, c)| c.clone()).and_then(|c| by_uid.get(&c).map(|(f, _)| (c, f))) {
+                Some((c, f)) => {
+                    uid = c;
+                    name = f.clone();
+                }
+                None => break,
+            }
+        }
+        name
+    };
+    let mut out = Running::new();
+    let mut with_pods: BTreeSet<String> = BTreeSet::new();
+    let kinds = ["containers", "initContainers", "ephemeralContainers"];
+    for (r, o) in objects.iter().filter(|(r, _)| r.kind == "Pod") {
+        let workload = top(&str_at(o, "/metadata/uid"), file(r, o));
+        with_pods.insert(workload.clone());
+        // container name -> imageID digest reference
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        for k in ["containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"] {
+            for s in o.pointer(&format!("/status/{k}")).and_then(Value::as_array).into_iter().flatten() {
+                if let Some(id) = image_id_reference(&str_at(s, "/imageID")) {
+                    ids.insert(str_at(s, "/name"), id);
+                }
+            }
+        }
+        for k in kinds {
+            for c in o.pointer(&format!("/spec/{k}")).and_then(Value::as_array).into_iter().flatten() {
+                let image = str_at(c, "/image");
+                if image.is_empty() {
+                    continue;
+                }
+                let key = ids.get(&str_at(c, "/name")).cloned().unwrap_or_else(|| image.clone());
+                let e = out.entry(key).or_default();
+                e.0.insert(image);
+                e.1.insert(workload.clone());
+            }
+        }
+    }
+    for (r, o) in objects.iter().filter(|(r, _)| r.kind != "Pod") {
+        let spec = match r.kind {
+            "CronJob" => o.pointer("/spec/jobTemplate/spec/template/spec"),
+            "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" => o.pointer("/spec/template/spec"),
+            _ => None,
+        };
+        let Some(spec) = spec else { continue };
+        let workload = top(&str_at(o, "/metadata/uid"), file(r, o));
+        if with_pods.contains(&workload) {
+            continue;
+        }
+        for k in kinds {
+            for c in spec.get(k).and_then(Value::as_array).into_iter().flatten() {
+                let image = str_at(c, "/image");
+                if !image.is_empty() {
+                    let e = out.entry(image.clone()).or_default();
+                    e.0.insert(image);
+                    e.1.insert(workload.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A pullable `repo@sha256:...` from a container status `imageID`: containerd reports
+/// `docker.io/library/nginx@sha256:...`, dockershim `docker-pullable://nginx@sha256:...`; a
+/// bare `sha256:...` (an image ID, the config digest) cannot be pulled and gives `None`.
+fn image_id_reference(id: &str) -> Option<String> {
+    let id = id.strip_prefix("docker-pullable://").or_else(|| id.strip_prefix("docker://")).unwrap_or(id);
+    let (repo, digest) = id.split_once('@')?;
+    (!repo.is_empty() && digest.starts_with("sha256:") && digest.len() == 71).then(|| id.to_owned())
 }
 
 /// The summary row of a namespace, created on first use.
@@ -445,6 +639,68 @@ mod tests {
         assert_eq!(go_version("v1.30.0-rc.1"), Some(("v1.30.0-rc.1".into(), false)));
         assert_eq!(go_version("24.0.7+incompatible"), Some(("v24.0.7+incompatible".into(), false)));
         assert_eq!(go_version(""), None);
+    }
+
+    #[test]
+    fn image_ids() {
+        let d = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(
+            image_id_reference(&format!("docker.io/library/nginx@{d}")),
+            Some(format!("docker.io/library/nginx@{d}"))
+        );
+        assert_eq!(image_id_reference(&format!("docker-pullable://nginx@{d}")), Some(format!("nginx@{d}")));
+        assert_eq!(image_id_reference(&d), None);
+        assert_eq!(image_id_reference(""), None);
+    }
+
+    #[test]
+    fn running_images_by_digest_tied_to_the_top_controller() {
+        let r = |k: &str| RESOURCES.iter().find(|r| r.kind == k).unwrap();
+        let d = format!("reg.example/web@sha256:{}", "b".repeat(64));
+        let owner = |uid: &str| serde_json::json!([{"uid": uid, "controller": true}]);
+        let tpl =
+            |image: &str| serde_json::json!({"template": {"spec": {"containers": [{"name": "c", "image": image}]}}});
+        let objects = vec![
+            (
+                r("Deployment"),
+                serde_json::json!({"metadata": {"name": "web", "namespace": "shop", "uid": "d"}, "spec": tpl("web:1")}),
+            ),
+            (
+                r("ReplicaSet"),
+                serde_json::json!({"metadata": {"name": "web-1", "namespace": "shop", "uid": "rs", "ownerReferences": owner("d")}, "spec": tpl("web:1")}),
+            ),
+            (
+                r("Pod"),
+                serde_json::json!({
+                "metadata": {"name": "web-1-a", "namespace": "shop", "uid": "p", "ownerReferences": owner("rs")},
+                "spec": {"containers": [{"name": "c", "image": "web:1"}], "initContainers": [{"name": "i", "image": "busybox:1"}]},
+                "status": {"containerStatuses": [{"name": "c", "imageID": format!("docker-pullable://{d}")}]}}),
+            ),
+            // Scaled to zero: its template is what it runs.
+            (
+                r("Deployment"),
+                serde_json::json!({"metadata": {"name": "idle", "namespace": "ops", "uid": "e"}, "spec": tpl("idle:2")}),
+            ),
+            (
+                r("CronJob"),
+                serde_json::json!({"metadata": {"name": "nightly", "namespace": "ops", "uid": "c"},
+                "spec": {"jobTemplate": {"spec": tpl("web:1")}}}),
+            ),
+        ];
+        let got: Vec<(String, Vec<String>, Vec<String>)> = running_images(&objects)
+            .into_iter()
+            .map(|(k, (specs, workloads))| (k, specs.into_iter().collect(), workloads.into_iter().collect()))
+            .collect();
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            got,
+            vec![
+                ("busybox:1".to_owned(), v(&["busybox:1"]), v(&["Deployment/shop/web"])),
+                ("idle:2".to_owned(), v(&["idle:2"]), v(&["Deployment/ops/idle"])),
+                (d.clone(), v(&["web:1"]), v(&["Deployment/shop/web"])),
+                ("web:1".to_owned(), v(&["web:1"]), v(&["CronJob/ops/nightly"])),
+            ]
+        );
     }
 
     #[test]
