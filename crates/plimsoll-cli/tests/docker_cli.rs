@@ -131,7 +131,7 @@ fn docker_rules_have_docs() {
     let out = plimsoll(&["rule", "PL-DOCKER-005"]);
     assert!(out.status.success());
     let doc = String::from_utf8_lossy(&out.stdout);
-    assert!(doc.contains("CIS-Docker-5.31") && doc.contains("## How to fix"), "{doc}");
+    assert!(doc.contains("CIS-Docker-5.32") && doc.contains("## How to fix"), "{doc}");
     let list = plimsoll(&["rule", "--list"]);
     assert!(String::from_utf8_lossy(&list.stdout).contains("PL-DOCKER-106"));
 }

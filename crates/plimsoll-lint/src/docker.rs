@@ -1,4 +1,4 @@
-//! Input for the live Docker Engine rules (CIS Docker Benchmark v1.4.0, section 2 for the daemon
+//! Input for the live Docker Engine rules (CIS Docker Benchmark v1.6.0, section 2 for the daemon
 //! and section 5 for containers, numbered as docker-bench-security's `check_2_N`/`check_5_N`).
 //! The facade fills them from the Engine API (`/containers/{id}/json`, `/info`, the bridge
 //! network and, when readable, `daemon.json`); this crate never talks to an engine. The JSON is

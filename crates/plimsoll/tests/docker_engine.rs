@@ -109,7 +109,7 @@ fn live_engine_containers_daemon_and_images() {
     );
     // Findings carry the rule's CIS reference and documentation.
     let privileged = report.misconfigurations.iter().find(|m| m.rule_id == "PL-DOCKER-001").unwrap();
-    assert_eq!(privileged.references, vec!["CIS-Docker-5.4".to_string()]);
+    assert_eq!(privileged.references, vec!["CIS-Docker-5.5".to_string()]);
     assert!(plimsoll::rules::rule_doc("PL-DOCKER-001").unwrap().contains("## How to fix"));
 
     // The runtime versions became packages (Debian's builds, but no dpkg database at host_root:

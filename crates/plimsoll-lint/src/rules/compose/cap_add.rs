@@ -8,14 +8,14 @@ declare_rule! {
     /// Flags `cap_add` entries outside Docker's default capability set (`SYS_ADMIN`, `NET_ADMIN`, `SYS_PTRACE`, `ALL`...).
     ///
     /// ## Why it matters
-    /// Extra kernel capabilities widen what a compromised process can do to the host; several (SYS_ADMIN, SYS_MODULE, SYS_PTRACE, DAC_READ_SEARCH) allow container escapes (CIS Docker Benchmark 5.3).
+    /// Extra kernel capabilities widen what a compromised process can do to the host; several (SYS_ADMIN, SYS_MODULE, SYS_PTRACE, DAC_READ_SEARCH) allow container escapes (CIS Docker Benchmark 5.4).
     ///
     /// ## How to fix
     /// Remove the capability, or better drop all (`cap_drop: [ALL]`) and add back only what is needed from the default set.
     code: "PL-COMPOSE-002",
     title: "Dangerous capability added",
     severity: High,
-    references: ["CIS-Docker-5.3"],
+    references: ["CIS-Docker-5.4"],
     bad: "services:\n  app:\n    image: app:1.0\n    cap_add: [SYS_ADMIN]\n",
     good: "services:\n  app:\n    image: app:1.0\n    cap_drop: [ALL]\n    cap_add: [NET_BIND_SERVICE]\n",
     check: Compose(check),

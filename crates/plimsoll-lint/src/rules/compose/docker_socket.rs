@@ -8,14 +8,14 @@ declare_rule! {
     /// Flags volumes that mount the Docker (or containerd/CRI-O) socket into a service.
     ///
     /// ## Why it matters
-    /// Access to the socket is root on the host: the service can start a privileged container mounting `/` (CIS Docker Benchmark 5.31).
+    /// Access to the socket is root on the host: the service can start a privileged container mounting `/` (CIS Docker Benchmark 5.32).
     ///
     /// ## How to fix
     /// Do not mount the socket. If a tool truly needs the Docker API, put a filtering proxy in front with read-only endpoints.
     code: "PL-COMPOSE-005",
     title: "Container runtime socket mounted",
     severity: Critical,
-    references: ["CIS-Docker-5.31"],
+    references: ["CIS-Docker-5.32"],
     bad: "services:\n  app:\n    image: app:1.0\n    volumes:\n    - /var/run/docker.sock:/var/run/docker.sock\n",
     good: "services:\n  app:\n    image: app:1.0\n    volumes:\n    - data:/data\nvolumes:\n  data: {}\n",
     check: Compose(check),

@@ -8,14 +8,14 @@ declare_rule! {
     /// Flags services with neither a memory limit nor a CPU limit (`deploy.resources.limits`, or the legacy `mem_limit`/`cpus`).
     ///
     /// ## Why it matters
-    /// One runaway or compromised service can exhaust the host's memory or CPU and take down every other container (CIS Docker Benchmark 5.10, 5.11).
+    /// One runaway or compromised service can exhaust the host's memory or CPU and take down every other container (CIS Docker Benchmark 5.11, 5.12).
     ///
     /// ## How to fix
     /// Set `deploy.resources.limits.memory` and `.cpus` (honoured by `docker compose up`).
     code: "PL-COMPOSE-008",
     title: "No memory or CPU limit",
     severity: Low,
-    references: ["CIS-Docker-5.10", "CIS-Docker-5.11"],
+    references: ["CIS-Docker-5.11", "CIS-Docker-5.12"],
     bad: "services:\n  app:\n    image: app:1.0\n",
     good: "services:\n  app:\n    image: app:1.0\n    deploy:\n      resources:\n        limits: {cpus: \"0.5\", memory: 256M}\n",
     check: Compose(check),

@@ -8,14 +8,14 @@ declare_rule! {
     /// Flags services without `read_only: true`.
     ///
     /// ## Why it matters
-    /// A writable root filesystem lets an attacker modify binaries and persist; a read-only one also documents where the service writes (CIS Docker Benchmark 5.12).
+    /// A writable root filesystem lets an attacker modify binaries and persist; a read-only one also documents where the service writes (CIS Docker Benchmark 5.13).
     ///
     /// ## How to fix
     /// Set `read_only: true` and add `tmpfs` or volumes for the paths that must be writable.
     code: "PL-COMPOSE-007",
     title: "Root filesystem is writable",
     severity: Low,
-    references: ["CIS-Docker-5.12"],
+    references: ["CIS-Docker-5.13"],
     bad: "services:\n  app:\n    image: app:1.0\n",
     good: "services:\n  app:\n    image: app:1.0\n    read_only: true\n    tmpfs: [/tmp]\n",
     check: Compose(check),

@@ -8,14 +8,14 @@ declare_rule! {
     /// Flags services with `privileged: true`.
     ///
     /// ## Why it matters
-    /// A privileged container has all capabilities and every host device: escaping to the host is trivial (CIS Docker Benchmark 5.4).
+    /// A privileged container has all capabilities and every host device: escaping to the host is trivial (CIS Docker Benchmark 5.5).
     ///
     /// ## How to fix
     /// Remove `privileged`; add only the capability or device the service needs (`cap_add`, `devices`).
     code: "PL-COMPOSE-001",
     title: "Privileged service",
     severity: Critical,
-    references: ["CIS-Docker-5.4"],
+    references: ["CIS-Docker-5.5"],
     bad: "services:\n  app:\n    image: app:1.0\n    privileged: true\n",
     good: "services:\n  app:\n    image: app:1.0\n",
     check: Compose(check),

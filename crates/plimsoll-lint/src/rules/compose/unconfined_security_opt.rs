@@ -8,14 +8,14 @@ declare_rule! {
     /// Flags `security_opt` entries `seccomp:unconfined`, `apparmor:unconfined` or `label:disable`.
     ///
     /// ## Why it matters
-    /// These remove the kernel-level confinement Docker applies by default (CIS Docker Benchmark 5.1, 5.21).
+    /// These remove the kernel-level confinement Docker applies by default (CIS Docker Benchmark 5.2, 5.22).
     ///
     /// ## How to fix
     /// Remove the option, or point it at a custom profile that allows only what is needed.
     code: "PL-COMPOSE-009",
     title: "Seccomp or AppArmor disabled",
     severity: High,
-    references: ["CIS-Docker-5.1", "CIS-Docker-5.21"],
+    references: ["CIS-Docker-5.2", "CIS-Docker-5.22"],
     bad: "services:\n  app:\n    image: app:1.0\n    security_opt: [\"seccomp:unconfined\"]\n",
     good: "services:\n  app:\n    image: app:1.0\n    security_opt: [\"no-new-privileges:true\"]\n",
     check: Compose(check),

@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-002",
     title: "Capabilities added",
     severity: High,
-    references: ["CIS-Docker-5.3"],
+    references: ["CIS-Docker-5.4"],
     bad: "{\"Name\": \"/app\", \"HostConfig\": {\"CapAdd\": [\"SYS_ADMIN\", \"NET_ADMIN\"]}}",
     good: "{\"Name\": \"/app\", \"HostConfig\": {\"CapAdd\": null, \"CapDrop\": [\"ALL\"]}}",
     check: DockerContainer(check),

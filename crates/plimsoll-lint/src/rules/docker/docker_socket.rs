@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-005",
     title: "Container engine socket mounted",
     severity: Critical,
-    references: ["CIS-Docker-5.31"],
+    references: ["CIS-Docker-5.32"],
     bad: "{\"Name\": \"/app\", \"Mounts\": [{\"Type\": \"bind\", \"Source\": \"/var/run/docker.sock\", \"Destination\": \"/var/run/docker.sock\", \"RW\": true}]}",
     good: "{\"Name\": \"/app\", \"Mounts\": [{\"Type\": \"volume\", \"Source\": \"/var/lib/docker/volumes/data/_data\", \"Destination\": \"/data\", \"RW\": true}]}",
     check: DockerContainer(check),

@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-104",
     title: "Experimental features enabled",
     severity: Low,
-    references: ["CIS-Docker-2.16"],
+    references: ["CIS-Docker-2.18"],
     bad: "{\"Info\": {\"ExperimentalBuild\": true}}",
     good: "{\"Info\": {\"ExperimentalBuild\": false}}",
     check: DockerDaemon(check),

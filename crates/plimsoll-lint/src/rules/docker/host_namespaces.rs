@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-004",
     title: "Host PID, IPC or UTS namespace shared",
     severity: High,
-    references: ["CIS-Docker-5.15", "CIS-Docker-5.16", "CIS-Docker-5.20"],
+    references: ["CIS-Docker-5.16", "CIS-Docker-5.17", "CIS-Docker-5.21"],
     bad: "{\"Name\": \"/app\", \"HostConfig\": {\"PidMode\": \"host\", \"IpcMode\": \"host\"}}",
     good: "{\"Name\": \"/app\", \"HostConfig\": {\"PidMode\": \"\", \"IpcMode\": \"private\", \"UTSMode\": \"\"}}",
     check: DockerContainer(check),

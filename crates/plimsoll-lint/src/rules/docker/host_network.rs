@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-003",
     title: "Host network namespace shared",
     severity: High,
-    references: ["CIS-Docker-5.9"],
+    references: ["CIS-Docker-5.10"],
     bad: "{\"Name\": \"/app\", \"HostConfig\": {\"NetworkMode\": \"host\"}}",
     good: "{\"Name\": \"/app\", \"HostConfig\": {\"NetworkMode\": \"bridge\"}}",
     check: DockerContainer(check),

@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-103",
     title: "Inter-container communication on the default bridge",
     severity: Medium,
-    references: ["CIS-Docker-2.1"],
+    references: ["CIS-Docker-2.2"],
     bad: "{\"BridgeNetwork\": {\"Name\": \"bridge\", \"Options\": {\"com.docker.network.bridge.enable_icc\": \"true\"}}}",
     good: "{\"BridgeNetwork\": {\"Name\": \"bridge\", \"Options\": {\"com.docker.network.bridge.enable_icc\": \"false\"}}}",
     check: DockerDaemon(check),

@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-105",
     title: "Insecure registries allowed",
     severity: High,
-    references: ["CIS-Docker-2.4"],
+    references: ["CIS-Docker-2.5"],
     bad: "{\"Info\": {\"RegistryConfig\": {\"InsecureRegistryCIDRs\": [\"127.0.0.0/8\", \"10.0.0.0/8\"], \"IndexConfigs\": {\"registry.internal:5000\": {\"Name\": \"registry.internal:5000\", \"Secure\": false}}}}}",
     good: "{\"Info\": {\"RegistryConfig\": {\"InsecureRegistryCIDRs\": [\"127.0.0.0/8\", \"::1/128\"], \"IndexConfigs\": {\"docker.io\": {\"Name\": \"docker.io\", \"Secure\": true}}}}}",
     check: DockerDaemon(check),

@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-102",
     title: "live-restore disabled",
     severity: Low,
-    references: ["CIS-Docker-2.13"],
+    references: ["CIS-Docker-2.15"],
     bad: "{\"Info\": {\"LiveRestoreEnabled\": false}}",
     good: "{\"Info\": {\"LiveRestoreEnabled\": true}}",
     check: DockerDaemon(check),

@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-106",
     title: "No remote logging",
     severity: Low,
-    references: ["CIS-Docker-2.12"],
+    references: ["CIS-Docker-2.13"],
     bad: "{\"Info\": {\"LoggingDriver\": \"json-file\"}}",
     good: "{\"Info\": {\"LoggingDriver\": \"syslog\"}}",
     check: DockerDaemon(check),

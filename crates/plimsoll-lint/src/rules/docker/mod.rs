@@ -1,4 +1,4 @@
-//! Live Docker Engine rules: containers (CIS Docker Benchmark v1.4.0 section 5, codes
+//! Live Docker Engine rules: containers (CIS Docker Benchmark v1.6.0 section 5, codes
 //! PL-DOCKER-0NN) and the daemon (section 2, PL-DOCKER-1NN), on [`crate::docker`]'s input.
 
 pub mod cap_add;

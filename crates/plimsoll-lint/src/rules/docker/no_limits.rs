@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-007",
     title: "No memory, CPU or PIDs limit",
     severity: Medium,
-    references: ["CIS-Docker-5.10", "CIS-Docker-5.11", "CIS-Docker-5.28"],
+    references: ["CIS-Docker-5.11", "CIS-Docker-5.12", "CIS-Docker-5.29"],
     bad: "{\"Name\": \"/app\", \"HostConfig\": {\"Memory\": 0, \"NanoCpus\": 0, \"CpuShares\": 0, \"PidsLimit\": null}}",
     good: "{\"Name\": \"/app\", \"HostConfig\": {\"Memory\": 268435456, \"NanoCpus\": 500000000, \"PidsLimit\": 128}}",
     check: DockerContainer(check),

@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-010",
     title: "no-new-privileges not set",
     severity: Medium,
-    references: ["CIS-Docker-5.25"],
+    references: ["CIS-Docker-5.26"],
     bad: "{\"Name\": \"/app\", \"HostConfig\": {\"SecurityOpt\": null}}",
     good: "{\"Name\": \"/app\", \"HostConfig\": {\"SecurityOpt\": [\"no-new-privileges\"]}}",
     check: DockerContainer(check),

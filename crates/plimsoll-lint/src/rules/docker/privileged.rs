@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-001",
     title: "Privileged container",
     severity: Critical,
-    references: ["CIS-Docker-5.4"],
+    references: ["CIS-Docker-5.5"],
     bad: "{\"Name\": \"/app\", \"HostConfig\": {\"Privileged\": true}}",
     good: "{\"Name\": \"/app\", \"HostConfig\": {\"Privileged\": false}}",
     check: DockerContainer(check),

@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-012",
     title: "Privileged port published on all interfaces",
     severity: Medium,
-    references: ["CIS-Docker-5.7", "CIS-Docker-5.13"],
+    references: ["CIS-Docker-5.8", "CIS-Docker-5.14"],
     bad: "{\"Name\": \"/app\", \"HostConfig\": {\"PortBindings\": {\"8080/tcp\": [{\"HostIp\": \"\", \"HostPort\": \"80\"}]}}}",
     good: "{\"Name\": \"/app\", \"HostConfig\": {\"PortBindings\": {\"8080/tcp\": [{\"HostIp\": \"127.0.0.1\", \"HostPort\": \"8080\"}]}}}",
     check: DockerContainer(check),

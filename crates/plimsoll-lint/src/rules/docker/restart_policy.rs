@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-013",
     title: "Unbounded restart policy",
     severity: Low,
-    references: ["CIS-Docker-5.14"],
+    references: ["CIS-Docker-5.15"],
     bad: "{\"Name\": \"/app\", \"HostConfig\": {\"RestartPolicy\": {\"Name\": \"always\", \"MaximumRetryCount\": 0}}}",
     good: "{\"Name\": \"/app\", \"HostConfig\": {\"RestartPolicy\": {\"Name\": \"on-failure\", \"MaximumRetryCount\": 5}}}",
     check: DockerContainer(check),

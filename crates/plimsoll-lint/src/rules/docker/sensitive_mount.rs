@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-006",
     title: "Sensitive host directory mounted",
     severity: High,
-    references: ["CIS-Docker-5.5"],
+    references: ["CIS-Docker-5.6"],
     bad: "{\"Name\": \"/app\", \"Mounts\": [{\"Type\": \"bind\", \"Source\": \"/etc\", \"Destination\": \"/host-etc\", \"RW\": true}]}",
     good: "{\"Name\": \"/app\", \"Mounts\": [{\"Type\": \"bind\", \"Source\": \"/srv/app/data\", \"Destination\": \"/data\", \"RW\": true}]}",
     check: DockerContainer(check),

@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-011",
     title: "Seccomp or AppArmor unconfined",
     severity: High,
-    references: ["CIS-Docker-5.1", "CIS-Docker-5.21"],
+    references: ["CIS-Docker-5.2", "CIS-Docker-5.22"],
     bad: "{\"Name\": \"/app\", \"HostConfig\": {\"SecurityOpt\": [\"seccomp=unconfined\"]}}",
     good: "{\"Name\": \"/app\", \"AppArmorProfile\": \"docker-default\", \"HostConfig\": {\"SecurityOpt\": [\"no-new-privileges\"]}}",
     check: DockerContainer(check),

@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-101",
     title: "User namespace remapping off",
     severity: Medium,
-    references: ["CIS-Docker-2.8"],
+    references: ["CIS-Docker-2.9"],
     bad: "{\"Info\": {\"SecurityOptions\": [\"name=seccomp,profile=default\"]}}",
     good: "{\"Info\": {\"SecurityOptions\": [\"name=seccomp,profile=default\", \"name=userns\"]}}",
     check: DockerDaemon(check),

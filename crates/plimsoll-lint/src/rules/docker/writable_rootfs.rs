@@ -15,7 +15,7 @@ declare_rule! {
     code: "PL-DOCKER-008",
     title: "Root filesystem writable",
     severity: Medium,
-    references: ["CIS-Docker-5.12"],
+    references: ["CIS-Docker-5.13"],
     bad: "{\"Name\": \"/app\", \"HostConfig\": {\"ReadonlyRootfs\": false}}",
     good: "{\"Name\": \"/app\", \"HostConfig\": {\"ReadonlyRootfs\": true}}",
     check: DockerContainer(check),

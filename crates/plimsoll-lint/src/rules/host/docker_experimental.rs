@@ -14,7 +14,7 @@ declare_rule! {
     code: "PL-HOST-008",
     title: "Docker: experimental features enabled",
     severity: Low,
-    references: ["CIS-Docker-2.17"],
+    references: ["CIS-Docker-2.18"],
     bad: "==> /etc/docker/daemon.json <==\n{\"experimental\": true}\n",
     good: "==> /etc/docker/daemon.json <==\n{\"experimental\": false}\n",
     check: Host(check),

@@ -14,7 +14,7 @@ declare_rule! {
     code: "PL-HOST-006",
     title: "Docker: live restore disabled",
     severity: Low,
-    references: ["CIS-Docker-2.14"],
+    references: ["CIS-Docker-2.15"],
     bad: "==> /etc/docker/daemon.json <==\n{\"live-restore\": false}\n",
     good: "==> /etc/docker/daemon.json <==\n{\"live-restore\": true}\n",
     check: Host(check),

@@ -14,7 +14,7 @@ declare_rule! {
     code: "PL-HOST-009",
     title: "Docker: containers may gain new privileges",
     severity: Medium,
-    references: ["CIS-Docker-2.18"],
+    references: ["CIS-Docker-2.14"],
     bad: "==> /etc/docker/daemon.json <==\n{\"icc\": false}\n",
     good: "==> /etc/docker/daemon.json <==\n{\"no-new-privileges\": true}\n",
     check: Host(check),

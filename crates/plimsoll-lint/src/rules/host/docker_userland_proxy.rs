@@ -14,7 +14,7 @@ declare_rule! {
     code: "PL-HOST-007",
     title: "Docker: userland proxy enabled",
     severity: Low,
-    references: ["CIS-Docker-2.15"],
+    references: ["CIS-Docker-2.16"],
     bad: "==> /etc/docker/daemon.json <==\n{\"userland-proxy\": true}\n",
     good: "==> /etc/docker/daemon.json <==\n{\"userland-proxy\": false}\n",
     check: Host(check),

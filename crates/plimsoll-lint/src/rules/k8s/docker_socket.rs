@@ -9,7 +9,7 @@ declare_rule! {
     ///
     /// ## Why it matters
     /// Whoever can talk to the runtime socket can start a privileged container on the node:
-    /// full node compromise, whatever the pod's own security context says (CIS Docker 5.31).
+    /// full node compromise, whatever the pod's own security context says (CIS Docker 5.32).
     ///
     /// ## How to fix
     /// Do not mount the socket; build images with a daemonless builder (BuildKit rootless,
@@ -17,7 +17,7 @@ declare_rule! {
     code: "PL-K8S-036",
     title: "Container runtime socket mounted",
     severity: Critical,
-    references: ["CKV_K8S_27", "CIS-Docker-5.31"],
+    references: ["CKV_K8S_27", "CIS-Docker-5.32"],
     bad: "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers: [{name: app, image: 'app:1.0'}]\n  volumes:\n  - name: docker\n    hostPath: {path: /var/run/docker.sock}\n",
     good: "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers: [{name: app, image: 'app:1.0'}]\n  volumes:\n  - name: cache\n    emptyDir: {}\n",
     check: Kubernetes(check),

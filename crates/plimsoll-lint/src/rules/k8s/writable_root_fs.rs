@@ -16,7 +16,7 @@ declare_rule! {
     code: "PL-K8S-022",
     title: "Root filesystem is writable",
     severity: Low,
-    references: ["CKV_K8S_22", "CIS-Docker-5.12"],
+    references: ["CKV_K8S_22", "CIS-Docker-5.13"],
     bad: "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers:\n  - name: app\n    image: app:1.0\n",
     good: "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers:\n  - name: app\n    image: app:1.0\n    securityContext: {readOnlyRootFilesystem: true}\n    volumeMounts: [{name: tmp, mountPath: /tmp}]\n  volumes: [{name: tmp, emptyDir: {}}]\n",
     check: Kubernetes(check),
