@@ -105,6 +105,13 @@ try {
     out.hostile.dialogs = dialogs;
     await shot('hostile');
   }
+  // The overview's link for the most severe non-empty worst severity: only those images.
+  const top = Object.entries(out.overview.cards).find(([, n]) => n > 0);
+  if (top) {
+    await page.evaluate((h) => { location.hash = h; }, '#/images?severity=' + top[0]);
+    await page.waitForSelector('#images-table');
+    out.worstLink = { severity: top[0], worst: await page.$$eval('#images-table tbody tr', (rs) => rs.map((r) => r.cells[2].textContent)) };
+  }
 } catch (e) {
   out.failure = String(e && e.stack || e);
   await shot('failure').catch(() => {});
