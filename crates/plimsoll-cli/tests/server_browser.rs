@@ -218,6 +218,12 @@ fn web_page_against_the_real_server() {
         running.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let digest = |r: &Value| r["artifact"]["manifest_digest"].as_str().unwrap().to_owned();
+    // Each image is listed by the name it was scanned by (an archive's tag not repeated).
+    for r in &reports {
+        let (status, v) = call(&api(&format!("images?digest={}", digest(r))), &admin, None);
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["images"][0]["references"], json!([r["artifact"]["name"]]), "{v}");
+    }
 
     // A fleet also holds hostile images: the Alpine report with markup in its name, a package
     // name and a Dockerfile step, posted as an upload. The page must show it as text.
