@@ -1,5 +1,5 @@
 // Walks the fleet web page as a security engineer does every morning, against a running server
-// (the real `plimsoll server`, or the loopback stand-in of crates/plimsoll-cli/tests/browser.rs):
+// (the real `plimsoll server`, started by crates/plimsoll-cli/tests/server_browser.rs):
 // sign in (a wrong token first, which must be refused), the overview, an image with its layer
 // chart, a search for a CVE id that lands on its affected images. Requests outside BASE_URL are
 // aborted and counted. Prints one JSON object on stdout; screenshots go to OUT_DIR.

@@ -102,7 +102,9 @@ fn start_server(data: &Path, db: &Path) -> (Server, String) {
 /// (status, JSON body) of an API request; `body` makes it a POST.
 fn call(url: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
-    let req = agent.request(if body.is_some() { "POST" } else { "GET" }, url).set("Authorization", &format!("Bearer {token}"));
+    let req = agent
+        .request(if body.is_some() { "POST" } else { "GET" }, url)
+        .set("Authorization", &format!("Bearer {token}"));
     let resp = match body {
         Some(b) => req.set("Content-Type", "application/json").send_bytes(&serde_json::to_vec(b).unwrap()),
         None => req.call(),
@@ -279,7 +281,8 @@ fn web_page_against_the_real_server() {
     assert!(seen["failure"].is_null(), "{}", seen["failure"]);
     assert_eq!(seen["blocked"], json!([]), "the page asked for something outside its server");
     // The wrong token's 401 is the only error the console may show.
-    let errors: Vec<&Value> = seen["errors"].as_array().unwrap().iter().filter(|e| !e.as_str().unwrap().contains("401")).collect();
+    let errors: Vec<&Value> =
+        seen["errors"].as_array().unwrap().iter().filter(|e| !e.as_str().unwrap().contains("401")).collect();
     assert!(errors.is_empty(), "{errors:?}");
     assert!(seen["wrongTokenMessage"].as_str().unwrap().contains("refused"), "{}", seen["wrongTokenMessage"]);
 
@@ -292,7 +295,9 @@ fn web_page_against_the_real_server() {
     assert_eq!(total, reports.len() as u64 + 1);
     let digests = reports.iter().map(digest).chain([hostile_digest.clone()]);
     let with_findings = digests
-        .filter(|d| !call(&api(&format!("images/{d}")), &reader, None).1["vulnerabilities"].as_array().unwrap().is_empty())
+        .filter(|d| {
+            !call(&api(&format!("images/{d}")), &reader, None).1["vulnerabilities"].as_array().unwrap().is_empty()
+        })
         .count();
     assert_eq!(total - cards["NONE"].as_u64().unwrap(), with_findings as u64);
     // Every finding is new since the database was loaded; the table shows its first 15.
