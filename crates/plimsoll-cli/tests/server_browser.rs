@@ -262,6 +262,18 @@ fn web_page_against_the_real_server() {
     let real: BTreeSet<String> = affected.iter().filter(|d| **d != hostile_digest).cloned().collect();
     assert_eq!(real, scanned, "{cve}");
 
+    // Search answers each id with its most severe finding (what the page's badges show).
+    let (_, found) = call(&api("search?q=CVE-"), &admin, None);
+    let found = found["vulnerabilities"].as_array().unwrap();
+    assert!(!found.is_empty());
+    for f in found {
+        let (_, v) = call(&api(&format!("vulnerabilities/{}/images", f["id"].as_str().unwrap())), &admin, None);
+        let worst =
+            v["images"].as_array().unwrap().iter().map(|i| i["severity"].as_str().unwrap()).max_by_key(|s| rank(s));
+        assert_eq!(f["severity"].as_str(), worst, "{f} {v}");
+        assert_eq!(f["exact"], false, "a prefix is no id: {f}");
+    }
+
     // The page is for people who read: a `read` token is all it needs.
     let (status, v) = call(&api("tokens"), &admin, Some(&json!({"role": "read", "name": "browser"})));
     assert_eq!(status, 201, "{v}");
