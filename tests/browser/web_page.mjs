@@ -54,6 +54,12 @@ try {
       label: g.querySelector('text.step').textContent,
     }))),
     vulnerabilities: await page.$$eval('#image-vulns tbody tr', (rs) => rs.length),
+    // The "First seen" cells (the server's finding history), empty when the column is absent.
+    firstSeen: await page.$$eval('#image-vulns', (ts) => {
+      if (!ts.length) return [];
+      const i = [...ts[0].tHead.rows[0].cells].findIndex((c) => c.textContent.startsWith('First seen'));
+      return i < 0 ? [] : [...ts[0].tBodies[0].rows].map((r) => r.cells[i].textContent);
+    }),
   };
   // Filter the image's vulnerabilities: fixable only.
   if (out.image.vulnerabilities > 0) {

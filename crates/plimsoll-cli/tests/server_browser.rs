@@ -334,6 +334,10 @@ fn web_page_against_the_real_server() {
     let vulns = stored["vulnerabilities"].as_array().unwrap();
     assert!(!vulns.is_empty(), "the most severe image has findings");
     assert_eq!(seen["image"]["vulnerabilities"], json!(vulns.len()));
+    // Each finding's first_seen, from the stored history, shown as a UTC time.
+    let first_seen = seen["image"]["firstSeen"].as_array().unwrap();
+    assert_eq!(first_seen.len(), vulns.len(), "{first_seen:?}");
+    assert!(first_seen.iter().all(|t| t.as_str().unwrap().ends_with(" UTC")), "{first_seen:?}");
     let fixable = vulns.iter().filter(|v| !v["fixed_version"].is_null()).count();
     let shown = seen["image"]["fixable"].as_array().unwrap();
     assert_eq!(shown.len(), fixable);
