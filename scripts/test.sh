@@ -25,7 +25,7 @@ command -v openssl >/dev/null || apt_missing+=(openssl)
 # A real Docker Engine for `plimsoll docker` and docker:NAME (the tests start dockerd themselves).
 command -v dockerd >/dev/null || apt_missing+=(docker.io)
 command -v htpasswd >/dev/null || apt_missing+=(apache2-utils)
-# The browser tests (crates/plimsoll-cli/tests/browser.rs): Debian's chromium driven by
+# The browser tests (crates/plimsoll-cli/tests/browser.rs, server_browser.rs): Debian's chromium driven by
 # playwright-core from node (no browser download: playwright uses /usr/bin/chromium).
 command -v chromium >/dev/null || apt_missing+=(chromium)
 command -v npm >/dev/null || apt_missing+=(npm)

@@ -1,5 +1,5 @@
 // Walks the fleet web page as a security engineer does every morning, against a running server
-// (the real `plimsoll server`, or the loopback stand-in of crates/plimsoll-cli/tests/browser.rs):
+// (the real `plimsoll server`, started by crates/plimsoll-cli/tests/server_browser.rs):
 // sign in (a wrong token first, which must be refused), the overview, an image with its layer
 // chart, a search for a CVE id that lands on its affected images. Requests outside BASE_URL are
 // aborted and counted. Prints one JSON object on stdout; screenshots go to OUT_DIR.
@@ -54,6 +54,12 @@ try {
       label: g.querySelector('text.step').textContent,
     }))),
     vulnerabilities: await page.$$eval('#image-vulns tbody tr', (rs) => rs.length),
+    // The "First seen" cells (the server's finding history), empty when the column is absent.
+    firstSeen: await page.$$eval('#image-vulns', (ts) => {
+      if (!ts.length) return [];
+      const i = [...ts[0].tHead.rows[0].cells].findIndex((c) => c.textContent.startsWith('First seen'));
+      return i < 0 ? [] : [...ts[0].tBodies[0].rows].map((r) => r.cells[i].textContent);
+    }),
   };
   // Filter the image's vulnerabilities: fixable only.
   if (out.image.vulnerabilities > 0) {
@@ -104,6 +110,13 @@ try {
     };
     out.hostile.dialogs = dialogs;
     await shot('hostile');
+  }
+  // The overview's link for the most severe non-empty worst severity: only those images.
+  const top = Object.entries(out.overview.cards).find(([, n]) => n > 0);
+  if (top) {
+    await page.evaluate((h) => { location.hash = h; }, '#/images?severity=' + top[0]);
+    await page.waitForSelector('#images-table');
+    out.worstLink = { severity: top[0], worst: await page.$$eval('#images-table tbody tr', (rs) => rs.map((r) => r.cells[2].textContent)) };
   }
 } catch (e) {
   out.failure = String(e && e.stack || e);

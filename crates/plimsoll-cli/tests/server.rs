@@ -289,6 +289,21 @@ fn uploads_rematches_on_advisory_change_and_answers_as_documented() {
         assert_eq!(images[0]["fixed_version"], "4.17.19");
         assert_eq!(v["severity"], "HIGH");
     }
+    // Search by either id answers the stored finding's id, marked exact (the web page lands on it).
+    for q in ["cve-2020-8203", "GHSA-p6mc-m468-83gw"] {
+        let (status, v) = call(&api(&format!("search?q={q}")), Some(&admin), "GET", None);
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["vulnerabilities"], json!([{"exact": true, "id": "CVE-2020-8203", "severity": "HIGH"}]), "{q}");
+    }
+    let (_, v) = call(&api("search?q=CVE-2020"), Some(&admin), "GET", None);
+    assert_eq!(v["vulnerabilities"][0]["exact"], false, "a prefix is not exact: {v}");
+    // `worst=`: the image's worst open finding, `NONE` for none.
+    let (status, v) = call(&api("images?worst=HIGH"), Some(&admin), "GET", None);
+    assert_eq!((status, v["total"].as_u64()), (200, Some(1)), "{v}");
+    let (_, v) = call(&api("images?worst=CRITICAL,NONE"), Some(&admin), "GET", None);
+    assert_eq!(v["total"], 0, "{v}");
+    let (status, _) = call(&api("images?worst=SEVERE"), Some(&admin), "GET", None);
+    assert_eq!(status, 400);
     let (status, _) = call(&api("vulnerabilities/CVE-1999-0001/images"), Some(&admin), "GET", None);
     assert_eq!(status, 404);
     let (status, _) = call(&api("vulnerabilities/GHSA-mh33-7rrq-662w/images"), Some(&admin), "GET", None);

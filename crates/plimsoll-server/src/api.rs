@@ -221,6 +221,15 @@ async fn images(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Re
                 return Err(ApiError::bad_request(format!("unknown severity `{s}`")));
             }
         }
+        // `worst=` is what the page's overview links mean: the image's worst open finding is one
+        // of these (`NONE`: no open finding), unlike `severity=` (any open finding of them).
+        let worst: Vec<String> =
+            q.get("worst").map(|s| s.split(',').map(|w| w.trim().to_ascii_uppercase()).collect()).unwrap_or_default();
+        for w in &worst {
+            if w != "NONE" && store::parse_severity(w).is_none() {
+                return Err(ApiError::bad_request(format!("unknown worst severity `{w}`")));
+            }
+        }
         let fixable = match q.get("fixable").map(String::as_str) {
             None | Some("") => None,
             Some("true") => Some(true),
@@ -259,6 +268,7 @@ async fn images(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Re
             .filter(|i| {
                 severities.is_empty() || severities.iter().any(|s| i.counts[s.to_ascii_uppercase().as_str()] > 0)
             })
+            .filter(|i| worst.is_empty() || worst.iter().any(|w| w == i.worst_severity))
             .filter(|i| fixable.is_none_or(|f| (i.fixable > 0) == f))
             .collect();
         let total = all.len();
@@ -487,11 +497,15 @@ async fn search(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Re
             .into_iter()
             .map(|(d, r)| json!({"digest": d, "references": r}))
             .collect();
+        // `exact`: the text is this advisory's id or one of its aliases (a CVE id typed into the
+        // page's search box lands on the advisory stored under its GHSA or distro id).
+        let mut exact: HashSet<String> = app.store.vuln_ids_for(&text)?.into_iter().collect();
+        exact.extend(app.store.vuln_ids_for(&text.to_ascii_uppercase())?);
         let vulns: Vec<Value> = app
             .store
             .search_vulnerabilities(&text, 50)?
             .into_iter()
-            .map(|(id, s)| json!({"id": id, "severity": severity_name(s)}))
+            .map(|(id, s)| json!({"exact": exact.contains(&id) || id.eq_ignore_ascii_case(&text), "id": id, "severity": severity_name(s)}))
             .collect();
         let packages: Vec<Value> =
             app.store.search_packages(&text, 50)?.into_iter().map(|(n, p)| json!({"name": n, "purl": p})).collect();

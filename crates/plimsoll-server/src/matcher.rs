@@ -162,12 +162,19 @@ pub fn ingest_image(mut report: ScanReport) -> Result<IngestImage, IngestError> 
         .repo_tags
         .iter()
         .map(|t| match named.registry.as_str() {
-            // An archive's tags are bare (`1`, from the OCI ref name annotation): tags of the archive.
-            "local" if !t.contains(['/', ':']) => Reference { tag: t.clone(), ..named.clone() },
+            // An archive's tags are bare (`1`, from the OCI ref name annotation): tags of the archive
+            // (`oci-archive:app.tar:1` already names its tag: not shown twice).
+            "local" if !t.contains(['/', ':']) => Reference {
+                repository: named.repository.strip_suffix(&format!(":{t}")).unwrap_or(&named.repository).to_owned(),
+                tag: t.clone(),
+                ..named.clone()
+            },
             _ => parse_reference(t),
         })
         .collect();
-    if !references.iter().any(|r| r.registry == named.registry && r.repository == named.repository) {
+    if !references.iter().any(|r| r.registry == named.registry && r.display() == named.display())
+        && !references.iter().any(|r| r.registry == named.registry && r.repository == named.repository)
+    {
         references.push(named);
     }
     let report_json = serde_json::to_string(&report).map_err(|e| IngestError::Encode(e.to_string()))?;

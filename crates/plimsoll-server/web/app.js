@@ -270,7 +270,10 @@
 
   function images(params) {
     var q = new URLSearchParams();
-    ['severity', 'fixable', 'q', 'registry', 'repository', 'tag'].forEach(function (k) { if (params.get(k)) q.set(k, params.get(k)); });
+    // The page's `severity` means the image's worst severity: the API's `worst` (its `severity`
+    // is "any open finding of that severity").
+    if (params.get('severity')) q.set('worst', params.get('severity'));
+    ['fixable', 'q', 'registry', 'repository', 'tag'].forEach(function (k) { if (params.get(k)) q.set(k, params.get(k)); });
     return api('/images' + (q.toString() ? '?' + q.toString() : '')).then(function (res) {
       clear(app);
       var list = res.images || [];
@@ -319,10 +322,10 @@
       SEVERITIES.slice(0, 4).map(function (k, i) { return h('option', { value: String(RANK[k]) }, i === 0 ? k : k + ' and above'); }));
     var fix = h('input', { type: 'checkbox', id: 'vuln-fixable' });
     var shown = h('span', { 'class': 'muted', id: 'vuln-shown' });
-    var firstSeen = function (v) {
-      var f = v.first_seen || (history && history[v.id + ' ' + v.purl]);
-      return f ? (typeof f === 'string' ? f : f.first_seen) : '';
-    };
+    // The server's `history` lists every finding (open and fixed) with its first_seen.
+    var seen = {};
+    (Array.isArray(history) ? history : []).forEach(function (f) { if (!f.fixed_at) seen[f.id + ' ' + f.purl] = f.first_seen; });
+    var firstSeen = function (v) { return v.first_seen || seen[v.id + ' ' + v.purl] || ''; };
     var t = table('image-vulns', [
       { label: 'Severity', value: function (v) { return RANK[v.severity] || 0; }, cell: function (v) { return sev(v.severity); }, num: true, cls: 'sevcol' },
       { label: 'Vulnerability', value: function (v) { return v.id; }, cell: function (v) {
@@ -379,7 +382,7 @@
       if (warn.length) append(sum, h('ul', { 'class': 'warnings' }, warn));
       app.appendChild(sum);
       var layers = section('Layers'); append(layers, layerChart(r)); app.appendChild(layers);
-      app.appendChild(vulnTable(r, r.history && r.history.findings));
+      app.appendChild(vulnTable(r, r.history));
       var pk = r.packages || [];
       var ps = section('Packages', pk.length);
       append(ps, pk.length ? table('image-packages', [
@@ -449,11 +452,9 @@
     if (!q.trim()) { clear(app); app.appendChild(h('p', { 'class': 'empty' }, 'Type a CVE id, a package or an image name.')); return Promise.resolve(); }
     return api('/search?q=' + encodeURIComponent(q)).then(function (r) {
       var vulns = r.vulnerabilities || [], imgs = r.images || [], pkgs = r.packages || [];
-      // A CVE (or advisory) id that is known lands straight on its affected images.
-      // (The server answers an alias with the advisory's id: a single advisory and nothing else
-      // found is that advisory too.)
-      var exact = vulns.filter(function (v) { return String(v.id).toLowerCase() === q.trim().toLowerCase(); })[0] ||
-        (vulns.length === 1 && !imgs.length && !pkgs.length ? vulns[0] : null);
+      // A CVE (or advisory) id that is known lands straight on its affected images. The server
+      // answers an alias with the advisory's own id and marks it `exact`.
+      var exact = vulns.filter(function (v) { return v.exact || String(v.id).toLowerCase() === q.trim().toLowerCase(); })[0];
       if (exact) { location.replace('#' + vulnRoute(exact.id)); return; }
       clear(app);
       app.appendChild(h('h1', null, 'Search', h('span', { 'class': 'sub' }, '\u201c' + q + '\u201d')));

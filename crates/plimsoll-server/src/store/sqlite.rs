@@ -740,7 +740,11 @@ impl Store for SqliteStore {
         let prefix = format!("{}%", q.replace(['%', '_'], ""));
         let mut s = c
             .prepare_cached(
-                "SELECT f.vuln_id, MAX(f.severity) FROM findings f
+                // The most severe of the id's findings (severities are stored by name, so not MAX).
+                "SELECT f.vuln_id, CASE MIN(CASE f.severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1
+                     WHEN 'MEDIUM' THEN 2 WHEN 'LOW' THEN 3 ELSE 4 END)
+                   WHEN 0 THEN 'CRITICAL' WHEN 1 THEN 'HIGH' WHEN 2 THEN 'MEDIUM' WHEN 3 THEN 'LOW'
+                   ELSE 'UNKNOWN' END FROM findings f
                  WHERE f.vuln_id IN (SELECT vuln_id FROM vuln_aliases WHERE alias LIKE ?1)
                  GROUP BY f.vuln_id ORDER BY f.vuln_id LIMIT ?2",
             )
@@ -936,5 +940,26 @@ mod tests {
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].3, ["sha256:one"]);
         assert_eq!(b[1].3, ["sha256:two"]);
+    }
+
+    #[test]
+    fn search_names_the_most_severe_finding_of_an_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path()).unwrap();
+        s.put_image(&image("sha256:one", vec![layer(0, "sha256:l", &[("a", "1"), ("b", "1")])]), "t").unwrap();
+        // One id in two packages, rated differently (as distro advisories are per package).
+        let finding = |pkg: &str, severity: &str| -> Vulnerability {
+            serde_json::from_value(serde_json::json!({
+                "id": "CVE-2024-0001", "aliases": ["GHSA-xxxx-yyyy-zzzz"], "package_name": pkg,
+                "package_version": "1", "package_kind": "npm", "purl": format!("pkg:npm/{pkg}@1"),
+                "status": "fixed", "fixed_version": "2", "severity": severity, "data_source": "test",
+            }))
+            .unwrap()
+        };
+        for order in [["LOW", "HIGH"], ["HIGH", "LOW"]] {
+            s.apply_findings("sha256:one", &[finding("a", order[0]), finding("b", order[1])], "t").unwrap();
+            let found = s.search_vulnerabilities("ghsa-xxxx", 10).unwrap();
+            assert_eq!(found, [("CVE-2024-0001".to_owned(), Severity::High)], "{order:?}");
+        }
     }
 }
