@@ -15,19 +15,16 @@
 
 #![allow(clippy::print_stderr)]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-const SEVERITIES: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
+mod common;
+use common::{artifacts, browser_missing, chart_counts, layer_counts, root};
 
-fn root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    std::fs::canonicalize(&root).unwrap_or(root)
-}
+const SEVERITIES: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
 
 fn plimsoll(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_plimsoll"))
@@ -36,29 +33,6 @@ fn plimsoll(args: &[&str]) -> Output {
         .env_remove("PLIMSOLL_DB")
         .output()
         .expect("run plimsoll")
-}
-
-/// `<target dir>/test-artifacts/NAME/`: test binaries run from `<target dir>/<profile>/deps/`.
-fn artifacts(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.ancestors().nth(3).unwrap().join("test-artifacts").join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Why the browser cannot run here, if it cannot.
-fn browser_missing() -> Option<String> {
-    let chromium = std::env::var("PLIMSOLL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if !Path::new(&chromium).exists() {
-        return Some(format!("{chromium} is absent (apt-get install chromium)"));
-    }
-    if Command::new("node").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
-        return Some("node is absent (apt-get install nodejs)".into());
-    }
-    if !root().join("tests/browser/node_modules/playwright-core").is_dir() {
-        return Some("tests/browser/node_modules is absent (npm ci in tests/browser)".into());
-    }
-    None
 }
 
 /// Runs `tests/browser/SCRIPT args` and parses the one JSON object it prints.
@@ -158,35 +132,6 @@ fn prerequisites() -> Option<&'static Fixture> {
 
 fn rank(severity: &str) -> usize {
     SEVERITIES.len() - SEVERITIES.iter().position(|s| *s == severity).unwrap_or(SEVERITIES.len() - 1) - 1
-}
-
-/// Per layer index: (packages, findings) as the JSON report says.
-fn layer_counts(report: &Value) -> BTreeMap<u64, (u64, u64)> {
-    let mut m: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
-    for l in report["layers"].as_array().unwrap() {
-        m.entry(l["index"].as_u64().unwrap()).or_default();
-    }
-    for p in report["packages"].as_array().unwrap() {
-        if let Some(i) = p["layer"]["index"].as_u64() {
-            m.entry(i).or_default().0 += 1;
-        }
-    }
-    for kind in ["vulnerabilities", "secrets", "misconfigurations"] {
-        for f in report[kind].as_array().map(Vec::as_slice).unwrap_or_default() {
-            if let Some(i) = f["layer"]["index"].as_u64() {
-                m.entry(i).or_default().1 += 1;
-            }
-        }
-    }
-    m
-}
-
-fn chart_counts(rows: &Value) -> BTreeMap<u64, (u64, u64)> {
-    rows.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["layer"].as_u64().unwrap(), (r["packages"].as_u64().unwrap(), r["findings"].as_u64().unwrap())))
-        .collect()
 }
 
 #[test]

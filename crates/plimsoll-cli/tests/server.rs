@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,8 @@ use rustls_pki_types::pem::PemObject;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-const BIN: &str = env!("CARGO_BIN_EXE_plimsoll");
+mod common;
+use common::{agent, call, start_server_with, Server, BIN};
 
 fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
@@ -44,68 +45,8 @@ fn replace(src: &Path, target: &Path) {
     std::fs::rename(&tmp, target).unwrap();
 }
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_server(data: &Path, db: &Path, config: Option<&Path>) -> (Server, String) {
     start_server_with(data, db, config, &[])
-}
-
-fn start_server_with(data: &Path, db: &Path, config: Option<&Path>, extra: &[&std::ffi::OsStr]) -> (Server, String) {
-    let token_file = data.join("admin.token");
-    let mut cmd = Command::new(BIN);
-    cmd.args(["server", "--listen", "127.0.0.1:0", "--data"]).arg(data).arg("--db").arg(db);
-    cmd.arg("--admin-token-file").arg(&token_file);
-    if let Some(c) = config {
-        cmd.arg("--config").arg(c);
-    }
-    cmd.args(extra);
-    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
-        if let Some(u) = line.strip_prefix("plimsoll server listening on ") {
-            break u.to_owned();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    let token = std::fs::read_to_string(token_file).unwrap().trim().to_owned();
-    (Server { child, url }, token)
-}
-
-fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build()
-}
-
-/// (status, JSON body) of a request; `body` makes it a POST.
-fn call(url: &str, token: Option<&str>, method: &str, body: Option<&Value>) -> (u16, Value) {
-    let mut req = agent().request(method, url);
-    if let Some(t) = token {
-        req = req.set("Authorization", &format!("Bearer {t}"));
-    }
-    let resp = match body {
-        Some(b) => req.set("Content-Type", "application/json").send_bytes(&serde_json::to_vec(b).unwrap()),
-        None if method == "POST" => req.send_bytes(b""),
-        None => req.call(),
-    };
-    let r = match resp {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{method} {url}: {e}"),
-    };
-    let status = r.status();
-    let text = r.into_string().unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 /// A loopback webhook receiver: records (signature header, body) of every POST.

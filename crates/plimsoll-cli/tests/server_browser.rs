@@ -13,20 +13,25 @@
 //! installs; without them the test skips (fails in CI).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_plimsoll");
-const SEVERITIES: [&str; 6] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN", "NONE"];
+mod common;
+use common::{artifacts, browser_missing, chart_counts, layer_counts, root, start_server_with, Server, BIN};
 
-fn root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    std::fs::canonicalize(&root).unwrap_or(root)
+/// The real server with no config file, and its admin token.
+fn start_server(data: &Path, db: &Path) -> (Server, String) {
+    start_server_with(data, db, None, &[])
 }
+
+/// (status, JSON body) of an API request; `body` makes it a POST.
+fn call(url: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
+    common::call(url, Some(token), if body.is_some() { "POST" } else { "GET" }, body)
+}
+
+const SEVERITIES: [&str; 6] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN", "NONE"];
 
 fn plimsoll(args: &[&str], token: Option<&str>) -> Output {
     let mut cmd = Command::new(BIN);
@@ -35,116 +40,6 @@ fn plimsoll(args: &[&str], token: Option<&str>) -> Output {
         cmd.env("PLIMSOLL_SERVER_TOKEN", t);
     }
     cmd.output().expect("run plimsoll")
-}
-
-/// `<target dir>/test-artifacts/NAME/`: test binaries run from `<target dir>/<profile>/deps/`.
-fn artifacts(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.ancestors().nth(3).unwrap().join("test-artifacts").join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Why the browser cannot run here, if it cannot.
-fn browser_missing() -> Option<String> {
-    let chromium = std::env::var("PLIMSOLL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if !Path::new(&chromium).exists() {
-        return Some(format!("{chromium} is absent (apt-get install chromium)"));
-    }
-    if Command::new("node").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
-        return Some("node is absent (apt-get install nodejs)".into());
-    }
-    if !root().join("tests/browser/node_modules/playwright-core").is_dir() {
-        return Some("tests/browser/node_modules is absent (npm ci in tests/browser)".into());
-    }
-    None
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The real server on loopback (port 0), and its bootstrap admin token.
-fn start_server(data: &Path, db: &Path) -> (Server, String) {
-    let token_file = data.join("admin.token");
-    let mut child = Command::new(BIN)
-        .args(["server", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .arg("--db")
-        .arg(db)
-        .arg("--admin-token-file")
-        .arg(&token_file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
-        if let Some(u) = line.strip_prefix("plimsoll server listening on ") {
-            break u.to_owned();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    let token = std::fs::read_to_string(token_file).unwrap().trim().to_owned();
-    (Server { child, url }, token)
-}
-
-/// (status, JSON body) of an API request; `body` makes it a POST.
-fn call(url: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
-    let req = agent
-        .request(if body.is_some() { "POST" } else { "GET" }, url)
-        .set("Authorization", &format!("Bearer {token}"));
-    let resp = match body {
-        Some(b) => req.set("Content-Type", "application/json").send_bytes(&serde_json::to_vec(b).unwrap()),
-        None => req.call(),
-    };
-    let r = match resp {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{url}: {e}"),
-    };
-    let status = r.status();
-    (status, serde_json::from_str(&r.into_string().unwrap()).unwrap_or(Value::Null))
-}
-
-/// Per layer index: (packages, findings) as the JSON report says.
-fn layer_counts(report: &Value) -> BTreeMap<u64, (u64, u64)> {
-    let mut m: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
-    for l in report["layers"].as_array().unwrap() {
-        m.entry(l["index"].as_u64().unwrap()).or_default();
-    }
-    for p in report["packages"].as_array().unwrap() {
-        if let Some(i) = p["layer"]["index"].as_u64() {
-            m.entry(i).or_default().0 += 1;
-        }
-    }
-    for kind in ["vulnerabilities", "secrets", "misconfigurations"] {
-        for f in report[kind].as_array().map(Vec::as_slice).unwrap_or_default() {
-            if let Some(i) = f["layer"]["index"].as_u64() {
-                m.entry(i).or_default().1 += 1;
-            }
-        }
-    }
-    m
-}
-
-fn chart_counts(rows: &Value) -> BTreeMap<u64, (u64, u64)> {
-    rows.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["layer"].as_u64().unwrap(), (r["packages"].as_u64().unwrap(), r["findings"].as_u64().unwrap())))
-        .collect()
 }
 
 fn rank(severity: &str) -> usize {

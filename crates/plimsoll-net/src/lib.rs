@@ -27,7 +27,9 @@
 //! ```
 
 mod retry;
+mod server_tls;
 mod tls;
 
 pub use retry::{backoff, retry_after, RetryPolicy};
+pub use server_tls::{ServerTls, ServerTlsError};
 pub use tls::{agent, explain_transport, tls_config, AgentConfig, NetError, NoVerify, TlsOptions};

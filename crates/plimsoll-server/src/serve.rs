@@ -5,15 +5,11 @@
 //! every stored inventory.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::Duration;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use rustls::sign::CertifiedKey;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::App;
 
@@ -25,8 +21,8 @@ pub const DB_POLL: Duration = Duration::from_secs(2);
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
-    #[error("cannot read the TLS {what} {}: {reason}", path.display())]
-    Tls { what: &'static str, path: PathBuf, reason: String },
+    #[error(transparent)]
+    Tls(#[from] plimsoll::net::ServerTlsError),
     #[error("cannot listen on {addr}")]
     Listen {
         addr: SocketAddr,
@@ -37,77 +33,9 @@ pub enum ServeError {
     Runtime(#[source] std::io::Error),
 }
 
-/// The serving certificate and key, re-read when their files change.
-#[derive(Debug)]
-pub struct Tls {
-    cert: PathBuf,
-    key: PathBuf,
-    current: RwLock<(Arc<CertifiedKey>, Stamp)>,
-    provider: Arc<rustls::crypto::CryptoProvider>,
-}
-
-type Stamp = [(Option<SystemTime>, u64); 2];
-
-impl Tls {
-    pub fn load(cert: &Path, key: &Path) -> Result<Arc<Tls>, ServeError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let stamp = stamp(cert, key);
-        let loaded = load_pair(cert, key, &provider)?;
-        Ok(Arc::new(Tls {
-            cert: cert.to_owned(),
-            key: key.to_owned(),
-            current: RwLock::new((Arc::new(loaded), stamp)),
-            provider,
-        }))
-    }
-
-    fn reload_if_changed(&self) {
-        let now = stamp(&self.cert, &self.key);
-        if self.current.read().unwrap_or_else(|p| p.into_inner()).1 == now {
-            return;
-        }
-        // A pair that does not load (half-written during a rotation) keeps the previous one.
-        if let Ok(loaded) = load_pair(&self.cert, &self.key, &self.provider) {
-            *self.current.write().unwrap_or_else(|p| p.into_inner()) = (Arc::new(loaded), now);
-        }
-    }
-
-    fn server_config(self: &Arc<Tls>) -> Result<Arc<rustls::ServerConfig>, ServeError> {
-        let mut config = rustls::ServerConfig::builder_with_provider(Arc::clone(&self.provider))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| ServeError::Tls { what: "configuration", path: self.cert.clone(), reason: e.to_string() })?
-            .with_no_client_auth()
-            .with_cert_resolver(Arc::new(Resolver(Arc::clone(self))));
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(Arc::new(config))
-    }
-}
-
-#[derive(Debug)]
-struct Resolver(Arc<Tls>);
-
-impl rustls::server::ResolvesServerCert for Resolver {
-    fn resolve(&self, _hello: rustls::server::ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(Arc::clone(&self.0.current.read().unwrap_or_else(|p| p.into_inner()).0))
-    }
-}
-
-fn stamp(cert: &Path, key: &Path) -> Stamp {
-    let one = |p: &Path| std::fs::metadata(p).map(|m| (m.modified().ok(), m.len())).unwrap_or((None, 0));
-    [one(cert), one(key)]
-}
-
-fn load_pair(cert: &Path, key: &Path, provider: &rustls::crypto::CryptoProvider) -> Result<CertifiedKey, ServeError> {
-    let tls_err = |what, path: &Path, reason: String| ServeError::Tls { what, path: path.to_owned(), reason };
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .and_then(|i| i.collect::<Result<_, _>>())
-        .map_err(|e| tls_err("certificate", cert, e.to_string()))?;
-    if certs.is_empty() {
-        return Err(tls_err("certificate", cert, "no CERTIFICATE block".into()));
-    }
-    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| tls_err("key", key, e.to_string()))?;
-    CertifiedKey::from_der(certs, private, provider).map_err(|e| tls_err("certificate and key", cert, e.to_string()))
-}
+/// The serving certificate and key, re-read when their files change (shared with the other
+/// door that serves HTTPS).
+pub use plimsoll::net::ServerTls as Tls;
 
 /// A running server: its address, and the runtime it runs on (dropping it stops the server).
 pub struct Running {
@@ -145,7 +73,8 @@ pub fn start(
         loop {
             tick.tick().await;
             if let Some(t) = &tls {
-                t.reload_if_changed();
+                // A failed reload keeps the pair in service; the next tick tries again.
+                let _ = t.reload_if_changed();
             }
             let app = Arc::clone(&watched);
             let log = Arc::clone(&log);

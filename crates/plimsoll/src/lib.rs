@@ -76,6 +76,12 @@ pub mod db {
     };
 }
 
+/// TLS for the doors that serve HTTPS (admission webhook, fleet server): a certificate pair
+/// re-read when its files change.
+pub mod net {
+    pub use plimsoll_net::{ServerTls, ServerTlsError};
+}
+
 /// Cosign-compatible keys, signatures and attestations.
 pub mod sign {
     pub use plimsoll_sign::*;
