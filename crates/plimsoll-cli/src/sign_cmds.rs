@@ -119,18 +119,8 @@ pub struct SignerArgs {
     /// Public key (NAME.pub).
     #[arg(long, value_name = "PUB")]
     pub key: Option<PathBuf>,
-    /// Keyless: the signer identity (certificate SAN: an email or a workflow URI), exactly.
-    #[arg(long, value_name = "ID", conflicts_with = "key")]
-    pub certificate_identity: Option<String>,
-    /// Keyless: the signer identity as a regular expression (must match the whole SAN).
-    #[arg(long, value_name = "REGEX", conflicts_with_all = ["key", "certificate_identity"])]
-    pub certificate_identity_regexp: Option<String>,
-    /// Keyless: the OIDC issuer, exactly.
-    #[arg(long, value_name = "URL", conflicts_with = "key")]
-    pub certificate_oidc_issuer: Option<String>,
-    /// Keyless: the OIDC issuer as a regular expression.
-    #[arg(long, value_name = "REGEX", conflicts_with_all = ["key", "certificate_oidc_issuer"])]
-    pub certificate_oidc_issuer_regexp: Option<String>,
+    #[command(flatten)]
+    pub identity: crate::verify_blob_cmd::IdentityArgs,
     /// A trusted_root.json instead of the built-in Sigstore production root.
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
@@ -138,14 +128,7 @@ pub struct SignerArgs {
 
 impl SignerArgs {
     fn check(self) -> Result<attached::Check> {
-        let SignerArgs {
-            key,
-            certificate_identity,
-            certificate_identity_regexp,
-            certificate_oidc_issuer,
-            certificate_oidc_issuer_regexp,
-            trusted_root,
-        } = self;
+        let SignerArgs { key, identity, trusted_root } = self;
         let root = match &trusted_root {
             Some(p) => {
                 let json = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
@@ -155,18 +138,7 @@ impl SignerArgs {
         };
         let signer = match key {
             Some(k) => attached::Signer::Key(VerifyingKey::load(&k)?),
-            None => {
-                use crate::verify_blob_cmd::matcher;
-                attached::Signer::Identity(ss::IdentityPolicy {
-                    identity: matcher(certificate_identity, certificate_identity_regexp, "--certificate-identity")?,
-                    issuer: matcher(
-                        certificate_oidc_issuer,
-                        certificate_oidc_issuer_regexp,
-                        "--certificate-oidc-issuer",
-                    )?,
-                    github: Default::default(),
-                })
-            }
+            None => attached::Signer::Identity(identity.policy(Default::default())?),
         };
         Ok(attached::Check { signer, root })
     }

@@ -15,18 +15,8 @@ pub struct VerifyBlobArgs {
     /// The Sigstore bundle (`.sigstore.json`).
     #[arg(long, value_name = "FILE")]
     pub bundle: PathBuf,
-    /// Expected signer identity (certificate SAN: an email or a workflow URI), matched exactly.
-    #[arg(long, value_name = "ID", conflicts_with = "key")]
-    pub certificate_identity: Option<String>,
-    /// Expected signer identity as a regular expression (must match the whole SAN).
-    #[arg(long, value_name = "REGEX", conflicts_with_all = ["key", "certificate_identity"])]
-    pub certificate_identity_regexp: Option<String>,
-    /// Expected OIDC issuer (Fulcio extension), matched exactly.
-    #[arg(long, value_name = "URL", conflicts_with = "key")]
-    pub certificate_oidc_issuer: Option<String>,
-    /// Expected OIDC issuer as a regular expression (must match the whole value).
-    #[arg(long, value_name = "REGEX", conflicts_with_all = ["key", "certificate_oidc_issuer"])]
-    pub certificate_oidc_issuer_regexp: Option<String>,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
     /// GitHub Actions claims that must match exactly: repository (owner/repo).
     #[arg(long, value_name = "REPO")]
     pub certificate_github_workflow_repository: Option<String>,
@@ -60,10 +50,7 @@ pub struct VerifyBlobArgs {
 pub fn run_verify_blob(args: VerifyBlobArgs) -> Result<ExitCode> {
     let VerifyBlobArgs {
         bundle,
-        certificate_identity,
-        certificate_identity_regexp,
-        certificate_oidc_issuer,
-        certificate_oidc_issuer_regexp,
+        identity,
         certificate_github_workflow_repository,
         certificate_github_workflow_ref,
         certificate_github_workflow_name,
@@ -82,21 +69,13 @@ pub fn run_verify_blob(args: VerifyBlobArgs) -> Result<ExitCode> {
                 PublicKey::from_pem(&pem).with_context(|| format!("{} is not a PEM public key", path.display()))?,
             )
         }
-        None => {
-            let identity = matcher(certificate_identity, certificate_identity_regexp, "--certificate-identity")?;
-            let issuer = matcher(certificate_oidc_issuer, certificate_oidc_issuer_regexp, "--certificate-oidc-issuer")?;
-            Policy::Identity(IdentityPolicy {
-                identity,
-                issuer,
-                github: GithubClaims {
-                    repository: certificate_github_workflow_repository,
-                    git_ref: certificate_github_workflow_ref,
-                    workflow: certificate_github_workflow_name,
-                    trigger: certificate_github_workflow_trigger,
-                    sha: certificate_github_workflow_sha,
-                },
-            })
-        }
+        None => Policy::Identity(identity.policy(GithubClaims {
+            repository: certificate_github_workflow_repository,
+            git_ref: certificate_github_workflow_ref,
+            workflow: certificate_github_workflow_name,
+            trigger: certificate_github_workflow_trigger,
+            sha: certificate_github_workflow_sha,
+        })?),
     };
     let root_json = match &trusted_root {
         Some(p) => Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?),
@@ -127,7 +106,41 @@ pub fn run_verify_blob(args: VerifyBlobArgs) -> Result<ExitCode> {
     }
 }
 
-pub(crate) fn matcher(exact: Option<String>, regex: Option<String>, flag: &str) -> Result<Matcher> {
+/// The keyless signer: certificate identity and OIDC issuer, each exact or as a regular
+/// expression (Cosign's flag names). Shared by `verify-blob`, `verify` and `verify-attestation`,
+/// whose own `--key` these conflict with.
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    /// Keyless: the signer identity (certificate SAN: an email or a workflow URI), matched exactly.
+    #[arg(long, value_name = "ID", conflicts_with = "key")]
+    pub certificate_identity: Option<String>,
+    /// Keyless: the signer identity as a regular expression (must match the whole SAN).
+    #[arg(long, value_name = "REGEX", conflicts_with_all = ["key", "certificate_identity"])]
+    pub certificate_identity_regexp: Option<String>,
+    /// Keyless: the OIDC issuer (Fulcio extension), matched exactly.
+    #[arg(long, value_name = "URL", conflicts_with = "key")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Keyless: the OIDC issuer as a regular expression (must match the whole value).
+    #[arg(long, value_name = "REGEX", conflicts_with_all = ["key", "certificate_oidc_issuer"])]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+}
+
+impl IdentityArgs {
+    /// The identity policy these flags ask for, with `github` claims on top.
+    pub(crate) fn policy(self, github: GithubClaims) -> Result<IdentityPolicy> {
+        Ok(IdentityPolicy {
+            identity: matcher(self.certificate_identity, self.certificate_identity_regexp, "--certificate-identity")?,
+            issuer: matcher(
+                self.certificate_oidc_issuer,
+                self.certificate_oidc_issuer_regexp,
+                "--certificate-oidc-issuer",
+            )?,
+            github,
+        })
+    }
+}
+
+fn matcher(exact: Option<String>, regex: Option<String>, flag: &str) -> Result<Matcher> {
     match (exact, regex) {
         (Some(e), None) => Ok(Matcher::Exact(e)),
         (None, Some(r)) => {
